@@ -1,0 +1,1 @@
+"""The one place that creates boto3 clients and turns AWS failures into pipectl errors."""

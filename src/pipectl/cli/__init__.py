@@ -1,0 +1,1 @@
+"""Click commands only: parse, build objects, call one service, render the result."""

@@ -1,0 +1,64 @@
+"""Where a running sandbox is remembered, so `pipectl --sandbox ...` finds it.
+
+The state file lives in ``$PIPECTL_STATE_DIR`` (default: ``$XDG_STATE_HOME/pipectl``
+or ``~/.local/state/pipectl``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pipectl.errors import InvalidInput
+
+
+def state_dir(environ: Mapping[str, str]) -> Path:
+    explicit = environ.get("PIPECTL_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "pipectl"
+
+
+def state_file(environ: Mapping[str, str]) -> Path:
+    return state_dir(environ) / "sandbox.json"
+
+
+def read_state(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    path = state_file(environ)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_endpoint(environ: Mapping[str, str]) -> str | None:
+    state = read_state(environ)
+    if not state or not _pid_alive(int(state.get("pid", 0) or 0)):
+        return None
+    url = state.get("url")
+    return str(url) if url else None
+
+
+def require_running_endpoint(environ: Mapping[str, str]) -> str:
+    url = running_endpoint(environ)
+    if url is None:
+        raise InvalidInput(
+            "--sandbox was given but no sandbox is running",
+            hint="start one with `pipectl sandbox start`",
+        )
+    return url

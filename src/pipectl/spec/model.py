@@ -1,0 +1,363 @@
+"""The typed spec: what ``config/pipeline.yml`` may say, with defaults and AWS naming rules.
+
+Models are frozen and reject unknown keys; cross-field rules that need the buildspec
+or task definition live in :mod:`pipectl.spec.checks`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from pipectl.spec import names as rules
+
+ComputeType = Literal[
+    "BUILD_GENERAL1_SMALL",
+    "BUILD_GENERAL1_MEDIUM",
+    "BUILD_GENERAL1_LARGE",
+    "BUILD_GENERAL1_XLARGE",
+    "BUILD_GENERAL1_2XLARGE",
+]
+SECRET_PREFIXES = ("ssm:", "secretsmanager:")
+
+
+def invalid(message: str, hint: str | None = None) -> PydanticCustomError:
+    """A validation error whose hint survives into pipectl's finding."""
+    # Braces would be read as template fields by pydantic: keep them out of the text.
+    safe = message.replace("{", "(").replace("}", ")")
+    return PydanticCustomError("pipectl", safe, {"hint": hint} if hint else {})
+
+
+def check_name(value: str, pattern: Any, what: str, rule: str) -> str:
+    if not pattern.match(value):
+        raise invalid(f"'{value}' is not a valid {what} name", f"{what} names: {rule}")
+    return value
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _stringify(value: Any) -> Any:
+    """YAML reads `LOG_LEVEL: 3` as an int; environment values are strings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+class GitHubSource(Model):
+    """GitHub (or GitHub Enterprise, GitLab, Bitbucket) through a CodeConnections connection."""
+
+    provider: Literal["github"]
+    connection_arn: str = Field(description="ARN of the CodeConnections (CodeStar) connection.")
+    repository: str = Field(description="owner/repo")
+    branch: str = "main"
+    detect_changes: bool = Field(True, description="Start a run on every push to the branch.")
+
+    @field_validator("connection_arn")
+    @classmethod
+    def _arn(cls, v: str) -> str:
+        if not rules.CONNECTION_ARN.match(v):
+            raise invalid(
+                f"'{v}' is not a connection ARN",
+                "expected arn:aws:codeconnections:REGION:ACCOUNT:connection/ID "
+                "(or codestar-connections); copy it from the console's Connections page",
+            )
+        return v
+
+    @field_validator("repository")
+    @classmethod
+    def _repo(cls, v: str) -> str:
+        if not rules.GITHUB_REPOSITORY.match(v):
+            raise invalid(f"'{v}' is not owner/repo", "for example: acme/hello-web")
+        return v
+
+
+class CodeCommitSource(Model):
+    provider: Literal["codecommit"]
+    repository: str = Field(description="CodeCommit repository name.")
+    branch: str = "main"
+
+    @field_validator("repository")
+    @classmethod
+    def _repo(cls, v: str) -> str:
+        return check_name(v, rules.CODECOMMIT_REPOSITORY, "CodeCommit repository",
+                          "1-100 letters, digits, '.', '_' and '-'")
+
+
+class S3Source(Model):
+    provider: Literal["s3"]
+    bucket: str = Field(description="Versioned S3 bucket holding the source zip.")
+    key: str = Field(description="Object key of the source zip.")
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket(cls, v: str) -> str:
+        problem = rules.s3_bucket_problem(v)
+        if problem:
+            raise invalid(f"'{v}' is not a valid S3 bucket name", f"bucket names: {problem}")
+        return v
+
+
+Source = Annotated[GitHubSource | CodeCommitSource | S3Source, Field(discriminator="provider")]
+
+
+class BuildSettings(Model):
+    project: str | None = Field(None, description="CodeBuild project. Default: <name>-build.")
+    buildspec: str = Field("buildspec.yml", description="Path of the buildspec in the source.")
+    image: str = "aws/codebuild/standard:7.0"
+    compute_type: ComputeType = "BUILD_GENERAL1_SMALL"
+    privileged: bool = Field(True, description="Docker builds need it.")
+    timeout_minutes: int = Field(30, ge=5, le=2160)
+    cache: Literal["local", "none"] = "local"
+    env: dict[str, str] = Field(default_factory=dict, description="Plain environment values.")
+    secrets: dict[str, str] = Field(
+        default_factory=dict,
+        description="NAME: ssm:PARAMETER or secretsmanager:ARN-or-name[:json-key...]",
+    )
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, v: str | None) -> str | None:
+        if v is not None:
+            check_name(v, rules.CODEBUILD_PROJECT, "CodeBuild project",
+                       "2-150 letters, digits, '-' and '_', starting with a letter or digit")
+        return v
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _env_strings(cls, v: Any) -> Any:
+        return {k: _stringify(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+    @field_validator("env", "secrets")
+    @classmethod
+    def _env_names(cls, v: dict[str, str]) -> dict[str, str]:
+        for name in v:
+            if not rules.ENV_VAR.match(name):
+                raise invalid(f"'{name}' is not a valid environment variable name",
+                              "letters, digits and _, not starting with a digit")
+            if name.upper().startswith("CODEBUILD_"):
+                raise invalid(f"'{name}': names starting with CODEBUILD_ are reserved by "
+                              "CodeBuild", "pick another name")
+        return v
+
+    @field_validator("env")
+    @classmethod
+    def _no_plain_secrets(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, value in v.items():
+            if rules.SECRET_LIKE.search(name) and value:
+                raise invalid(
+                    f"'{name}' looks like a secret given in plain text",
+                    f"store it in SSM Parameter Store or Secrets Manager and reference it: "
+                    f"build.secrets: {name}: ssm:/path/to/{name.lower()}",
+                )
+        return v
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_refs(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, ref in v.items():
+            if not ref.startswith(SECRET_PREFIXES) or ref.split(":", 1)[1] == "":
+                raise invalid(
+                    f"build.secrets.{name} is not a reference; secrets are never plain values",
+                    "use ssm:/parameter/name or secretsmanager:ARN (the value stays in AWS)",
+                )
+        return v
+
+
+class ImageSettings(Model):
+    repository: str | None = Field(None, description="ECR repository. Default: the name.")
+    scan_on_push: bool = True
+    immutable_tags: bool = True
+    keep_images: int = Field(30, ge=1, le=1000, description="Lifecycle policy: images kept.")
+
+    @field_validator("repository")
+    @classmethod
+    def _repo(cls, v: str | None) -> str | None:
+        if v is not None:
+            check_name(v, rules.ECR_REPOSITORY, "ECR repository",
+                       "2-256 lowercase letters, digits and . _ - / separators")
+        return v
+
+
+class CreateService(Model):
+    """Create the cluster and a Fargate service if they are missing."""
+
+    desired_count: int = Field(1, ge=0, le=1000)
+    subnets: list[str] = Field(min_length=1, max_length=16)
+    security_groups: list[str] = Field(default_factory=list, max_length=5)
+    assign_public_ip: bool = False
+    port: int = Field(80, ge=1, le=65535)
+
+    @field_validator("subnets")
+    @classmethod
+    def _subnets(cls, v: list[str]) -> list[str]:
+        for s in v:
+            if not rules.SUBNET_ID.match(s):
+                raise invalid(f"'{s}' is not a subnet id", "expected subnet-0123456789abcdef0")
+        return v
+
+    @field_validator("security_groups")
+    @classmethod
+    def _groups(cls, v: list[str]) -> list[str]:
+        for s in v:
+            if not rules.SECURITY_GROUP_ID.match(s):
+                raise invalid(f"'{s}' is not a security group id",
+                              "expected sg-0123456789abcdef0")
+        return v
+
+
+class DeploySettings(Model):
+    cluster: str
+    service: str
+    container: str = Field(description="Container in the task definition that gets the image.")
+    task_definition: str = "config/task_definition.json"
+    timeout_minutes: int = Field(15, ge=1, le=60)
+    port: int = Field(80, ge=1, le=65535, description="Port the service answers on.")
+    create_service: CreateService | None = None
+
+    @field_validator("cluster", "service")
+    @classmethod
+    def _ecs(cls, v: str) -> str:
+        return check_name(v, rules.ECS_NAME, "ECS", "1-255 letters, digits, '_' and '-'")
+
+    @property
+    def service_port(self) -> int:
+        return self.create_service.port if self.create_service else self.port
+
+
+class ArtifactSettings(Model):
+    bucket: str | None = Field(
+        None, description="Artifact bucket. Default: <name>-artifacts-<account>-<region>."
+    )
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket(cls, v: str | None) -> str | None:
+        if v is not None:
+            problem = rules.s3_bucket_problem(v)
+            if problem:
+                raise invalid(f"'{v}' is not a valid S3 bucket name", f"bucket names: {problem}")
+        return v
+
+
+class PipelineSettings(Model):
+    type: Literal["V1", "V2"] = "V2"
+    execution_mode: Literal["QUEUED", "SUPERSEDED", "PARALLEL"] = "SUPERSEDED"
+    variables: dict[str, str] = Field(
+        default_factory=dict,
+        description="V2 pipeline variables and their defaults; set per run with --var.",
+    )
+
+    @field_validator("variables", mode="before")
+    @classmethod
+    def _var_strings(cls, v: Any) -> Any:
+        return {k: _stringify(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+    @field_validator("variables")
+    @classmethod
+    def _var_names(cls, v: dict[str, str]) -> dict[str, str]:
+        if len(v) > 50:
+            raise invalid("at most 50 pipeline variables are allowed")
+        for name in v:
+            check_name(name, rules.PIPELINE_VARIABLE, "pipeline variable",
+                       "letters, digits, '@', '-' and '_'")
+        return v
+
+    @model_validator(mode="after")
+    def _v2_only(self) -> PipelineSettings:
+        if self.type == "V1" and self.execution_mode != "SUPERSEDED":
+            raise invalid(f"execution_mode {self.execution_mode} needs pipeline type V2",
+                          "set pipeline.type: V2")
+        if self.type == "V1" and self.variables:
+            raise invalid("pipeline variables need pipeline type V2", "set pipeline.type: V2")
+        return self
+
+
+class Spec(Model):
+    """A pipectl pipeline spec (config/pipeline.yml)."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True,
+        json_schema_extra={"title": "pipectl pipeline spec"},
+    )
+
+    version: Literal[1]
+    name: str = Field(description="Pipeline name and prefix of every derived resource name.")
+    region: str | None = Field(None, description="Default: --region or the AWS config.")
+    tags: dict[str, str] = Field(default_factory=dict, description="On every resource.")
+    source: Source
+    build: BuildSettings = Field(default_factory=lambda: BuildSettings())
+    image: ImageSettings = Field(default_factory=lambda: ImageSettings())
+    deploy: DeploySettings
+    artifacts: ArtifactSettings = Field(default_factory=lambda: ArtifactSettings())
+    pipeline: PipelineSettings = Field(default_factory=lambda: PipelineSettings())
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return check_name(v, rules.PIPELINE_NAME, "pipeline",
+                          "1-100 letters, digits, '.', '@', '-' and '_'")
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str | None) -> str | None:
+        if v is not None and not rules.REGION.match(v):
+            raise invalid(f"'{v}' is not an AWS region", "for example: us-east-1, eu-west-2")
+        return v
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tag_strings(cls, v: Any) -> Any:
+        return {k: _stringify(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v: dict[str, str]) -> dict[str, str]:
+        if len(v) > 40:
+            raise invalid("at most 40 tags (AWS allows 50 and pipectl adds its own)")
+        for key, value in v.items():
+            if not key or len(key) > 128 or key.lower().startswith("aws:"):
+                raise invalid(f"tag key '{key}' is not allowed",
+                              "1-128 characters, not starting with aws:")
+            if len(value) > 256:
+                raise invalid(f"tag {key}: value longer than 256 characters")
+        return v
+
+    @model_validator(mode="after")
+    def _derived_names(self) -> Spec:
+        n = self.names
+        if self.build.project is None and not rules.CODEBUILD_PROJECT.match(n.project):
+            raise invalid(
+                f"the derived CodeBuild project name '{n.project}' is invalid",
+                "set build.project explicitly (letters, digits, '-' and '_')",
+            )
+        if self.image.repository is None and not rules.ECR_REPOSITORY.match(n.repository):
+            raise invalid(
+                f"the derived ECR repository name '{n.repository}' is invalid",
+                "set image.repository explicitly (lowercase letters, digits, . _ - /)",
+            )
+        return self
+
+    @property
+    def names(self) -> rules.DerivedNames:
+        return rules.DerivedNames(
+            pipeline=self.name,
+            project=self.build.project or f"{self.name}-build",
+            repository=self.image.repository or self.name.lower(),
+            codebuild_role=rules.fit(f"{self.name}-codebuild", 64),
+            pipeline_role=rules.fit(f"{self.name}-codepipeline", 64),
+            cluster=self.deploy.cluster,
+            service=self.deploy.service,
+            artifact_bucket=self.artifacts.bucket,
+        )

@@ -1,0 +1,177 @@
+"""Read YAML into plain data while remembering where every key and value came from.
+
+PyYAML's composer gives nodes with marks; we build the Python values ourselves so
+that duplicate keys are an error (not a silent overwrite), ``${VAR}`` references
+are expanded with the line they sit on, and every field path maps to a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipectl.errors import Finding, Location, SpecError
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass
+class SourceMap:
+    """Field path -> position of its value, and of its key for mapping entries."""
+
+    file: str
+    values: dict[FieldPath, Position] = field(default_factory=dict)
+    keys: dict[FieldPath, Position] = field(default_factory=dict)
+
+    def locate(self, path: FieldPath, *, prefer_key: bool = False) -> Location:
+        """The closest known position for ``path``: itself, else its nearest parent."""
+        dotted = dotted_path(path)
+        probe = tuple(path)
+        while True:
+            pos = None
+            if prefer_key:
+                pos = self.keys.get(probe) or self.values.get(probe)
+            else:
+                pos = self.values.get(probe) or self.keys.get(probe)
+            if pos is not None or not probe:
+                break
+            probe = probe[:-1]
+        if pos is None:
+            return Location(self.file, None, None, dotted or None)
+        return Location(self.file, pos.line, pos.column, dotted or None)
+
+
+def dotted_path(path: FieldPath) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _pos(mark: Any) -> Position:
+    return Position(mark.line + 1, mark.column + 1)
+
+
+Transform = Callable[[str, FieldPath, Position], Any]
+
+
+class _Builder:
+    def __init__(self, source: SourceMap, transform: Transform | None) -> None:
+        self.source = source
+        self.transform = transform
+        self.findings: list[Finding] = []
+        self.constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: FieldPath) -> Any:
+        self.source.values.setdefault(path, _pos(node.start_mark))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, str) and self.transform is not None:
+            return self.transform(value, path, _pos(node.start_mark))
+        return value
+
+    def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
+        self.constructor.flatten_mapping(node)
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            child = (*path, key)
+            key_pos = _pos(key_node.start_mark)
+            if key in out:
+                first = self.source.keys[child]
+                self.findings.append(
+                    Finding(
+                        "error",
+                        f"duplicate key '{key}' (first at line {first.line})",
+                        Location(self.source.file, key_pos.line, key_pos.column,
+                                 dotted_path(child)),
+                        hint="YAML keeps only one of them; remove or merge the duplicate",
+                        code="duplicate-key",
+                    )
+                )
+                continue
+            self.source.keys[child] = key_pos
+            self.source.values[child] = _pos(value_node.start_mark)
+            out[key] = self.build(value_node, child)
+        return out
+
+
+def load_yaml(
+    text: str, file: str, transform: Transform | None = None
+) -> tuple[Any, SourceMap, list[Finding]]:
+    """Parse ``text``; return the data, its source map and any duplicate-key findings.
+
+    A syntax error raises :class:`SpecError` with the line and column YAML reports.
+    """
+    source = SourceMap(file)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        raise SpecError(
+            [
+                Finding(
+                    "error",
+                    f"invalid YAML: {problem}{context}",
+                    Location(file, line, column),
+                    hint="check indentation and quoting on or just above this line",
+                    code="yaml-syntax",
+                )
+            ]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(
+            [Finding("error", f"invalid YAML: {exc}", Location(file), code="yaml-syntax")]
+        ) from None
+    if node is None:
+        return None, source, []
+    builder = _Builder(source, transform)
+    data = builder.build(node, ())
+    return data, source, builder.findings
+
+
+def read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(
+            [Finding("error", f"{what} not found", Location(str(path)), code="missing-file",
+                     hint=_missing_hint(what))]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(
+            [Finding("error", f"cannot read {what}: {exc}", Location(str(path)),
+                     code="unreadable-file")]
+        ) from None
+
+
+def _missing_hint(what: str) -> str:
+    if what == "spec":
+        return "create one with `pipectl init`, or point -c/--config at it"
+    return "check the path in the spec (it is relative to the directory you run pipectl in)"
+
+
+def as_mapping(data: Any) -> Mapping[str, Any] | None:
+    return data if isinstance(data, Mapping) else None

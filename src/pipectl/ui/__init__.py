@@ -1,0 +1,1 @@
+"""Rendering only: rich for terminals, plain lines for CI logs, JSON for scripts."""

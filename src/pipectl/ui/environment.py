@@ -1,0 +1,96 @@
+"""The environment object owns stdout, stderr and what they are; nothing else prints.
+
+Tests build an :class:`Environment` over in-memory streams and run the real
+``main()`` against it (the httpie pattern).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal
+
+OutputFormat = Literal["text", "json"]
+
+
+@dataclass
+class Environment:
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    stdout_isatty: bool | None = None
+    stdin_isatty: bool | None = None
+    environ: dict[str, str] | os._Environ[str] = field(default_factory=lambda: os.environ)
+    output: OutputFormat = "text"
+    color: bool | None = None
+    verbose: int = 0
+    debug: bool = False
+    _console: Any = field(default=None, repr=False)
+    _err_console: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.stdout_isatty is None:
+            self.stdout_isatty = _isatty(self.stdout)
+        if self.stdin_isatty is None:
+            self.stdin_isatty = _isatty(self.stdin)
+        if self.color is None:
+            self.color = bool(self.stdout_isatty) and "NO_COLOR" not in self.environ
+
+    @property
+    def rich_output(self) -> bool:
+        """Draw with rich (live views, tables) only for text output on a terminal."""
+        return self.output == "text" and bool(self.stdout_isatty)
+
+    def console(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(
+                file=self.stdout,
+                force_terminal=bool(self.stdout_isatty),
+                no_color=not self.color,
+                highlight=False,
+                soft_wrap=False,
+            )
+        return self._console
+
+    def err_console(self) -> Any:
+        if self._err_console is None:
+            from rich.console import Console
+
+            self._err_console = Console(
+                file=self.stderr,
+                force_terminal=_isatty(self.stderr),
+                no_color=not self.color or not _isatty(self.stderr),
+                highlight=False,
+            )
+        return self._err_console
+
+    def write(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def write_json(self, obj: Any, *, lines: bool = False) -> None:
+        indent = None if lines else 2
+        self.stdout.write(json.dumps(obj, indent=indent, default=str, sort_keys=False) + "\n")
+        self.stdout.flush()
+
+    def note(self, text: str) -> None:
+        """Side information for people (progress, counts): stderr, so stdout stays clean."""
+        self.stderr.write(text + "\n")
+        self.stderr.flush()
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        self.stderr.write(f"error: {message}\n")
+        if hint:
+            self.stderr.write(f"hint: {hint}\n")
+        self.stderr.flush()
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,89 @@
+"""Shared test helpers: run the real ``main()`` against a fake environment."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipectl.cli.main import main
+from pipectl.ui.environment import Environment
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(
+    args: Sequence[str],
+    *,
+    environ: dict[str, str] | None = None,
+    stdin: str = "",
+    tty: bool = False,
+) -> CliResult:
+    """Run pipectl in-process, as a user would from a shell, and capture what it prints."""
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(
+        stdout=out,
+        stderr=err,
+        stdin=io.StringIO(stdin),
+        stdout_isatty=tty,
+        stdin_isatty=tty,
+        environ=environ if environ is not None else dict(os.environ),
+    )
+    code = main(list(args), env=env)
+    return CliResult(int(code), out.getvalue(), err.getvalue())
+
+
+def run_cli_process(
+    args: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``pipectl`` in a child process (``python -m pipectl``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipectl", *args],
+        cwd=cwd,
+        env=env if env is not None else dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
+        check=False,
+    )
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Run the test inside an empty temporary directory."""
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Never reach real AWS from a test, and never touch the user's sandbox state."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("PIPECTL_STATE_DIR", str(tmp_path_factory.mktemp("state")))
