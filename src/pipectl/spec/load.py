@@ -12,7 +12,14 @@ from typing import Any
 
 from pipectl.errors import Finding, Location, SpecError
 from pipectl.spec.interpolate import InterpolationError, interpolate
-from pipectl.spec.yaml_source import FieldPath, Position, SourceMap, load_yaml, read_text
+from pipectl.spec.yaml_source import (
+    FieldPath,
+    Position,
+    SourceMap,
+    dotted_path,
+    load_yaml,
+    read_text,
+)
 
 if typing.TYPE_CHECKING:
     from pydantic import ValidationError
@@ -29,25 +36,43 @@ class SpecDocument:
     source: SourceMap
 
 
+@dataclass(frozen=True)
+class ParsedSpec:
+    """The spec's YAML read into plain data (variables expanded), before the model.
+
+    ``findings`` are those found while reading (duplicate keys, unset variables);
+    ``broken`` are the field paths whose value could not be expanded, so that the model
+    does not report the same value a second time.
+    """
+
+    data: Any
+    path: Path
+    source: SourceMap
+    findings: list[Finding]
+    broken: frozenset[FieldPath]
+
+
 def load_spec(path: Path, environ: Mapping[str, str]) -> Spec:
     return load_document(path, environ).spec
 
 
 def load_document(path: Path, environ: Mapping[str, str]) -> SpecDocument:
-    from pydantic import ValidationError
+    """Read and validate the spec. Raises SpecError with every finding, in file order."""
+    return validate_parsed(parse_spec(path, environ))
 
-    from pipectl.spec.model import Spec
 
+def parse_spec(path: Path, environ: Mapping[str, str]) -> ParsedSpec:
+    """Read the YAML and expand variables. Raises SpecError when there is nothing to model."""
     file = str(path)
     text = read_text(path, "spec")
     findings: list[Finding] = []
+    broken: set[FieldPath] = set()
 
     def expand(value: str, field_path: FieldPath, pos: Position) -> str:
         try:
             return interpolate(value, environ)
         except InterpolationError as exc:
-            from pipectl.spec.yaml_source import dotted_path
-
+            broken.add(field_path)
             findings.append(Finding("error", str(exc),
                                     Location(file, pos.line, pos.column, dotted_path(field_path)),
                                     hint=exc.hint, code="unset-variable"))
@@ -62,14 +87,50 @@ def load_document(path: Path, environ: Mapping[str, str]) -> SpecDocument:
         raise SpecError([Finding("error", f"the spec must be a mapping, not {_kind(data)}",
                                  source.locate(()), hint="top-level keys: version, name, "
                                  "source, build, image, deploy, ...", code="wrong-type")])
+    return ParsedSpec(data, path, source, findings, frozenset(broken))
+
+
+def validate_parsed(parsed: ParsedSpec) -> SpecDocument:
+    """Validate parsed data against the model. Raises SpecError with every finding."""
+    from pydantic import ValidationError
+
+    from pipectl.spec.model import Spec
+
+    findings = list(parsed.findings)
     try:
-        spec = Spec.model_validate(data)
+        spec = Spec.model_validate(parsed.data)
     except ValidationError as exc:
-        findings.extend(findings_from_validation(exc, source, data))
-        raise SpecError(findings) from None
+        for finding in findings_from_validation(exc, parsed.source, parsed.data):
+            if not _about_broken_value(finding, parsed.broken):
+                findings.append(finding)
     if findings:
-        raise SpecError(findings)
-    return SpecDocument(spec=spec, path=path, source=source)
+        raise SpecError(sort_findings(findings))
+    return SpecDocument(spec=spec, path=parsed.path, source=parsed.source)
+
+
+def _about_broken_value(finding: Finding, broken: frozenset[FieldPath]) -> bool:
+    """True when ``finding`` only repeats that a value's variable could not be expanded."""
+    field = finding.location.path if finding.location else None
+    if not field:
+        return False
+    for path in map(dotted_path, broken):
+        if field == path or field.startswith((path + ".", path + "[")):
+            return True
+        # A validator of the list or mapping around the value (subnets, env) saw it raw.
+        if finding.code == VALUE_RULE and path.startswith((field + ".", field + "[")):
+            return True
+    return False
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Findings in the order a reader meets them: by file, then line and column."""
+    def key(f: Finding) -> tuple[str, int, int]:
+        loc = f.location
+        if loc is None:
+            return ("", 0, 0)
+        return (loc.file, loc.line or 0, loc.column or 0)
+
+    return sorted(findings, key=key)
 
 
 def _kind(value: Any) -> str:
@@ -77,9 +138,29 @@ def _kind(value: Any) -> str:
             bool: "a boolean"}.get(type(value), type(value).__name__)
 
 
+#: The finding code of pipectl's own value rules (names, ARNs, secrets) in the model.
+VALUE_RULE = "invalid-value"
+
+_EXPECTED = {
+    "dict_type": "expected a mapping (key: value lines)",
+    "model_type": "expected a mapping (key: value lines)",
+    "model_attributes_type": "expected a mapping (key: value lines)",
+    "list_type": "expected a list",
+    "string_type": "expected a string",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+}
+
+
 def findings_from_validation(
     exc: ValidationError, source: SourceMap, data: Any
 ) -> list[Finding]:
+    """pydantic's errors as findings: file:line:column, field path, message, hint."""
     from pipectl.spec.model import Spec
 
     out: list[Finding] = []
@@ -89,6 +170,7 @@ def findings_from_validation(
         ctx = err.get("ctx") or {}
         hint = ctx.get("hint")
         message = err["msg"]
+        code = kind
         location = source.locate(loc, prefer_key=kind == "extra_forbidden")
         if kind == "extra_forbidden":
             key = str(loc[-1])
@@ -97,12 +179,14 @@ def findings_from_validation(
             message = f"unknown key '{key}'"
             hint = f"did you mean '{close[0]}'?" if close else (
                 f"allowed here: {', '.join(allowed)}" if allowed else None)
+            code = "unknown-key"
         elif kind == "missing":
             message = "required field is missing"
-            parent = ".".join(str(p) for p in loc[:-1])
+            parent = dotted_path(loc[:-1])
             hint = f"add `{loc[-1]}:`" + (f" under `{parent}:`" if parent else " at the top")
-            location = Location(location.file, location.line, location.column,
-                                ".".join(str(p) for p in loc))
+            # Point at the mapping that lacks it: its key's line.
+            where = source.locate(loc[:-1], prefer_key=True)
+            location = Location(where.file, where.line, where.column, dotted_path(loc))
         elif kind in ("literal_error", "union_tag_invalid"):
             got = err.get("input") if kind == "literal_error" else ctx.get("tag")
             expected = _literal_values(Spec, loc, data) if kind == "literal_error" else [
@@ -111,22 +195,35 @@ def findings_from_validation(
             close = difflib.get_close_matches(str(got), [str(e) for e in expected], n=1,
                                               cutoff=0.5)
             hint = f"did you mean '{close[0]}'?" if close else hint
+            if kind == "union_tag_invalid":
+                loc = (*loc, "provider")
+                location = source.locate(loc)
+            code = "not-allowed"
         elif kind == "union_tag_not_found":
             message = "required field is missing"
-            loc = (*loc, "provider")
+            where = source.locate(loc, prefer_key=True)
             hint = "add `provider:` (github, codecommit or s3)"
-            location = Location(location.file, location.line, location.column, "source.provider")
+            location = Location(where.file, where.line, where.column,
+                                dotted_path((*loc, "provider")))
+            code = "missing"
         elif kind == "pipectl":
-            pass
-        elif kind.endswith("_type") or kind.endswith("_parsing"):
-            message = f"{message[0].lower()}{message[1:]}; got {_kind(err.get('input'))}" + (
-                f" {err.get('input')!r}" if isinstance(err.get("input"), str | int | float)
-                else "")
+            code = VALUE_RULE
+        elif kind in _EXPECTED:
+            value = err.get("input")
+            message = f"{_EXPECTED[kind]}; got {_kind(value)}" + (
+                f" {value!r}" if isinstance(value, str | int | float)
+                and not isinstance(value, bool) else "")
+            code = "wrong-type"
+            if kind == "list_type":
+                hint = hint or "write a list: [a, b], or one `- item` per line"
         else:
             message = message[0].lower() + message[1:]
             if message.startswith("value error, "):
                 message = message[len("value error, "):]
-        out.append(Finding("error", message, location, hint=hint, code=kind))
+            value = err.get("input")
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                message += f"; got {value!r}"
+        out.append(Finding("error", message, location, hint=hint, code=code))
     return out
 
 
