@@ -1,0 +1,132 @@
+"""Run the sandbox endpoint in a background thread of the current process.
+
+``start_server()`` is what tests use (and what ``pipectl sandbox start``'s detached
+process runs): moto's app behind pipectl's WSGI layer, bound to loopback only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from types import TracebackType
+from typing import Any
+
+from pipectl.errors import InvalidInput
+
+LOOPBACK_NAMES = {"localhost"}
+DEFAULT_TIME_SCALE = 0.02
+
+
+def require_moto() -> None:
+    """A clear error when the ``sandbox`` extra is not installed."""
+    try:
+        import moto
+        import moto.server  # noqa: F401
+    except ImportError as exc:
+        raise InvalidInput(
+            f"the sandbox needs moto's server, which is not installed ({exc})",
+            hint="install it with: pip install 'pipectl[sandbox]'",
+        ) from exc
+
+
+def check_loopback(host: str) -> str:
+    """Return the host if it is a loopback address; refuse anything else."""
+    name = host.strip().strip("[]")
+    if name.lower() in LOOPBACK_NAMES:
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        address = None
+    if address is None or not address.is_loopback:
+        raise InvalidInput(
+            f"the sandbox binds loopback addresses only, not {host!r}",
+            hint="use 127.0.0.1 (the default), another 127.x.y.z address, ::1 or localhost",
+        )
+    return name
+
+
+def reset_state() -> None:
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+
+
+class SandboxServer:
+    """A running sandbox endpoint: ``.url``, ``.stop()``, a context manager."""
+
+    def __init__(self, host: str, port: int, time_scale: float) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        from pipectl.sandbox.app import SandboxApp
+
+        self.host = host
+        self.time_scale = time_scale
+        self.app = SandboxApp(DomainDispatcherApplication(create_backend_app))
+        class QuietHandler(MotoRequestHandler):
+            # One line per request on stderr is noise in tests and in the detached log.
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        self._server: Any = make_server(
+            host, port, self.app, threaded=True, request_handler=QuietHandler
+        )
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="pipectl-sandbox", daemon=True
+        )
+        self._stopped = False
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def reset(self) -> None:
+        """Wipe every resource and run: moto's backends and the engine's state."""
+        reset_state()
+
+    def start(self) -> SandboxServer:
+        # moto's backends are global to the process: a new server starts from nothing.
+        reset_state()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_server(
+    port: int = 0, time_scale: float = DEFAULT_TIME_SCALE, host: str = "127.0.0.1"
+) -> SandboxServer:
+    """Start the sandbox on ``host:port`` (port 0: any free port) in a background thread.
+
+    ``time_scale`` multiplies every simulated duration: 1.0 is about real AWS pace,
+    0.5 a demo run of tens of seconds, 0.02 (default) a test run of about a second.
+    """
+    require_moto()
+    bound = check_loopback(host)
+    if time_scale <= 0:
+        raise InvalidInput(f"time scale must be positive, not {time_scale}")
+    return SandboxServer(bound, port, time_scale).start()
