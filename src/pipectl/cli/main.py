@@ -22,8 +22,8 @@ from pipectl.ui.environment import Environment
 
 # name -> (module, one-line help). The help is here so that listing commands imports none.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("pipectl.cli.cmd_init", "Scaffold pipeline.yml, task_definition.json, buildspec.yml and Dockerfile."),
-    "validate": ("pipectl.cli.cmd_validate", "Check the spec, buildspec and task definition offline."),
+    "init": ("pipectl.cli.cmd_init", "Scaffold spec, task definition, buildspec, Dockerfile."),
+    "validate": ("pipectl.cli.cmd_validate", "Check spec, buildspec and task definition offline."),
     "schema": ("pipectl.cli.cmd_schema", "Print the JSON Schema of the spec (for editors)."),
     "plan": ("pipectl.cli.cmd_plan", "Show what create/update would change, field by field."),
     "create": ("pipectl.cli.cmd_create", "Create what is missing and converge the rest."),
@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("pipectl.cli.cmd_logs", "CodeBuild logs of a build (default: the latest)."),
     "stop": ("pipectl.cli.cmd_stop", "Stop the running execution."),
     "retry": ("pipectl.cli.cmd_retry", "Retry the failed stage (failed actions only)."),
-    "rollback": ("pipectl.cli.cmd_rollback", "Put the service back on its previous task definition."),
+    "rollback": ("pipectl.cli.cmd_rollback", "Put the service back on its previous revision."),
     "build": ("pipectl.cli.cmd_build", "Run the buildspec's phases on this machine (--local)."),
     "sandbox": ("pipectl.cli.cmd_sandbox", "A local AWS endpoint where pipelines really run."),
 }
