@@ -1,0 +1,117 @@
+"""What every resource planner is: read, compare, create, update, delete one resource type."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from pipectl.aws.session import AwsSession
+from pipectl.plan.compare import diff_fields
+from pipectl.plan.model import FieldDiff, Observed
+from pipectl.plan.retry import DEFAULT_BUDGET_SECONDS, when_role_assumable
+
+if TYPE_CHECKING:
+    from pipectl.resources.desired import DesiredState
+
+D = TypeVar("D")
+T = TypeVar("T")
+
+
+@dataclass
+class ApplyContext:
+    """What applying needs besides the plan: the AWS session and (injected) time."""
+
+    aws: AwsSession
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    role_wait_seconds: float = DEFAULT_BUDGET_SECONDS
+    force: bool = False  # destroy: delete buckets and repositories that hold data
+    notes: list[str] = field(default_factory=list)
+
+    def when_role_assumable(self, fn: Callable[[], T], *, operation: str, resource: str,
+                            role: str) -> T:
+        return when_role_assumable(fn, operation=operation, resource=resource, role=role,
+                                   clock=self.clock, sleep=self.sleep,
+                                   budget=self.role_wait_seconds)
+
+
+class Planner(ABC, Generic[D]):
+    """One resource type. Subclasses stay small: read, fields, create, update, delete."""
+
+    kind: ClassVar[str]
+    title: ClassVar[str]
+    #: Part of another resource (deleted with it): not listed by ``destroy``.
+    sub_resource: ClassVar[bool] = False
+    #: AWS error codes a create raises when the resource already exists (a re-run
+    #: after Ctrl-C, or a race): the resource is then converged instead.
+    exists_codes: ClassVar[frozenset[str]] = frozenset()
+
+    @abstractmethod
+    def targets(self, state: DesiredState) -> list[D]: ...
+
+    def name(self, desired: D) -> str:
+        return str(getattr(desired, "name"))  # noqa: B009 - every model has a name
+
+    @abstractmethod
+    def read(self, aws: AwsSession, desired: D) -> Observed | None:
+        """Read-only calls only, at most two."""
+
+    @abstractmethod
+    def fields(self, desired: D) -> dict[str, Any]:
+        """The desired comparable fields, in the same canonical form ``read`` returns."""
+
+    def compare(self, desired: D, observed: Observed) -> list[FieldDiff]:
+        want = self.fields(desired)
+        have = dict(observed.fields)
+        if "tags" in want:
+            # Only pipectl's tags are compared: tags others add are left alone.
+            have["tags"] = {k: v for k, v in observed.tags.items() if k in want["tags"]}
+        return diff_fields(want, have)
+
+    @abstractmethod
+    def create(self, ctx: ApplyContext, desired: D) -> None: ...
+
+    @abstractmethod
+    def update(self, ctx: ApplyContext, desired: D, observed: Observed,
+               diffs: list[FieldDiff]) -> None: ...
+
+    def already_exists(self, exc: BaseException) -> bool:
+        from pipectl.plan.calls import code_of
+
+        return code_of(exc) in self.exists_codes
+
+    def create_or_converge(self, ctx: ApplyContext, desired: D, create: Callable[[], Any]) -> None:
+        """Run ``create``; if AWS says the resource exists already, converge it instead.
+
+        That makes a re-run after Ctrl-C (or a race with another run) safe: no duplicate,
+        no failure, the existing resource ends up as the spec says.
+        """
+        from pipectl.errors import AwsError
+
+        try:
+            create()
+        except AwsError as exc:
+            if not self.already_exists(exc):
+                raise
+            observed = self.read(ctx.aws, desired)
+            if observed is None:
+                raise
+            diffs = self.compare(desired, observed)
+            if diffs:
+                self.update(ctx, desired, observed, diffs)
+
+    # --- destroy -------------------------------------------------------------------
+    def holds_data(self, aws: AwsSession, desired: D, observed: Observed) -> str | None:
+        """Why deleting would lose data (``destroy`` keeps it without --force)."""
+        return None
+
+    def delete(self, ctx: ApplyContext, desired: D, observed: Observed) -> None:
+        raise NotImplementedError(f"{self.kind} is deleted with its parent")
+
+
+def changed(diffs: list[FieldDiff], *prefixes: str) -> bool:
+    """Whether any diff is about a field under one of ``prefixes``."""
+    return any(d.field == p or d.field.startswith(p + ".") for d in diffs for p in prefixes)

@@ -1,0 +1,1 @@
+"""One planner per AWS resource type."""

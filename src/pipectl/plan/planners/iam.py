@@ -1,0 +1,106 @@
+"""The CodeBuild and CodePipeline roles and their inline policies."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pipectl.aws.session import AwsSession
+from pipectl.plan.base import ApplyContext, Planner, changed
+from pipectl.plan.calls import call, read
+from pipectl.plan.compare import canonical_policy
+from pipectl.plan.model import FieldDiff, Observed
+from pipectl.resources.common import tag_dict, tag_list, to_json
+from pipectl.resources.roles import Role
+
+if TYPE_CHECKING:
+    from pipectl.resources.desired import DesiredState
+
+NO_ENTITY = frozenset({"NoSuchEntity"})
+
+
+class RolePlanner(Planner[Role]):
+    kind = "iam-role"
+    title = "IAM role"
+    exists_codes = frozenset({"EntityAlreadyExists"})
+
+    def targets(self, state: DesiredState) -> list[Role]:
+        return [state.codebuild_role, state.pipeline_role]
+
+    def read(self, aws: AwsSession, desired: Role) -> Observed | None:
+        got = read(aws, "iam", "GetRole", desired.name, NO_ENTITY, RoleName=desired.name)
+        if got is None:
+            return None
+        role = got["Role"]
+        return Observed(
+            {
+                "trust_policy": canonical_policy(role.get("AssumeRolePolicyDocument")),
+                "description": role.get("Description"),
+            },
+            tag_dict(role.get("Tags")),
+            {"arn": role["Arn"]},
+        )
+
+    def fields(self, desired: Role) -> dict[str, Any]:
+        return {
+            "trust_policy": canonical_policy(desired.trust_policy),
+            "description": desired.description,
+            "tags": dict(desired.tags),
+        }
+
+    def create(self, ctx: ApplyContext, desired: Role) -> None:
+        self.create_or_converge(ctx, desired, lambda: call(
+            ctx.aws, "iam", "CreateRole", desired.name, **desired.create_request()))
+
+    def update(self, ctx: ApplyContext, desired: Role, observed: Observed,
+               diffs: list[FieldDiff]) -> None:
+        if changed(diffs, "trust_policy"):
+            call(ctx.aws, "iam", "UpdateAssumeRolePolicy", desired.name, RoleName=desired.name,
+                 PolicyDocument=to_json(desired.trust_policy))
+        if changed(diffs, "description"):
+            call(ctx.aws, "iam", "UpdateRole", desired.name, RoleName=desired.name,
+                 Description=desired.description)
+        if changed(diffs, "tags"):
+            call(ctx.aws, "iam", "TagRole", desired.name, RoleName=desired.name,
+                 Tags=tag_list(desired.tags))
+
+    def delete(self, ctx: ApplyContext, desired: Role, observed: Observed) -> None:
+        # A role with policies cannot be deleted: remove inline and attached ones first.
+        names = call(ctx.aws, "iam", "ListRolePolicies", desired.name, RoleName=desired.name)
+        for policy in names.get("PolicyNames", []):
+            call(ctx.aws, "iam", "DeleteRolePolicy", desired.name, RoleName=desired.name,
+                 PolicyName=policy)
+        attached = call(ctx.aws, "iam", "ListAttachedRolePolicies", desired.name,
+                        RoleName=desired.name)
+        for policy in attached.get("AttachedPolicies", []):
+            call(ctx.aws, "iam", "DetachRolePolicy", desired.name, RoleName=desired.name,
+                 PolicyArn=policy["PolicyArn"])
+        call(ctx.aws, "iam", "DeleteRole", desired.name, RoleName=desired.name)
+
+
+class RolePolicyPlanner(Planner[Role]):
+    kind = "iam-role-policy"
+    title = "IAM role policy"
+    sub_resource = True
+
+    def targets(self, state: DesiredState) -> list[Role]:
+        return [state.codebuild_role, state.pipeline_role]
+
+    def name(self, desired: Role) -> str:
+        return f"{desired.name}/{desired.policy_name}"
+
+    def read(self, aws: AwsSession, desired: Role) -> Observed | None:
+        got = read(aws, "iam", "GetRolePolicy", desired.name, NO_ENTITY,
+                   RoleName=desired.name, PolicyName=desired.policy_name)
+        if got is None:
+            return None
+        return Observed({"policy": canonical_policy(got["PolicyDocument"])})
+
+    def fields(self, desired: Role) -> dict[str, Any]:
+        return {"policy": canonical_policy(desired.policy)}
+
+    def create(self, ctx: ApplyContext, desired: Role) -> None:
+        call(ctx.aws, "iam", "PutRolePolicy", desired.name, **desired.policy_request())
+
+    def update(self, ctx: ApplyContext, desired: Role, observed: Observed,
+               diffs: list[FieldDiff]) -> None:
+        self.create(ctx, desired)

@@ -1,0 +1,198 @@
+"""The artifact bucket and its four settings, each a resource of its own.
+
+S3 exposes every bucket setting through its own Get/Put pair, so each is planned on
+its own: one read per setting keeps a no-op plan at one or two calls per resource.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pipectl.aws.session import AwsSession
+from pipectl.errors import AwsError
+from pipectl.plan.base import ApplyContext, Planner, changed
+from pipectl.plan.calls import call, read
+from pipectl.plan.compare import canonical_policy
+from pipectl.plan.model import FieldDiff, Observed
+from pipectl.resources.bucket import DEFAULT_SSE, KMS_SSE, ArtifactBucket
+from pipectl.resources.common import tag_dict
+
+if TYPE_CHECKING:
+    from pipectl.resources.desired import DesiredState
+
+NO_BUCKET = frozenset({"NoSuchBucket"})
+
+
+def bucket_region(location: dict[str, Any]) -> str:
+    constraint = location.get("LocationConstraint")
+    # None means us-east-1; "EU" is the legacy spelling of eu-west-1.
+    if not constraint:
+        return "us-east-1"
+    return "eu-west-1" if constraint == "EU" else str(constraint)
+
+
+class BucketPlanner(Planner[ArtifactBucket]):
+    kind = "s3-bucket"
+    title = "S3 bucket"
+    exists_codes = frozenset({"BucketAlreadyOwnedByYou"})
+
+    def targets(self, state: DesiredState) -> list[ArtifactBucket]:
+        return [state.bucket]
+
+    def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
+        location = read(aws, "s3", "GetBucketLocation", desired.name, NO_BUCKET,
+                        Bucket=desired.name)
+        if location is None:
+            return None
+        region = bucket_region(location)
+        if region != desired.region:
+            raise AwsError(
+                f"bucket {desired.name} exists in {region}, but the pipeline is in "
+                f"{desired.region}; CodePipeline needs its artifact store in its own region",
+                operation="s3:GetBucketLocation", resource=desired.name,
+                hint="set artifacts.bucket to another name",
+            )
+        tagging = read(aws, "s3", "GetBucketTagging", desired.name,
+                       NO_BUCKET | {"NoSuchTagSet"}, Bucket=desired.name)
+        tags = tag_dict((tagging or {}).get("TagSet"))
+        return Observed({"region": region}, tags)
+
+    def fields(self, desired: ArtifactBucket) -> dict[str, Any]:
+        return {"region": desired.region, "tags": dict(desired.tags)}
+
+    def create(self, ctx: ApplyContext, desired: ArtifactBucket) -> None:
+        def make() -> None:
+            try:
+                call(ctx.aws, "s3", "CreateBucket", desired.name, **desired.create_request())
+            except AwsError as exc:
+                if exc.code == "BucketAlreadyExists":
+                    raise AwsError(
+                        f"the bucket name {desired.name} is taken by another AWS account",
+                        operation="s3:CreateBucket", resource=desired.name, code=exc.code,
+                        hint="bucket names are global: set artifacts.bucket to another name",
+                    ) from exc
+                raise
+            call(ctx.aws, "s3", "PutBucketTagging", desired.name,
+                 **desired.tagging_request(desired.tags))
+
+        self.create_or_converge(ctx, desired, make)
+
+    def update(self, ctx: ApplyContext, desired: ArtifactBucket, observed: Observed,
+               diffs: list[FieldDiff]) -> None:
+        if changed(diffs, "tags"):
+            # PutBucketTagging replaces the whole set: keep tags others added.
+            call(ctx.aws, "s3", "PutBucketTagging", desired.name,
+                 **desired.tagging_request({**observed.tags, **desired.tags}))
+
+    def holds_data(self, aws: AwsSession, desired: ArtifactBucket,
+                   observed: Observed) -> str | None:
+        listing = call(aws, "s3", "ListObjectVersions", desired.name, Bucket=desired.name,
+                       MaxKeys=1)
+        if listing.get("Versions") or listing.get("DeleteMarkers"):
+            return "it holds objects"
+        return None
+
+    def delete(self, ctx: ApplyContext, desired: ArtifactBucket, observed: Observed) -> None:
+        s3 = ctx.aws.client("s3")
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=desired.name)
+        for page in pages:
+            objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                       for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if objects:
+                call(ctx.aws, "s3", "DeleteObjects", desired.name, Bucket=desired.name,
+                     Delete={"Objects": objects, "Quiet": True})
+        call(ctx.aws, "s3", "DeleteBucket", desired.name, Bucket=desired.name)
+
+
+class _BucketSetting(Planner[ArtifactBucket]):
+    sub_resource = True
+
+    def targets(self, state: DesiredState) -> list[ArtifactBucket]:
+        return [state.bucket]
+
+    def update(self, ctx: ApplyContext, desired: ArtifactBucket, observed: Observed,
+               diffs: list[FieldDiff]) -> None:
+        self.create(ctx, desired)  # every Put replaces the setting whole
+
+
+class VersioningPlanner(_BucketSetting):
+    kind = "s3-bucket-versioning"
+    title = "S3 bucket versioning"
+
+    def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
+        got = read(aws, "s3", "GetBucketVersioning", desired.name, NO_BUCKET,
+                   Bucket=desired.name)
+        if got is None or not got.get("Status"):
+            return None  # a bucket never versioned has no versioning setting at all
+        return Observed({"status": got["Status"]})
+
+    def fields(self, desired: ArtifactBucket) -> dict[str, Any]:
+        return {"status": "Enabled"}
+
+    def create(self, ctx: ApplyContext, desired: ArtifactBucket) -> None:
+        call(ctx.aws, "s3", "PutBucketVersioning", desired.name,
+             **desired.versioning_request())
+
+
+class EncryptionPlanner(_BucketSetting):
+    kind = "s3-bucket-encryption"
+    title = "S3 default encryption"
+
+    def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
+        got = read(aws, "s3", "GetBucketEncryption", desired.name,
+                   NO_BUCKET | {"ServerSideEncryptionConfigurationNotFoundError"},
+                   Bucket=desired.name)
+        rules = ((got or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+        algorithms = [r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+                      for r in rules]
+        algorithm = next((a for a in algorithms if a), None)
+        if algorithm is None:
+            return None
+        # KMS is at least as strong as SSE-S3: a bucket that uses it keeps it.
+        return Observed({"algorithm": DEFAULT_SSE if algorithm in KMS_SSE else algorithm},
+                        facts={"algorithm": algorithm})
+
+    def fields(self, desired: ArtifactBucket) -> dict[str, Any]:
+        return {"algorithm": DEFAULT_SSE}
+
+    def create(self, ctx: ApplyContext, desired: ArtifactBucket) -> None:
+        call(ctx.aws, "s3", "PutBucketEncryption", desired.name,
+             **desired.encryption_request())
+
+
+class PublicAccessBlockPlanner(_BucketSetting):
+    kind = "s3-public-access-block"
+    title = "S3 public access block"
+
+    def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
+        got = read(aws, "s3", "GetPublicAccessBlock", desired.name,
+                   NO_BUCKET | {"NoSuchPublicAccessBlockConfiguration"}, Bucket=desired.name)
+        if got is None:
+            return None
+        config = got.get("PublicAccessBlockConfiguration") or {}
+        return Observed({k: bool(config.get(k)) for k in desired.public_access_block})
+
+    def fields(self, desired: ArtifactBucket) -> dict[str, Any]:
+        return dict(desired.public_access_block)
+
+    def create(self, ctx: ApplyContext, desired: ArtifactBucket) -> None:
+        call(ctx.aws, "s3", "PutPublicAccessBlock", desired.name,
+             **desired.public_access_block_request())
+
+
+class BucketPolicyPlanner(_BucketSetting):
+    kind = "s3-bucket-policy"
+    title = "S3 bucket policy"
+
+    def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
+        got = read(aws, "s3", "GetBucketPolicy", desired.name,
+                   NO_BUCKET | {"NoSuchBucketPolicy"}, Bucket=desired.name)
+        if got is None:
+            return None
+        return Observed({"policy": canonical_policy(got["Policy"])})
+
+    def fields(self, desired: ArtifactBucket) -> dict[str, Any]:
+        return {"policy": canonical_policy(desired.policy)}
+
+    def create(self, ctx: ApplyContext, desired: ArtifactBucket) -> None:
+        call(ctx.aws, "s3", "PutBucketPolicy", desired.name, **desired.policy_request())

@@ -1,0 +1,42 @@
+"""Every planner, in dependency order: a resource comes after what it refers to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipectl.plan.base import Planner
+from pipectl.plan.planners.codebuild import ProjectPlanner
+from pipectl.plan.planners.codepipeline import PipelinePlanner
+from pipectl.plan.planners.ecr import LifecyclePolicyPlanner, RepositoryPlanner
+from pipectl.plan.planners.ecs import ClusterPlanner, ServicePlanner, TaskDefinitionPlanner
+from pipectl.plan.planners.iam import RolePlanner, RolePolicyPlanner
+from pipectl.plan.planners.storage import (
+    BucketPlanner,
+    BucketPolicyPlanner,
+    EncryptionPlanner,
+    PublicAccessBlockPlanner,
+    VersioningPlanner,
+)
+
+PLANNERS: tuple[Planner[Any], ...] = (
+    BucketPlanner(),
+    VersioningPlanner(),
+    EncryptionPlanner(),
+    PublicAccessBlockPlanner(),
+    BucketPolicyPlanner(),
+    RepositoryPlanner(),
+    LifecyclePolicyPlanner(),
+    RolePlanner(),
+    RolePolicyPlanner(),
+    ProjectPlanner(),
+    ClusterPlanner(),
+    TaskDefinitionPlanner(),
+    ServicePlanner(),
+    PipelinePlanner(),
+)
+
+_BY_KIND = {p.kind: p for p in PLANNERS}
+
+
+def planner_for(kind: str) -> Planner[Any]:
+    return _BY_KIND[kind]

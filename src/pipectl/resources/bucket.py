@@ -1,0 +1,77 @@
+"""The S3 artifact bucket: versioned, encrypted, private, TLS only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipectl.resources.common import POLICY_VERSION, Placement, tag_list, to_json
+
+#: SSE-S3. A bucket that already uses KMS keeps it: that is at least as strong.
+DEFAULT_SSE = "AES256"
+KMS_SSE = ("aws:kms", "aws:kms:dsse")
+
+
+@dataclass(frozen=True)
+class ArtifactBucket:
+    name: str
+    region: str
+    placement: Placement
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:{self.placement.partition}:s3:::{self.name}"
+
+    def create_request(self) -> dict[str, Any]:
+        request: dict[str, Any] = {"Bucket": self.name}
+        # us-east-1 is the one region that rejects an explicit location constraint.
+        if self.region != "us-east-1":
+            request["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        return request
+
+    def tagging_request(self, tags: dict[str, str]) -> dict[str, Any]:
+        return {"Bucket": self.name, "Tagging": {"TagSet": tag_list(tags)}}
+
+    def versioning_request(self) -> dict[str, Any]:
+        return {"Bucket": self.name, "VersioningConfiguration": {"Status": "Enabled"}}
+
+    def encryption_request(self) -> dict[str, Any]:
+        return {
+            "Bucket": self.name,
+            "ServerSideEncryptionConfiguration": {
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": DEFAULT_SSE}}]
+            },
+        }
+
+    @property
+    def public_access_block(self) -> dict[str, bool]:
+        return {
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        }
+
+    def public_access_block_request(self) -> dict[str, Any]:
+        return {"Bucket": self.name, "PublicAccessBlockConfiguration": self.public_access_block}
+
+    @property
+    def policy(self) -> dict[str, Any]:
+        """Deny every request that does not use TLS."""
+        return {
+            "Version": POLICY_VERSION,
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [self.arn, f"{self.arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+
+    def policy_request(self) -> dict[str, Any]:
+        return {"Bucket": self.name, "Policy": to_json(self.policy)}

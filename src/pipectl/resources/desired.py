@@ -1,0 +1,131 @@
+"""Build the desired state of every resource from the spec (pure: no AWS calls)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipectl.errors import InvalidInput
+from pipectl.resources.bucket import ArtifactBucket
+from pipectl.resources.common import Placement, managed_tags
+from pipectl.resources.ecs import Cluster, Service, TaskDefinition
+from pipectl.resources.pipeline import Pipeline
+from pipectl.resources.project import BuildProject, env_vars
+from pipectl.resources.repository import Repository
+from pipectl.resources.roles import (
+    DeployTarget,
+    Role,
+    SecretRefs,
+    codebuild_policy,
+    pipeline_policy,
+)
+
+if TYPE_CHECKING:
+    from pipectl.spec.model import Spec
+
+
+@dataclass(frozen=True)
+class EcsResources:
+    cluster: Cluster
+    task_definition: TaskDefinition
+    service: Service
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Everything ``create`` converges, in dependency order of creation."""
+
+    pipeline_name: str
+    placement: Placement
+    bucket: ArtifactBucket
+    repository: Repository
+    codebuild_role: Role
+    pipeline_role: Role
+    project: BuildProject
+    ecs: EcsResources | None
+    pipeline: Pipeline
+
+
+def load_task_definition(path_text: str, spec_path: Path | None = None) -> dict[str, Any]:
+    """The task definition file as RegisterTaskDefinition's input.
+
+    ``validate`` checks it in depth; here it only has to be readable JSON with a family.
+    A relative path is taken from the current directory, else from the directory
+    that holds the spec's ``config/`` folder.
+    """
+    path = Path(path_text)
+    candidates = [path]
+    if not path.is_absolute() and spec_path is not None:
+        candidates.append(spec_path.resolve().parent.parent / path)
+    found = next((p for p in candidates if p.is_file()), None)
+    if found is None:
+        raise InvalidInput(
+            f"deploy.task_definition: {path_text} does not exist",
+            hint="create it with `pipectl init`, or point deploy.task_definition at it",
+        )
+    try:
+        data = json.loads(found.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{path_text}: cannot read the task definition: {exc}",
+                           hint="run `pipectl validate` for details") from None
+    if not isinstance(data, dict) or not isinstance(data.get("family"), str):
+        raise InvalidInput(f"{path_text}: a task definition needs a \"family\"",
+                           hint="run `pipectl validate` for details")
+    return data
+
+
+def desired_state(
+    spec: Spec, placement: Placement, task_definition: dict[str, Any]
+) -> DesiredState:
+    names = spec.names
+    tags = managed_tags(spec.tags, spec.name)
+    bucket = ArtifactBucket(names.bucket(placement.account, placement.region),
+                            placement.region, placement, tags)
+    repository = Repository(names.repository, placement, spec.image.scan_on_push,
+                            spec.image.immutable_tags, spec.image.keep_images, tags)
+    project_arn = placement.arn("codebuild", f"project/{names.project}")
+    codebuild_role = Role(
+        names.codebuild_role, placement, "codebuild.amazonaws.com",
+        codebuild_policy(placement=placement, project=names.project,
+                         repository_arn=repository.arn, bucket_arn=bucket.arn,
+                         secrets=SecretRefs.from_spec(spec.build.secrets)),
+        f"CodeBuild role of pipeline {spec.name} (managed by pipectl)", tags)
+    task = TaskDefinition(str(task_definition["family"]), spec.deploy.container,
+                          task_definition, names.cluster, names.service, tags)
+    deploy = DeployTarget(names.cluster, names.service, task.family, task.roles)
+    pipeline_role = Role(
+        names.pipeline_role, placement, "codepipeline.amazonaws.com",
+        pipeline_policy(placement=placement, bucket_arn=bucket.arn, project_arn=project_arn,
+                        deploy=deploy, source=spec.source),
+        f"CodePipeline role of pipeline {spec.name} (managed by pipectl)", tags)
+    build = spec.build
+    project = BuildProject(
+        name=names.project, placement=placement, pipeline=spec.name, buildspec=build.buildspec,
+        image=build.image, compute_type=build.compute_type, privileged=build.privileged,
+        timeout_minutes=build.timeout_minutes, local_cache=build.cache == "local",
+        service_role_arn=codebuild_role.arn,
+        environment_variables=env_vars(repository.uri, spec.deploy.container, build.env,
+                                       build.secrets),
+        tags=tags,
+    )
+    ecs: EcsResources | None = None
+    create = spec.deploy.create_service
+    if create is not None:
+        ecs = EcsResources(
+            Cluster(names.cluster, placement, tags),
+            task,
+            Service(names.service, names.cluster, placement, task.family, create.desired_count,
+                    tuple(create.subnets), tuple(create.security_groups),
+                    create.assign_public_ip, tags),
+        )
+    pipeline = Pipeline(
+        name=names.pipeline, placement=placement, role_arn=pipeline_role.arn,
+        bucket=bucket.name, pipeline_type=spec.pipeline.type,
+        execution_mode=spec.pipeline.execution_mode, variables=dict(spec.pipeline.variables),
+        source=spec.source, project=names.project, cluster=names.cluster,
+        service=names.service, deploy_timeout_minutes=spec.deploy.timeout_minutes, tags=tags,
+    )
+    return DesiredState(spec.name, placement, bucket, repository, codebuild_role,
+                        pipeline_role, project, ecs, pipeline)
