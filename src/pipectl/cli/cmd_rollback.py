@@ -1,0 +1,78 @@
+"""`pipectl rollback`: put the ECS service back on its previous task definition revision."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from pipectl.cli.cmd_watch import parse_duration
+from pipectl.cli.options import get_app, output_option
+
+
+@click.command("rollback")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--timeout", callback=parse_duration, default=None, metavar="DURATION",
+              help="Give up waiting for the service to be stable after this long (exit 4).  "
+                   "[default: deploy.timeout_minutes]")
+@click.option("--interval", type=click.FloatRange(min=0.01), default=None, metavar="SECONDS",
+              help="Poll every SECONDS.  [default: adaptive]")
+@output_option
+@click.pass_context
+def command(ctx: click.Context, yes: bool, timeout: float | None,
+            interval: float | None) -> None:
+    """Put the service back on its previous task definition revision and watch it.
+
+    The previous revision is the one an older deployment still runs, else the newest
+    earlier revision of the task definition's family. Asks first (--yes to skip; without
+    a terminal --yes is required). Exit 0 once the rollback deployment completed, 1 if it
+    failed, 4 on timeout.
+
+    \b
+    Example:
+      pipectl rollback
+      pipectl rollback --yes -o json
+    """
+    from pipectl.errors import Interrupted, InvalidInput, RunFailed, WaitTimedOut
+    from pipectl.runs.rollback import RolloutDone, apply_rollback, plan_rollback, watch_rollout
+    from pipectl.ui.status_view import rollback_question, show_rollout
+
+    app = get_app(ctx)
+    env = app.env
+    spec = app.spec()
+    session = app.aws(spec.region)
+    names = spec.names
+    plan = plan_rollback(session, names.cluster, names.service, spec.deploy.container)
+    question = rollback_question(plan)
+    if not yes:
+        if not env.stdin_isatty:
+            raise InvalidInput(f"refusing to roll back without confirmation: {question}",
+                               hint="pass --yes to confirm from a script")
+        env.stderr.write(f"{question} [y/N] ")
+        env.stderr.flush()
+        answer = env.stdin.readline().strip().lower()
+        if answer not in ("y", "yes"):
+            env.note("nothing changed")
+            return
+    started = time.time()
+    apply_rollback(session, plan)
+    if env.output == "json":
+        env.write_json({"event": "rollback_started", **plan.to_dict()}, lines=True)
+    else:
+        env.note(question.replace("Roll back", "rolling back").rstrip("?"))
+    wait = timeout if timeout is not None else spec.deploy.timeout_minutes * 60.0
+    try:
+        for event in watch_rollout(session, plan, since=started, timeout=wait,
+                                   interval=interval):
+            show_rollout(env, event)
+            if isinstance(event, RolloutDone):
+                if event.ok:
+                    return
+                if event.outcome == "timed_out":
+                    raise WaitTimedOut(event.reason, hint="the rollback goes on in ECS; see "
+                                       "`pipectl status`")
+                raise RunFailed(event.reason, hint="see the stopped tasks above and "
+                                "`pipectl status`")
+    except KeyboardInterrupt:
+        raise Interrupted("stopped watching the rollback; it goes on in ECS",
+                          hint="see where it stands with `pipectl status`") from None

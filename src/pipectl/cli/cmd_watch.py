@@ -1,0 +1,95 @@
+"""`pipectl watch [EXECUTION_ID]`: follow a run live (default: the latest)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from pipectl.cli.context import AppContext
+from pipectl.cli.options import get_app, output_option
+
+F = TypeVar("F", bound=Callable[..., Any])
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.I)
+
+
+def parse_duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """``90``, ``90s``, ``15m``, ``1h`` -> seconds."""
+    if value is None:
+        return None
+    match = _DURATION.match(value)
+    if not match or float(match.group(1)) <= 0:
+        raise click.BadParameter(f"{value!r} is not a duration (for example 90s, 15m, 1h)",
+                                 ctx=ctx, param=param)
+    unit = (match.group(2) or "s").lower()
+    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[unit]
+
+
+def watch_options(func: F) -> F:
+    """--timeout, --interval and --logs, shared by run, watch and retry."""
+    func = click.option("--logs", "show_logs", is_flag=True,
+                        help="Show the build's last log lines while it runs.")(func)
+    func = click.option("--interval", type=click.FloatRange(min=0.01), default=None,
+                        metavar="SECONDS",
+                        help="Poll every SECONDS.  [default: adaptive, 2s at first, slower "
+                             "on long phases]")(func)
+    func = click.option("--timeout", callback=parse_duration, default=None, metavar="DURATION",
+                        help="Give up waiting after this long (exit 4); the run goes on.  "
+                             "[default: wait for the end]")(func)
+    return func
+
+
+def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
+               interval: float | None, show_logs: bool) -> None:
+    """Watch one execution to its end and turn the verdict into the exit status."""
+    from pipectl.runs.verdict import interrupted, verdict_error
+    from pipectl.runs.watch import ServiceTarget, WatchOptions, watch_run
+    from pipectl.ui.run_view import follow, make_view
+
+    spec = app.spec()
+    session = app.aws(spec.region)
+    names = spec.names
+    options = WatchOptions(
+        timeout=timeout, interval=interval, logs=show_logs,
+        target=ServiceTarget(names.cluster, names.service, spec.deploy.container,
+                             spec.deploy.service_port),
+    )
+    view = make_view(app.env, show_logs=show_logs)
+    try:
+        result = follow(view, watch_run(session, names.pipeline, execution_id, options=options))
+    except KeyboardInterrupt:
+        raise interrupted(execution_id) from None
+    error = verdict_error(result)
+    if error is not None:
+        raise error
+
+
+@click.command("watch")
+@click.argument("execution_id", required=False)
+@watch_options
+@output_option
+@click.pass_context
+def command(ctx: click.Context, execution_id: str | None, timeout: float | None,
+            interval: float | None, show_logs: bool) -> None:
+    """Follow a run live until it ends (default: the latest run).
+
+    Attaches to a running or finished run. Exit 0 only when the pipeline succeeded and
+    the new ECS deployment completed; 1 when the run failed, was stopped, superseded or
+    rolled back; 4 on --timeout; 130 on Ctrl-C (the run goes on).
+
+    \b
+    Example:
+      pipectl watch
+      pipectl watch 3f0c2d1e-7c1b-4a51-9d0e-2b6f0f1f7a10 --logs
+      pipectl watch --timeout 20m -o json
+    """
+    from pipectl.runs.reads import find_execution
+
+    app = get_app(ctx)
+    spec = app.spec()
+    if execution_id is None:
+        latest = find_execution(app.aws(spec.region), spec.names.pipeline, None)
+        execution_id = str(latest["pipelineExecutionId"])
+    follow_run(app, execution_id, timeout=timeout, interval=interval, show_logs=show_logs)

@@ -1,0 +1,82 @@
+"""Reading an ECS service's deployments: which one is ours, did it finish, was it rolled back.
+
+CodePipeline's ECS action stays InProgress after the deployment circuit breaker fails a
+deployment (it waits for its own timeout), and the ``services_stable`` waiter can report
+success after a rollback; so pipectl reads ``rolloutState`` itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pipectl.runs.model import DeployProgress, epoch
+
+ROLLBACK_WORDS = re.compile(r"circuit breaker|rolling back|rolled back|rollback", re.I)
+#: AWS and local clocks differ a little: a deployment this close before the run is ours.
+CLOCK_SLACK = 5.0
+
+
+def _recent(items: list[dict[str, Any]], since: float | None) -> list[dict[str, Any]]:
+    if since is None:
+        return items
+    return [i for i in items if (epoch(i.get("createdAt")) or since) >= since - CLOCK_SLACK]
+
+
+def deploy_progress(
+    service: dict[str, Any],
+    cluster: str,
+    since: float | None,
+    image_of: Callable[[str], str | None],
+    events: int = 5,
+) -> DeployProgress:
+    """The newest deployment made since ``since`` (the run's start), as DeployProgress."""
+    deployments = list(service.get("deployments") or [])
+    deployments.sort(key=lambda d: epoch(d.get("createdAt")) or 0.0, reverse=True)
+    recent = _recent(deployments, since)
+    failed = [d for d in recent if d.get("rolloutState") == "FAILED"]
+    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
+    ours = failed[0] if failed else (primary if primary in recent else None)
+    recent_events = _recent(list(service.get("events") or []), since)
+    rolled_back = bool(failed) or any(
+        ROLLBACK_WORDS.search(str(d.get("rolloutStateReason") or "")) for d in recent
+    ) or any(ROLLBACK_WORDS.search(str(e.get("message") or "")) for e in recent_events)
+    shown = ours or primary or {}
+    task_definition = shown.get("taskDefinition")
+    return DeployProgress(
+        cluster=cluster,
+        service=str(service.get("serviceName")),
+        rollout_state=shown.get("rolloutState"),
+        rollout_reason=shown.get("rolloutStateReason"),
+        running=int(shown.get("runningCount", service.get("runningCount", 0)) or 0),
+        desired=int(shown.get("desiredCount", service.get("desiredCount", 0)) or 0),
+        pending=int(shown.get("pendingCount", 0) or 0),
+        failed_tasks=int(shown.get("failedTasks", 0) or 0),
+        task_definition=task_definition,
+        image=image_of(task_definition) if task_definition else None,
+        events=tuple(str(e.get("message")) for e in (service.get("events") or [])[:events]),
+        rolled_back=rolled_back,
+    )
+
+
+def new_deployment_completed(service: dict[str, Any], since: float | None) -> bool | None:
+    """True: a deployment made since the run started is PRIMARY and COMPLETED.
+    False: it failed or was rolled back. None: not decided yet."""
+    deployments = list(service.get("deployments") or [])
+    recent = _recent(deployments, since)
+    if any(d.get("rolloutState") == "FAILED" for d in recent):
+        return False
+    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
+    if primary is None:
+        return None
+    if ROLLBACK_WORDS.search(str(primary.get("rolloutStateReason") or "")) and primary in recent:
+        return False
+    if primary.get("rolloutState") == "COMPLETED":
+        return True
+    if primary.get("rolloutState") is None and primary.get("runningCount") == primary.get(
+        "desiredCount"
+    ) and len(deployments) == 1:
+        # Services without rolloutState (older or non-ECS controllers): steady is done.
+        return True
+    return None

@@ -1,0 +1,68 @@
+"""Where a service answers: its load balancer's DNS name, or a running task's public IP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipectl.aws.errors import aws_call
+from pipectl.runs.reads import Clients
+
+
+def service_url(clients: Clients, cluster: str, service: dict[str, Any], port: int) -> str | None:
+    """``http://DNS-NAME`` behind a load balancer, else ``http://PUBLIC-IP:PORT`` of a task."""
+    target_groups = [lb["targetGroupArn"] for lb in service.get("loadBalancers") or []
+                     if lb.get("targetGroupArn")]
+    if target_groups:
+        return _load_balancer_url(clients, target_groups)
+    return _task_url(clients, cluster, str(service.get("serviceName")), port)
+
+
+def _load_balancer_url(clients: Clients, target_groups: list[str]) -> str | None:
+    elb = clients.client("elbv2")
+    with aws_call("elbv2:DescribeTargetGroups", resource=target_groups[0]):
+        groups = elb.describe_target_groups(TargetGroupArns=target_groups[:1])["TargetGroups"]
+    balancers = [arn for g in groups for arn in g.get("LoadBalancerArns", [])]
+    if not balancers:
+        return None
+    with aws_call("elbv2:DescribeLoadBalancers", resource=balancers[0]):
+        found = elb.describe_load_balancers(LoadBalancerArns=balancers[:1])["LoadBalancers"]
+    dns = found[0].get("DNSName") if found else None
+    return f"http://{dns}" if dns else None
+
+
+def _task_url(clients: Clients, cluster: str, service: str, port: int) -> str | None:
+    ecs = clients.client("ecs")
+    with aws_call("ecs:ListTasks", resource=f"{cluster}/{service}"):
+        arns = ecs.list_tasks(cluster=cluster, serviceName=service, desiredStatus="RUNNING",
+                              maxResults=10).get("taskArns", [])
+    if not arns:
+        return None
+    with aws_call("ecs:DescribeTasks", resource=f"{cluster}/{service}"):
+        tasks = ecs.describe_tasks(cluster=cluster, tasks=arns).get("tasks", [])
+    eni_ids: list[str] = []
+    for task in tasks:
+        if task.get("lastStatus") not in (None, "RUNNING"):
+            continue
+        for attachment in task.get("attachments") or []:
+            details = {d.get("name"): d.get("value") for d in attachment.get("details") or []}
+            # Some endpoints (the sandbox) report the public address on the attachment.
+            public = details.get("publicIPv4Address")
+            if public:
+                return _http(public, port)
+            if details.get("networkInterfaceId"):
+                eni_ids.append(str(details["networkInterfaceId"]))
+    if not eni_ids:
+        return None
+    with aws_call("ec2:DescribeNetworkInterfaces", resource=eni_ids[0]):
+        interfaces = clients.client("ec2").describe_network_interfaces(
+            NetworkInterfaceIds=eni_ids[:5]
+        ).get("NetworkInterfaces", [])
+    for interface in interfaces:
+        ip = (interface.get("Association") or {}).get("PublicIp")
+        if ip:
+            return _http(ip, port)
+    return None
+
+
+def _http(host: str, port: int) -> str:
+    return f"http://{host}" if port == 80 else f"http://{host}:{port}"

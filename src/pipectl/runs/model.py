@@ -1,0 +1,260 @@
+"""Plain data describing a run as pipectl sees it: stages, actions, build, deployment.
+
+The watch loop builds these from AWS responses; ``ui/`` draws them. Times are epoch
+seconds (floats), so the injected clock and AWS timestamps compare directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: CodePipeline statuses after which an execution no longer changes.
+FINAL_EXECUTION_STATUSES = frozenset({"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"})
+#: Action and stage statuses meaning "being worked on".
+RUNNING_STATUSES = frozenset({"InProgress", "Stopping"})
+#: CodeBuild statuses after which a build no longer changes.
+FINAL_BUILD_STATUSES = frozenset({"SUCCEEDED", "FAILED", "FAULT", "TIMED_OUT", "STOPPED"})
+
+
+@dataclass(frozen=True)
+class BuildPhase:
+    name: str  # PRE_BUILD, BUILD, ...
+    status: str | None  # SUCCEEDED, FAILED, ... (None while in progress)
+    duration: int | None  # seconds
+    message: str | None = None  # the phase's context message, when AWS gives one
+
+
+@dataclass(frozen=True)
+class BuildProgress:
+    build_id: str
+    status: str  # IN_PROGRESS, SUCCEEDED, FAILED, ...
+    current_phase: str | None
+    phases: tuple[BuildPhase, ...] = ()
+    log_group: str | None = None
+    log_stream: str | None = None
+    log_link: str | None = None
+    log_tail: tuple[str, ...] = ()
+
+    @property
+    def failed_phase(self) -> BuildPhase | None:
+        for phase in self.phases:
+            if phase.status not in (None, "SUCCEEDED"):
+                return phase
+        return None
+
+    @property
+    def done_phases(self) -> tuple[BuildPhase, ...]:
+        return tuple(p for p in self.phases if p.status is not None and p.name != "COMPLETED")
+
+
+@dataclass(frozen=True)
+class DeployProgress:
+    cluster: str
+    service: str
+    rollout_state: str | None = None  # of the newest deployment
+    rollout_reason: str | None = None
+    running: int = 0
+    desired: int = 0
+    pending: int = 0
+    failed_tasks: int = 0
+    task_definition: str | None = None  # ARN of the newest deployment's task definition
+    image: str | None = None
+    events: tuple[str, ...] = ()  # latest service events, newest first
+    rolled_back: bool = False  # the circuit breaker failed the new deployment
+    stopped_reasons: tuple[str, ...] = ()
+
+    @property
+    def revision(self) -> str | None:
+        return task_definition_label(self.task_definition)
+
+
+@dataclass(frozen=True)
+class ActionView:
+    stage: str
+    name: str
+    category: str  # Source, Build, Deploy, ...
+    provider: str  # CodeBuild, ECS, ...
+    status: str  # InProgress, Succeeded, Failed, Abandoned, or Pending (not reached yet)
+    summary: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    changed_at: float | None = None
+    external_id: str | None = None
+    external_url: str | None = None
+    build: BuildProgress | None = None
+    deploy: DeployProgress | None = None
+
+
+@dataclass(frozen=True)
+class StageView:
+    name: str
+    status: str  # InProgress, Succeeded, Failed, Stopped, ..., or Pending
+    actions: tuple[ActionView, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """Everything known about one execution at one moment."""
+
+    pipeline: str
+    execution_id: str
+    status: str  # the execution's status (InProgress until we learn otherwise)
+    now: float
+    started_at: float | None = None
+    trigger: str | None = None
+    revision: str | None = None
+    revision_summary: str | None = None
+    stages: tuple[StageView, ...] = ()
+
+    def actions(self) -> list[ActionView]:
+        return [a for s in self.stages for a in s.actions]
+
+    def action(self, stage: str, name: str) -> ActionView | None:
+        for a in self.actions():
+            if a.stage == stage and a.name == name:
+                return a
+        return None
+
+    @property
+    def elapsed(self) -> float | None:
+        return None if self.started_at is None else max(0.0, self.now - self.started_at)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing that changed since the previous look: one plain line, one JSON object."""
+
+    kind: str  # started, stage, action, phase, deploy, event, log, throttled, ...
+    message: str
+    at: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.kind, "at": iso_time(self.at), "message": self.message, **self.data}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why a run failed, with AWS's own words and what to do about it."""
+
+    stage: str | None
+    action: str | None
+    message: str
+    phase: str | None = None
+    phase_message: str | None = None
+    log_tail: tuple[str, ...] = ()
+    stopped_reasons: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    hint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["log_tail"] = list(self.log_tail)
+        data["stopped_reasons"] = list(self.stopped_reasons)
+        data["events"] = list(self.events)
+        return data
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How a watched run ended and what it left behind."""
+
+    pipeline: str
+    execution_id: str
+    outcome: str  # succeeded, failed, stopped, superseded, rolled_back, timed_out
+    status: str  # CodePipeline's execution status when we stopped looking
+    reason: str
+    duration: float | None = None
+    revision: str | None = None
+    image: str | None = None
+    task_definition: str | None = None
+    url: str | None = None
+    diagnosis: Diagnosis | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "succeeded"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event": "result",
+            "ok": self.ok,
+            "pipeline": self.pipeline,
+            "execution_id": self.execution_id,
+            "outcome": self.outcome,
+            "status": self.status,
+            "reason": self.reason,
+            "duration_seconds": None if self.duration is None else round(self.duration, 1),
+            "revision": self.revision,
+            "image": self.image,
+            "task_definition": task_definition_label(self.task_definition),
+            "url": self.url,
+            "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
+        }
+
+
+@dataclass(frozen=True)
+class Update:
+    """One look at the run: the whole picture plus what changed since the last look."""
+
+    snapshot: RunSnapshot
+    changes: tuple[Change, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The watch is over; ``result`` says how it ended."""
+
+    snapshot: RunSnapshot
+    result: RunResult
+
+
+WatchEvent = Update | Finished
+
+
+def task_definition_label(arn: str | None) -> str | None:
+    """``arn:...:task-definition/web:7`` -> ``web:7``."""
+    if not arn:
+        return None
+    return arn.rsplit("/", 1)[-1]
+
+
+def image_tag(image: str | None) -> str | None:
+    """The tag (or digest) of an image reference, for short displays."""
+    if not image:
+        return None
+    if "@" in image:
+        return image.split("@", 1)[1][:19]
+    last = image.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else "latest"
+
+
+def iso_time(epoch: float) -> str:
+    import datetime as dt
+
+    moment = dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def epoch(value: Any) -> float | None:
+    """botocore gives datetimes; tests and some endpoints give numbers."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    timestamp = getattr(value, "timestamp", None)
+    return float(timestamp()) if callable(timestamp) else None
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"

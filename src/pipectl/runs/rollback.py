@@ -1,0 +1,173 @@
+"""Put an ECS service back on its previous task definition revision, then watch the rollout."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pipectl.aws.errors import aws_call
+from pipectl.errors import InvalidInput, NotFound, PipectlError
+from pipectl.runs import reads
+from pipectl.runs.deployment import deploy_progress
+from pipectl.runs.model import Change, DeployProgress, epoch, task_definition_label
+from pipectl.runs.polling import PollSchedule
+from pipectl.runs.reads import Clients
+from pipectl.runs.watch import _deploy_changes, is_throttling
+
+
+@dataclass(frozen=True)
+class RollbackPlan:
+    cluster: str
+    service: str
+    current: str  # task definition ARN the service runs now
+    previous: str  # the one it goes back to
+    current_image: str | None = None
+    previous_image: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cluster": self.cluster, "service": self.service,
+                "from": task_definition_label(self.current),
+                "to": task_definition_label(self.previous),
+                "from_image": self.current_image, "to_image": self.previous_image}
+
+
+@dataclass(frozen=True)
+class RolloutUpdate:
+    progress: DeployProgress
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class RolloutDone:
+    ok: bool
+    outcome: str  # completed, failed, timed_out
+    reason: str
+    progress: DeployProgress | None
+
+
+def _revision(arn: str) -> tuple[str, int]:
+    family, _, number = arn.rsplit("/", 1)[-1].rpartition(":")
+    return family, int(number) if number.isdigit() else 0
+
+
+def plan_rollback(clients: Clients, cluster: str, service: str,
+                  container: str | None) -> RollbackPlan:
+    doc = reads.services(clients, cluster, [service]).get(service)
+    if doc is None or doc.get("status") == "INACTIVE":
+        raise NotFound(f"ECS service {service} not found in cluster {cluster}",
+                       operation="ecs:DescribeServices", resource=f"{cluster}/{service}",
+                       hint="create it with `pipectl create`")
+    deployments = sorted(doc.get("deployments") or [],
+                         key=lambda d: epoch(d.get("createdAt")) or 0.0, reverse=True)
+    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
+    current = str((primary or {}).get("taskDefinition") or doc.get("taskDefinition"))
+    family, number = _revision(current)
+    # A deployment still draining the older revision names it exactly.
+    previous = next((str(d["taskDefinition"]) for d in deployments
+                     if d.get("status") == "ACTIVE" and d.get("taskDefinition")
+                     and _revision(str(d["taskDefinition"]))[1] < number), None)
+    if previous is None:
+        previous = _previous_in_family(clients, family, number)
+    if previous is None:
+        raise InvalidInput(
+            f"service {service} runs {family}:{number} and there is no earlier active revision "
+            f"of {family} to go back to",
+            hint="nothing to roll back to; deploy a fixed version with `pipectl run --watch`")
+    return RollbackPlan(cluster, service, current, previous,
+                        _image(clients, current, container), _image(clients, previous, container))
+
+
+def _previous_in_family(clients: Clients, family: str, number: int) -> str | None:
+    ecs = clients.client("ecs")
+    token: str | None = None
+    for _ in range(5):
+        params: dict[str, Any] = {"familyPrefix": family, "status": "ACTIVE", "sort": "DESC",
+                                  "maxResults": 100}
+        if token:
+            params["nextToken"] = token
+        with aws_call("ecs:ListTaskDefinitions", resource=family):
+            response = ecs.list_task_definitions(**params)
+        # familyPrefix matches "web-api" for "web": keep the exact family only.
+        candidates = [(rev, str(arn)) for arn in response.get("taskDefinitionArns", [])
+                      for fam, rev in [_revision(str(arn))] if fam == family and rev < number]
+        if candidates:
+            return max(candidates)[1]
+        token = response.get("nextToken")
+        if not token:
+            return None
+    return None
+
+
+def _image(clients: Clients, arn: str, container: str | None) -> str | None:
+    try:
+        return reads.task_definition_image(clients, arn, container)
+    except PipectlError:
+        return None
+
+
+def apply_rollback(clients: Clients, plan: RollbackPlan) -> None:
+    with aws_call("ecs:UpdateService", resource=f"{plan.cluster}/{plan.service}"):
+        clients.client("ecs").update_service(cluster=plan.cluster, service=plan.service,
+                                             taskDefinition=plan.previous)
+
+
+def watch_rollout(
+    clients: Clients,
+    plan: RollbackPlan,
+    *,
+    since: float,
+    timeout: float | None,
+    interval: float | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[RolloutUpdate | RolloutDone]:
+    """Until the deployment of ``plan.previous`` is COMPLETED (ok) or FAILED."""
+    schedule = PollSchedule(interval=interval)
+    deadline = None if timeout is None else clock() + timeout
+    before: DeployProgress | None = None
+    images: dict[str, str | None] = {plan.previous: plan.previous_image,
+                                     plan.current: plan.current_image}
+    last_change = clock()
+    while True:
+        try:
+            doc = reads.services(clients, plan.cluster, [plan.service]).get(plan.service)
+        except PipectlError as exc:
+            if not is_throttling(exc):
+                raise
+            sleep(schedule.throttled())
+            continue
+        schedule.recovered()
+        if doc is None:
+            raise NotFound(f"ECS service {plan.service} disappeared",
+                           operation="ecs:DescribeServices", resource=plan.service)
+        ours = next((d for d in doc.get("deployments") or []
+                     if d.get("taskDefinition") == plan.previous), None)
+        progress = deploy_progress(doc, plan.cluster, since, lambda arn: images.get(arn))
+        progress = replace(progress, rolled_back=False)  # a rollback is what we asked for
+        changes = tuple(_deploy_changes(before, progress, plan.service,
+                                        {"service": plan.service}, clock()))
+        if changes:
+            last_change = clock()
+        yield RolloutUpdate(progress, changes)
+        before = progress
+        state = (ours or {}).get("rolloutState")
+        if ours is not None and ours.get("status") == "PRIMARY" and state == "COMPLETED":
+            yield RolloutDone(True, "completed", f"{plan.service} runs "
+                              f"{task_definition_label(plan.previous)} again", progress)
+            return
+        if state == "FAILED":
+            reasons = reads.stopped_task_reasons(clients, plan.cluster, plan.service)
+            progress = replace(progress, stopped_reasons=reasons)
+            yield RolloutDone(False, "failed", f"the rollback deployment of {plan.service} "
+                              f"failed: {(ours or {}).get('rolloutStateReason') or 'FAILED'}",
+                              progress)
+            return
+        now = clock()
+        if deadline is not None and now >= deadline:
+            yield RolloutDone(False, "timed_out", f"{plan.service} was not stable after "
+                              f"{int(timeout or 0)}s", progress)
+            return
+        delay = schedule.next_delay(now - last_change)
+        sleep(delay if deadline is None else min(delay, max(0.0, deadline - now)))

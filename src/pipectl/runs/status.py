@@ -1,0 +1,165 @@
+"""Where things stand: stages, the latest run, the ECS service and where it answers.
+
+The independent reads run in parallel; so do the two that depend on the service.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from pipectl.errors import NotFound, PipectlError
+from pipectl.runs import reads
+from pipectl.runs.deployment import ROLLBACK_WORDS
+from pipectl.runs.endpoint import service_url
+from pipectl.runs.history import RunSummary, run_summary
+from pipectl.runs.model import ActionView, StageView, epoch, task_definition_label
+from pipectl.runs.reads import Clients
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    cluster: str
+    service: str
+    exists: bool
+    status: str | None = None
+    task_definition: str | None = None
+    image: str | None = None
+    running: int = 0
+    desired: int = 0
+    pending: int = 0
+    rollout_state: str | None = None
+    rollout_reason: str | None = None
+    events: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cluster": self.cluster, "service": self.service, "exists": self.exists,
+            "status": self.status,
+            "task_definition": task_definition_label(self.task_definition),
+            "image": self.image, "running": self.running, "desired": self.desired,
+            "pending": self.pending, "rollout_state": self.rollout_state,
+            "rollout_reason": self.rollout_reason, "events": list(self.events),
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    pipeline: str
+    stages: tuple[StageView, ...]
+    stage_executions: dict[str, str]  # stage -> execution id it last ran
+    latest: RunSummary | None
+    service: ServiceStatus
+    url: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pipeline": self.pipeline,
+            "stages": [
+                {"name": s.name, "status": s.status,
+                 "execution_id": self.stage_executions.get(s.name),
+                 "actions": [{"name": a.name, "provider": a.provider, "status": a.status,
+                              "summary": a.summary, "error": a.error_message,
+                              "external_id": a.external_id} for a in s.actions]}
+                for s in self.stages
+            ],
+            "latest_run": self.latest.to_dict() if self.latest else None,
+            "service": self.service.to_dict(),
+            "url": self.url,
+        }
+
+
+def latest_stages(
+    layout: reads.PipelineLayout, state: dict[str, Any]
+) -> tuple[tuple[StageView, ...], dict[str, str]]:
+    """Each stage and action with its latest status, whichever run that was."""
+    by_stage = {s["stageName"]: s for s in state.get("stageStates", [])}
+    stages = []
+    executions: dict[str, str] = {}
+    for name, actions in layout.stages:
+        stage_state = by_stage.get(name, {})
+        latest = stage_state.get("latestExecution") or {}
+        if latest.get("pipelineExecutionId"):
+            executions[name] = str(latest["pipelineExecutionId"])
+        action_states = {a["actionName"]: a for a in stage_state.get("actionStates", [])}
+        views = []
+        for action in actions:
+            ex = (action_states.get(action.name) or {}).get("latestExecution") or {}
+            err = ex.get("errorDetails") or {}
+            views.append(ActionView(
+                stage=name, name=action.name, category=action.category,
+                provider=action.provider, status=ex.get("status", "Never run"),
+                summary=ex.get("summary"), error_code=err.get("code"),
+                error_message=err.get("message"), changed_at=epoch(ex.get("lastStatusChange")),
+                external_id=ex.get("externalExecutionId"),
+                external_url=ex.get("externalExecutionUrl"),
+            ))
+        stages.append(StageView(name, str(latest.get("status", "Never run")), tuple(views)))
+    return tuple(stages), executions
+
+
+def gather_status(
+    clients: Clients, pipeline: str, cluster: str, service: str, *, container: str | None,
+    port: int, now: float,
+) -> StatusReport:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        layout_f = pool.submit(reads.pipeline_layout, clients, pipeline)
+        state_f = pool.submit(reads.pipeline_state, clients, pipeline)
+        runs_f = pool.submit(reads.recent_executions, clients, pipeline, 1)
+        service_f = pool.submit(_service_doc, clients, cluster, service)
+        layout, state, runs = layout_f.result(), state_f.result(), runs_f.result()
+        doc = service_f.result()
+        stages, executions = latest_stages(layout, state)
+        latest = run_summary(runs[0], now) if runs else None
+        if doc is None:
+            return StatusReport(pipeline, stages, executions, latest,
+                                ServiceStatus(cluster, service, exists=False), None)
+        primary: dict[str, Any] = next(
+            (d for d in doc.get("deployments") or [] if d.get("status") == "PRIMARY"), {})
+        task_definition = primary.get("taskDefinition") or doc.get("taskDefinition")
+        image_f = pool.submit(_image, clients, task_definition, container)
+        url_f = pool.submit(_url, clients, cluster, doc, port)
+        rollout_reason = primary.get("rolloutStateReason")
+        return StatusReport(
+            pipeline=pipeline, stages=stages, stage_executions=executions, latest=latest,
+            service=ServiceStatus(
+                cluster=cluster, service=service, exists=True, status=doc.get("status"),
+                task_definition=task_definition, image=image_f.result(),
+                running=int(doc.get("runningCount", 0)), desired=int(doc.get("desiredCount", 0)),
+                pending=int(doc.get("pendingCount", 0)),
+                rollout_state=primary.get("rolloutState"),
+                rollout_reason=rollout_reason if rollout_reason and (
+                    primary.get("rolloutState") != "COMPLETED"
+                    or ROLLBACK_WORDS.search(rollout_reason)) else None,
+                events=tuple(str(e.get("message")) for e in (doc.get("events") or [])[:3]),
+            ),
+            url=url_f.result(),
+        )
+
+
+def _service_doc(clients: Clients, cluster: str, service: str) -> dict[str, Any] | None:
+    try:
+        found = reads.services(clients, cluster, [service])
+    except NotFound:
+        return None  # the cluster itself is missing
+    doc = found.get(service)
+    if doc is None or doc.get("status") == "INACTIVE":
+        return None
+    return doc
+
+
+def _image(clients: Clients, arn: str | None, container: str | None) -> str | None:
+    if not arn:
+        return None
+    try:
+        return reads.task_definition_image(clients, arn, container)
+    except PipectlError:
+        return None
+
+
+def _url(clients: Clients, cluster: str, doc: dict[str, Any], port: int) -> str | None:
+    try:
+        return service_url(clients, cluster, doc, port)
+    except PipectlError:
+        return None  # status still answers when EC2/ELB reads are not allowed

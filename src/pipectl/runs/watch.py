@@ -1,0 +1,561 @@
+"""The watch loop: look at a run, yield what changed, wait, until it ends or time runs out.
+
+API economy, per look: one GetPipelineState; GetPipelineExecution only when no stage of
+ours is running (that is when the execution can have ended, been superseded or stopped);
+one BatchGetBuilds for the builds of running CodeBuild actions (plus one last read of a
+build that just ended); one DescribeServices per cluster for running ECS actions. The
+clock and sleep are parameters, so tests drive the loop with a fake clock.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pipectl.aws.errors import error_code
+from pipectl.errors import PipectlError
+from pipectl.runs import reads
+from pipectl.runs.deployment import deploy_progress, new_deployment_completed
+from pipectl.runs.diagnose import diagnose
+from pipectl.runs.model import (
+    FINAL_BUILD_STATUSES,
+    RUNNING_STATUSES,
+    ActionView,
+    BuildProgress,
+    Change,
+    DeployProgress,
+    Finished,
+    RunResult,
+    RunSnapshot,
+    StageView,
+    Update,
+    WatchEvent,
+    epoch,
+    format_duration,
+    image_tag,
+    task_definition_label,
+)
+from pipectl.runs.polling import PollSchedule
+from pipectl.runs.reads import ActionLayout, Clients, PipelineLayout
+
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
+    "TooManyRequestsException", "RequestThrottled", "RequestThrottledException",
+})
+
+
+@dataclass(frozen=True)
+class ServiceTarget:
+    """The ECS service the deploy action updates, as the spec knows it."""
+
+    cluster: str
+    service: str
+    container: str | None = None
+    port: int | None = None
+
+
+@dataclass(frozen=True)
+class WatchOptions:
+    timeout: float | None = None  # seconds; None waits as long as the run takes
+    interval: float | None = None  # fixed poll interval; None adapts
+    logs: bool = False  # tail build logs while the build runs
+    log_lines: int = 20
+    target: ServiceTarget | None = None
+    find_url: bool = True  # look up where the service answers when the run succeeds
+
+
+def is_throttling(exc: BaseException) -> bool:
+    code = getattr(exc, "code", None) or error_code(exc)
+    cause = exc.__cause__
+    if not code and cause is not None:
+        code = error_code(cause)
+    return code in THROTTLING_CODES
+
+
+@dataclass
+class _Memory:
+    """What the loop remembers between looks, so it reads each thing only while needed."""
+
+    status: str = "InProgress"
+    builds: dict[str, BuildProgress] = field(default_factory=dict)
+    final_builds: set[str] = field(default_factory=set)
+    deploys: dict[tuple[str, str], DeployProgress] = field(default_factory=dict)
+    services: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    images: dict[str, str | None] = field(default_factory=dict)
+    rolled_back: tuple[str, str] | None = None
+
+
+class RunWatcher:
+    def __init__(
+        self,
+        clients: Clients,
+        pipeline: str,
+        execution_id: str,
+        *,
+        options: WatchOptions | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.clients = clients
+        self.pipeline = pipeline
+        self.execution_id = execution_id
+        self.options = options or WatchOptions()
+        self.clock = clock
+        self.sleep = sleep
+        self.schedule = PollSchedule(interval=self.options.interval, random=jitter)
+        self.memory = _Memory()
+        self.layout: PipelineLayout | None = None
+        self.summary: dict[str, Any] = {}
+        self.started_at: float | None = None
+
+    # -- the loop --------------------------------------------------------------------
+
+    def events(self) -> Iterator[WatchEvent]:
+        begun = self.clock()
+        deadline = None if self.options.timeout is None else begun + self.options.timeout
+        self.layout = reads.pipeline_layout(self.clients, self.pipeline)
+        self.summary = reads.find_execution(self.clients, self.pipeline, self.execution_id)
+        self.started_at = epoch(self.summary.get("startTime"))
+        self.memory.status = str(self.summary.get("status", "InProgress"))
+        previous: RunSnapshot | None = None
+        last_change = begun
+        while True:
+            try:
+                snapshot, result = self._look()
+            except PipectlError as exc:
+                if not is_throttling(exc):
+                    raise
+                delay = self.schedule.throttled()
+                now = self.clock()
+                note = Change("throttled", f"AWS is throttling reads; next look in {delay:.0f}s",
+                              now, {"delay_seconds": round(delay, 1)})
+                yield Update(previous or self._empty_snapshot(now), (note,))
+                if deadline is not None and now + delay >= deadline:
+                    self.sleep(max(0.0, deadline - now))
+                    yield self._timed_out(previous or self._empty_snapshot(self.clock()))
+                    return
+                self.sleep(delay)
+                continue
+            self.schedule.recovered()
+            changes = describe_changes(previous, snapshot)
+            if changes:
+                last_change = snapshot.now
+            yield Update(snapshot, tuple(changes))
+            previous = snapshot
+            if result is not None:
+                yield Finished(snapshot, result)
+                return
+            now = self.clock()
+            if deadline is not None and now >= deadline:
+                yield self._timed_out(snapshot)
+                return
+            delay = self.schedule.next_delay(now - last_change)
+            if deadline is not None:
+                delay = min(delay, max(0.0, deadline - now))
+            self.sleep(delay)
+
+    # -- one look ----------------------------------------------------------------------
+
+    def _look(self) -> tuple[RunSnapshot, RunResult | None]:
+        assert self.layout is not None
+        state = reads.pipeline_state(self.clients, self.pipeline)
+        stages = reads.stage_views(self.layout, state, self.execution_id, self.started_at)
+        ours_running = any(s.status in RUNNING_STATUSES for s in stages)
+        execution_doc: dict[str, Any] | None = None
+        if ours_running:
+            stopping = any(s.status == "Stopping" for s in stages)
+            self.memory.status = "Stopping" if stopping else "InProgress"
+        else:
+            # Between stages, queued, or over: only the execution itself can say which.
+            execution_doc = reads.execution(self.clients, self.pipeline, self.execution_id)
+            self.memory.status = str(execution_doc.get("status", self.memory.status))
+        stages = self._with_builds(stages)
+        stages = self._with_deploys(stages)
+        snapshot = self._snapshot(stages, execution_doc)
+        return snapshot, self._verdict(snapshot, state)
+
+    def _snapshot(
+        self, stages: tuple[StageView, ...], execution_doc: dict[str, Any] | None
+    ) -> RunSnapshot:
+        revision, revision_summary = reads.summary_revision(self.summary)
+        if execution_doc is not None and revision is None:
+            revision, revision_summary = reads.execution_revision(execution_doc)
+        trigger = (self.summary.get("trigger") or {}).get("triggerType")
+        return RunSnapshot(
+            pipeline=self.pipeline,
+            execution_id=self.execution_id,
+            status=self.memory.status,
+            now=self.clock(),
+            started_at=self.started_at,
+            trigger=trigger,
+            revision=revision,
+            revision_summary=revision_summary,
+            stages=stages,
+        )
+
+    def _empty_snapshot(self, now: float) -> RunSnapshot:
+        return RunSnapshot(self.pipeline, self.execution_id, self.memory.status, now,
+                           started_at=self.started_at)
+
+    # -- builds --------------------------------------------------------------------------
+
+    def _with_builds(self, stages: tuple[StageView, ...]) -> tuple[StageView, ...]:
+        wanted: list[str] = []
+        for action in _all(stages):
+            if action.provider != "CodeBuild" or not action.external_id:
+                continue
+            build_id = action.external_id
+            if action.status in RUNNING_STATUSES or build_id not in self.memory.final_builds:
+                wanted.append(build_id)
+        if wanted:
+            fetched = reads.builds(self.clients, wanted)
+            for build_id, progress in fetched.items():
+                old = self.memory.builds.get(build_id)
+                tail = old.log_tail if old else ()
+                final = progress.status in FINAL_BUILD_STATUSES
+                if progress.log_group and progress.log_stream and (
+                    (final and progress.status != "SUCCEEDED") or self.options.logs
+                ):
+                    lines = self.options.log_lines if final else min(10, self.options.log_lines)
+                    tail = reads.log_tail(self.clients, progress.log_group,
+                                          progress.log_stream, lines)
+                self.memory.builds[build_id] = replace(progress, log_tail=tail)
+                if final:
+                    self.memory.final_builds.add(build_id)
+        return _map_actions(
+            stages,
+            lambda a: replace(a, build=self.memory.builds.get(a.external_id or ""))
+            if a.provider == "CodeBuild" and a.external_id else a,
+        )
+
+    # -- deployments ---------------------------------------------------------------------
+
+    def _target_of(self, action: ActionView | ActionLayout) -> tuple[str, str] | None:
+        assert self.layout is not None
+        config = next((a.configuration for a in self.layout.actions()
+                       if a.stage == action.stage and a.name == action.name), {})
+        target = self.options.target
+        cluster = config.get("ClusterName") or (target.cluster if target else None)
+        service = config.get("ServiceName") or (target.service if target else None)
+        if not cluster or not service:
+            return None
+        return cluster, service
+
+    def _read_services(self, keys: list[tuple[str, str]]) -> None:
+        by_cluster: dict[str, list[str]] = {}
+        for cluster, service in keys:
+            by_cluster.setdefault(cluster, []).append(service)
+        for cluster, names in by_cluster.items():
+            for name, doc in reads.services(self.clients, cluster, names).items():
+                self.memory.services[(cluster, name)] = doc
+
+    def _image_of(self, arn: str) -> str | None:
+        if arn not in self.memory.images:
+            container = self.options.target.container if self.options.target else None
+            self.memory.images[arn] = reads.task_definition_image(self.clients, arn, container)
+        return self.memory.images[arn]
+
+    def _with_deploys(self, stages: tuple[StageView, ...]) -> tuple[StageView, ...]:
+        running: list[tuple[str, str]] = []
+        for action in _all(stages):
+            if action.provider == "ECS" and action.status in RUNNING_STATUSES:
+                key = self._target_of(action)
+                if key:
+                    running.append(key)
+        if running:
+            self._read_services(running)
+            for key in running:
+                doc = self.memory.services.get(key)
+                if doc is None:
+                    continue
+                progress = deploy_progress(doc, key[0], self.started_at, self._image_of)
+                if progress.rolled_back and self.memory.rolled_back is None:
+                    self.memory.rolled_back = key
+                    reasons = reads.stopped_task_reasons(self.clients, key[0], key[1])
+                    progress = replace(progress, stopped_reasons=reasons)
+                elif self.memory.rolled_back == key:
+                    old = self.memory.deploys.get(key)
+                    progress = replace(progress, rolled_back=True,
+                                       stopped_reasons=old.stopped_reasons if old else ())
+                self.memory.deploys[key] = progress
+
+        def attach(action: ActionView) -> ActionView:
+            if action.provider != "ECS":
+                return action
+            key = self._target_of(action)
+            return replace(action, deploy=self.memory.deploys.get(key)) if key else action
+
+        return _map_actions(stages, attach)
+
+    # -- the verdict ---------------------------------------------------------------------
+
+    def _verdict(self, snapshot: RunSnapshot, state: dict[str, Any]) -> RunResult | None:
+        status = snapshot.status
+        if self.memory.rolled_back is not None:
+            _cluster, service = self.memory.rolled_back
+            return self._result(
+                snapshot, "rolled_back",
+                f"the deployment to ECS service {service} failed and was rolled back by the "
+                f"deployment circuit breaker" + (
+                    " (CodePipeline still says InProgress: it waits for its own timeout)"
+                    if status == "InProgress" else ""),
+                failed=True,
+            )
+        if status == "Succeeded":
+            return self._verify_deployment(snapshot)
+        if status == "Failed":
+            return self._result(snapshot, "failed", _failure_reason(snapshot), failed=True)
+        if status in ("Stopped", "Cancelled"):
+            return self._result(snapshot, "stopped", f"the run was {status.lower()}",
+                                failed=True)
+        if status == "Superseded":
+            newer = reads.other_execution_in(state, self.execution_id)
+            reason = "a newer run superseded this one" + (f" ({newer})" if newer else "")
+            return self._result(snapshot, "superseded", reason, failed=False)
+        return None
+
+    def _verify_deployment(self, snapshot: RunSnapshot) -> RunResult | None:
+        """Succeeded in CodePipeline; succeeded for pipectl once the new deployment completed."""
+        assert self.layout is not None
+        keys = [k for k in (self._target_of(a) for a in self.layout.find("ECS")) if k]
+        if keys:
+            self._read_services(keys)
+        for key in keys:
+            doc = self.memory.services.get(key)
+            if doc is None:
+                return self._result(snapshot, "failed",
+                                    f"ECS service {key[1]} in cluster {key[0]} does not exist",
+                                    failed=True)
+            done = new_deployment_completed(doc, self.started_at)
+            progress = deploy_progress(doc, key[0], self.started_at, self._image_of)
+            self.memory.deploys[key] = progress
+            if done is False:
+                self.memory.rolled_back = key
+                reasons = reads.stopped_task_reasons(self.clients, key[0], key[1])
+                self.memory.deploys[key] = replace(progress, rolled_back=True,
+                                                   stopped_reasons=reasons)
+                return self._verdict(snapshot, {})
+            if done is None:
+                return None  # the pipeline is done but ECS is still rolling out: keep looking
+        return self._result(snapshot, "succeeded", "the pipeline succeeded and the new "
+                            "deployment completed" if keys else "the pipeline succeeded",
+                            failed=False)
+
+    def _result(
+        self, snapshot: RunSnapshot, outcome: str, reason: str, *, failed: bool
+    ) -> RunResult:
+        deploy = next(iter(self.memory.deploys.values()), None)
+        snapshot = self._refresh_deploys(snapshot)
+        url = None
+        if outcome == "succeeded" and self.options.find_url and deploy is not None:
+            url = self._url(deploy)
+        return RunResult(
+            pipeline=self.pipeline,
+            execution_id=self.execution_id,
+            outcome=outcome,
+            status=snapshot.status,
+            reason=reason,
+            duration=snapshot.elapsed,
+            revision=snapshot.revision,
+            image=deploy.image if deploy else None,
+            task_definition=deploy.task_definition if deploy else None,
+            url=url,
+            diagnosis=diagnose(snapshot, reason) if failed else None,
+        )
+
+    def _refresh_deploys(self, snapshot: RunSnapshot) -> RunSnapshot:
+        def attach(action: ActionView) -> ActionView:
+            if action.provider != "ECS":
+                return action
+            key = self._target_of(action)
+            return replace(action, deploy=self.memory.deploys.get(key)) if key else action
+
+        return replace(snapshot, stages=_map_actions(snapshot.stages, attach))
+
+    def _url(self, deploy: DeployProgress) -> str | None:
+        from pipectl.runs.endpoint import service_url
+
+        doc = self.memory.services.get((deploy.cluster, deploy.service))
+        target = self.options.target
+        port = target.port if target and target.port else 80
+        if doc is None:
+            return None
+        try:
+            return service_url(self.clients, deploy.cluster, doc, port)
+        except PipectlError:
+            return None  # the URL is a courtesy; a run's verdict never depends on it
+
+    def _timed_out(self, snapshot: RunSnapshot) -> Finished:
+        waited = self.options.timeout or 0
+        result = RunResult(
+            pipeline=self.pipeline,
+            execution_id=self.execution_id,
+            outcome="timed_out",
+            status=snapshot.status,
+            reason=f"still {snapshot.status} after {format_duration(waited)}",
+            duration=snapshot.elapsed,
+            revision=snapshot.revision,
+        )
+        return Finished(snapshot, result)
+
+
+def watch_run(
+    clients: Clients,
+    pipeline: str,
+    execution_id: str,
+    *,
+    options: WatchOptions | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    jitter: Callable[[], float] = random.random,
+) -> Iterator[WatchEvent]:
+    """Follow one execution; yields Update per look and a Finished at the end."""
+    watcher = RunWatcher(clients, pipeline, execution_id, options=options, clock=clock,
+                         sleep=sleep, jitter=jitter)
+    return watcher.events()
+
+
+def _all(stages: tuple[StageView, ...]) -> list[ActionView]:
+    return [a for s in stages for a in s.actions]
+
+
+def _map_actions(
+    stages: tuple[StageView, ...], fn: Callable[[ActionView], ActionView]
+) -> tuple[StageView, ...]:
+    return tuple(replace(s, actions=tuple(fn(a) for a in s.actions)) for s in stages)
+
+
+def _failure_reason(snapshot: RunSnapshot) -> str:
+    for action in snapshot.actions():
+        if action.status in ("Failed", "Abandoned"):
+            detail = action.error_message or action.summary or "failed"
+            return f"{action.stage}/{action.name} failed: {detail}"
+    failed = next((s.name for s in snapshot.stages if s.status == "Failed"), None)
+    return f"stage {failed} failed" if failed else "the run failed"
+
+
+# -- what changed between two looks (one plain line / one JSON object each) -------------
+
+
+def describe_changes(before: RunSnapshot | None, after: RunSnapshot) -> list[Change]:
+    at = after.now
+    changes: list[Change] = []
+    if before is None:
+        revision = f" at {after.revision[:12]}" if after.revision else ""
+        changes.append(Change("started", f"watching run {after.execution_id} of "
+                              f"{after.pipeline}{revision}: {after.status}", at,
+                              {"execution_id": after.execution_id, "pipeline": after.pipeline,
+                               "status": after.status, "revision": after.revision}))
+    elif before.status != after.status:
+        changes.append(Change("run", f"run {after.status}", at, {"status": after.status}))
+    old_stages = {s.name: s for s in before.stages} if before else {}
+    for stage in after.stages:
+        old_stage = old_stages.get(stage.name)
+        if stage.status != "Pending" and (old_stage is None or old_stage.status != stage.status):
+            changes.append(Change("stage", f"stage {stage.name}: {stage.status}", at,
+                                  {"stage": stage.name, "status": stage.status}))
+        old_actions = {a.name: a for a in old_stage.actions} if old_stage else {}
+        for action in stage.actions:
+            changes.extend(_action_changes(old_actions.get(action.name), action, at))
+    return changes
+
+
+def _action_changes(before: ActionView | None, after: ActionView, at: float) -> list[Change]:
+    where = f"{after.stage}/{after.name}"
+    base = {"stage": after.stage, "action": after.name}
+    changes: list[Change] = []
+    if after.status != "Pending" and (before is None or before.status != after.status):
+        detail = ""
+        if after.status in ("Failed", "Abandoned") and (after.error_message or after.summary):
+            detail = f": {after.error_message or after.summary}"
+        changes.append(Change("action", f"{where}: {after.status}{detail}", at,
+                              {**base, "status": after.status, "summary": after.summary,
+                               "error": after.error_message,
+                               "external_id": after.external_id}))
+    changes.extend(_build_changes(before.build if before else None, after.build, where, base, at))
+    changes.extend(_deploy_changes(before.deploy if before else None, after.deploy, where,
+                                   base, at))
+    return changes
+
+
+def _build_changes(
+    before: BuildProgress | None, after: BuildProgress | None, where: str,
+    base: dict[str, Any], at: float,
+) -> list[Change]:
+    if after is None:
+        return []
+    changes: list[Change] = []
+    done_before = {p.name for p in before.done_phases} if before else set()
+    for phase in after.done_phases:
+        if phase.name not in done_before:
+            took = f" in {format_duration(phase.duration)}" if phase.duration is not None else ""
+            note = f": {phase.message}" if phase.message and phase.status != "SUCCEEDED" else ""
+            changes.append(Change("phase", f"{where}: {phase.name} {phase.status}{took}{note}",
+                                  at, {**base, "phase": phase.name, "status": phase.status,
+                                       "duration_seconds": phase.duration,
+                                       "message": phase.message}))
+    if after.current_phase and after.status == "IN_PROGRESS" and (
+        before is None or before.current_phase != after.current_phase
+    ):
+        changes.append(Change("phase", f"{where}: {after.current_phase} started", at,
+                              {**base, "phase": after.current_phase, "status": "IN_PROGRESS"}))
+    for line in new_lines(before.log_tail if before else (), after.log_tail):
+        changes.append(Change("log", f"{where} | {line}", at, {**base, "line": line}))
+    return changes
+
+
+def _deploy_changes(
+    before: DeployProgress | None, after: DeployProgress | None, where: str,
+    base: dict[str, Any], at: float,
+) -> list[Change]:
+    if after is None:
+        return []
+    changes: list[Change] = []
+    shape = (after.rollout_state, after.running, after.desired, after.pending,
+             after.failed_tasks, after.task_definition)
+    if before is None or shape != (before.rollout_state, before.running, before.desired,
+                                   before.pending, before.failed_tasks, before.task_definition):
+        tag = image_tag(after.image)
+        changes.append(Change(
+            "deploy",
+            f"{where}: rollout {after.rollout_state or '-'}, running {after.running}/"
+            f"{after.desired}, pending {after.pending}, failed {after.failed_tasks}, "
+            f"{task_definition_label(after.task_definition) or '-'}"
+            + (f" (image {tag})" if tag else ""),
+            at,
+            {**base, "service": after.service, "rollout_state": after.rollout_state,
+             "running": after.running, "desired": after.desired, "pending": after.pending,
+             "failed_tasks": after.failed_tasks,
+             "task_definition": task_definition_label(after.task_definition),
+             "image": after.image},
+        ))
+    seen = set(before.events) if before else set()
+    for message in reversed(after.events):
+        if message not in seen:
+            changes.append(Change("service_event", f"{where}: {message}", at,
+                                  {**base, "message": message}))
+    if after.rolled_back and not (before and before.rolled_back):
+        changes.append(Change("rollback", f"{where}: the deployment circuit breaker rolled "
+                              f"back service {after.service}", at,
+                              {**base, "service": after.service,
+                               "reason": after.rollout_reason}))
+    old_reasons = set(before.stopped_reasons) if before else set()
+    for reason in after.stopped_reasons:
+        if reason not in old_reasons:
+            changes.append(Change("stopped_task", f"{where}: task stopped: {reason}", at,
+                                  {**base, "reason": reason}))
+    return changes
+
+
+def new_lines(before: tuple[str, ...], after: tuple[str, ...]) -> tuple[str, ...]:
+    """Lines of the ``after`` tail window not already in the ``before`` window."""
+    if not before:
+        return after
+    for overlap in range(min(len(before), len(after)), 0, -1):
+        if before[-overlap:] == after[:overlap]:
+            return after[overlap:]
+    return after
