@@ -73,8 +73,8 @@ class _Reader:
         self.findings: list[Finding] = []
 
     def error(self, path: FieldPath, message: str, hint: str | None = None,
-              code: str = "buildspec") -> None:
-        location = self.source.locate(path)
+              code: str = "buildspec", *, at_key: bool = False) -> None:
+        location = self.source.locate(path, prefer_key=at_key)
         dotted = ".".join(str(p) for p in path) or None
         self.findings.append(Finding("error", message,
                                      Location(location.file, location.line, location.column,
@@ -163,7 +163,7 @@ class _Reader:
         for name in phases:
             if name not in PHASE_ORDER:
                 self.error(("phases", name), f"unknown phase '{name}'",
-                           f"phases: {', '.join(PHASE_ORDER)}", code="unknown-key")
+                           f"phases: {', '.join(PHASE_ORDER)}", code="unknown-key", at_key=True)
         # CodeBuild runs phases in its own order, whatever order the file lists them in.
         return tuple(self.phase(name, phases[name]) for name in PHASE_ORDER if name in phases)
 
