@@ -40,10 +40,11 @@ def read_logs(
     build: BuildProgress,
     *,
     follow: bool = False,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     interval: float = 2.0,
 ) -> Iterator[str]:
     """Yield log lines; with ``follow``, keep reading until the build has ended."""
+    sleep = sleep or time.sleep
     logs = clients.client("logs")
     token: str | None = None
     while True:

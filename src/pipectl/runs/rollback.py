@@ -120,10 +120,12 @@ def watch_rollout(
     since: float,
     timeout: float | None,
     interval: float | None = None,
-    clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> Iterator[RolloutUpdate | RolloutDone]:
     """Until the deployment of ``plan.previous`` is COMPLETED (ok) or FAILED."""
+    clock = clock or time.time
+    sleep = sleep or time.sleep
     schedule = PollSchedule(interval=interval)
     deadline = None if timeout is None else clock() + timeout
     before: DeployProgress | None = None

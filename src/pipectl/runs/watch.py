@@ -96,17 +96,18 @@ class RunWatcher:
         execution_id: str,
         *,
         options: WatchOptions | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        jitter: Callable[[], float] | None = None,
     ) -> None:
         self.clients = clients
         self.pipeline = pipeline
         self.execution_id = execution_id
         self.options = options or WatchOptions()
-        self.clock = clock
-        self.sleep = sleep
-        self.schedule = PollSchedule(interval=self.options.interval, random=jitter)
+        self.clock = clock or time.time
+        self.sleep = sleep or time.sleep
+        self.schedule = PollSchedule(interval=self.options.interval,
+                                     random=jitter or random.random)
         self.memory = _Memory()
         self.layout: PipelineLayout | None = None
         self.summary: dict[str, Any] = {}
@@ -409,9 +410,9 @@ def watch_run(
     execution_id: str,
     *,
     options: WatchOptions | None = None,
-    clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], None] = time.sleep,
-    jitter: Callable[[], float] = random.random,
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] | None = None,
+    jitter: Callable[[], float] | None = None,
 ) -> Iterator[WatchEvent]:
     """Follow one execution; yields Update per look and a Finished at the end."""
     watcher = RunWatcher(clients, pipeline, execution_id, options=options, clock=clock,

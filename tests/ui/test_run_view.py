@@ -1,0 +1,160 @@
+"""The run views: the terminal view rendered to text with rich's recording console, the
+plain lines for CI logs, and the JSON lines, asserted for the facts they must show."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from rich.console import Console
+
+from pipectl.runs.model import (
+    ActionView,
+    BuildPhase,
+    BuildProgress,
+    Change,
+    DeployProgress,
+    Diagnosis,
+    Finished,
+    RunResult,
+    RunSnapshot,
+    StageView,
+    Update,
+)
+from pipectl.ui.environment import Environment
+from pipectl.ui.run_view import LiveView, follow, make_view, render_snapshot
+
+T0 = 1_800_000_000.0
+TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/hello-web:8"
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-web:abc1234"
+
+
+def running_snapshot() -> RunSnapshot:
+    build = BuildProgress(
+        build_id="hello-web-build:1", status="IN_PROGRESS", current_phase="BUILD",
+        phases=(BuildPhase("SUBMITTED", "SUCCEEDED", 0),
+                BuildPhase("PROVISIONING", "SUCCEEDED", 12),
+                BuildPhase("PRE_BUILD", "SUCCEEDED", 4), BuildPhase("BUILD", None, None)),
+        log_tail=("Step 3/7 : RUN pip install -r requirements.txt", "Successfully built 4f2a"),
+    )
+    deploy = DeployProgress(
+        cluster="c", service="hello-web", rollout_state="IN_PROGRESS", running=1, desired=2,
+        pending=1, failed_tasks=0, task_definition=TD, image=IMAGE,
+        events=("(service hello-web) has started 1 tasks: (task 9a8b).",),
+    )
+    return RunSnapshot(
+        pipeline="hello-web", execution_id="run-1", status="InProgress", now=T0 + 95,
+        started_at=T0, revision="abc1234def5678", revision_summary="Fix the greeting",
+        stages=(
+            StageView("Source", "Succeeded", (ActionView("Source", "Source", "Source",
+                                                         "CodeStarSourceConnection",
+                                                         "Succeeded"),)),
+            StageView("Build", "InProgress", (ActionView("Build", "Build", "Build", "CodeBuild",
+                                                         "InProgress", changed_at=T0 + 20,
+                                                         build=build),)),
+            StageView("Deploy", "InProgress", (ActionView("Deploy", "Deploy", "Deploy", "ECS",
+                                                          "InProgress", changed_at=T0 + 80,
+                                                          deploy=deploy),)),
+        ),
+    )
+
+
+def record(renderable: object) -> str:
+    console = Console(record=True, width=120, file=io.StringIO(), force_terminal=True)
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_terminal_view_shows_stages_actions_phases_and_the_rollout() -> None:
+    text = record(render_snapshot(running_snapshot(), show_logs=True))
+    assert "Pipeline hello-web" in text and "run-1" in text and "1m35s" in text
+    assert "abc1234def56" in text and "Fix the greeting" in text
+    for row in ("Source", "Build", "Deploy"):
+        assert row in text
+    assert "✓" in text  # the finished source stage
+    assert "phase BUILD (running)" in text
+    assert "PROVISIONING 12s" in text and "PRE_BUILD 4s" in text
+    assert "1m15s" in text  # the build action's elapsed time
+    assert "| Successfully built 4f2a" in text  # --logs
+    assert "rollout IN_PROGRESS · running 1/2 · pending 1 · failed 0 · hello-web:8 · " \
+           "image abc1234" in text
+    assert "event: (service hello-web) has started 1 tasks" in text
+
+
+def test_terminal_view_hides_log_lines_of_a_running_build_without_logs() -> None:
+    text = record(render_snapshot(running_snapshot(), show_logs=False))
+    assert "Successfully built" not in text
+
+
+def finished(outcome: str = "succeeded") -> Finished:
+    diagnosis = None
+    if outcome != "succeeded":
+        diagnosis = Diagnosis(stage="Build", action="Build", message="Build terminated with "
+                              "state: FAILED", phase="BUILD",
+                              phase_message="Error while executing command: docker build",
+                              log_tail=("Cannot connect to the Docker daemon at unix:///var/"
+                                        "run/docker.sock",),
+                              hint="docker builds need privileged mode")
+    result = RunResult(pipeline="hello-web", execution_id="run-1", outcome=outcome,
+                       status="Succeeded" if outcome == "succeeded" else "Failed",
+                       reason="the pipeline succeeded and the new deployment completed"
+                       if outcome == "succeeded" else "Build/Build failed",
+                       duration=192, revision="abc1234def5678", image=IMAGE,
+                       task_definition=TD, url="http://203.0.113.7",
+                       diagnosis=diagnosis)
+    return Finished(running_snapshot(), result)
+
+
+def test_live_view_ends_with_a_summary_of_result_duration_revision_image_and_url() -> None:
+    console = Console(record=True, width=120, file=io.StringIO(), force_terminal=True)
+    view = LiveView(console, show_logs=False)
+    result = follow(view, [Update(running_snapshot()), finished()])
+    text = console.export_text()
+    assert result.ok
+    assert "Run run-1 succeeded after 3m12s" in text
+    assert "revision  abc1234def5678" in text
+    assert f"image     {IMAGE}" in text
+    assert "task def  hello-web:8" in text
+    assert "url       http://203.0.113.7" in text
+
+
+def plain_env() -> tuple[Environment, io.StringIO]:
+    out = io.StringIO()
+    return Environment(stdout=out, stderr=io.StringIO(), stdout_isatty=False), out
+
+
+def test_plain_lines_are_timestamped_one_per_change_and_end_with_the_diagnosis() -> None:
+    env, out = plain_env()
+    view = make_view(env, show_logs=False)
+    update = Update(running_snapshot(), (
+        Change("stage", "stage Build: InProgress", T0 + 20),
+        Change("phase", "Build/Build: BUILD started", T0 + 30),
+    ))
+    follow(view, [update, finished("failed")])
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "2027-01-15T08:00:20Z stage Build: InProgress"
+    assert lines[1] == "2027-01-15T08:00:30Z Build/Build: BUILD started"
+    text = out.getvalue()
+    assert "Run run-1 FAILED after 3m12s: Build/Build failed" in text
+    assert "build phase BUILD failed: Error while executing command: docker build" in text
+    assert "| Cannot connect to the Docker daemon" in text
+    assert "hint: docker builds need privileged mode" in text
+    assert "\x1b[" not in text  # no colour codes in CI logs
+
+
+def test_json_output_is_one_object_per_change_then_the_result() -> None:
+    env, out = plain_env()
+    env.output = "json"
+    view = make_view(env, show_logs=False)
+    update = Update(running_snapshot(), (
+        Change("action", "Build/Build: InProgress", T0 + 20,
+               {"stage": "Build", "action": "Build", "status": "InProgress"}),
+    ))
+    follow(view, [update, finished()])
+    objects = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert objects[0]["event"] == "action" and objects[0]["status"] == "InProgress"
+    assert objects[0]["at"] == "2027-01-15T08:00:20Z"
+    assert objects[-1]["event"] == "result"
+    assert objects[-1]["ok"] is True and objects[-1]["outcome"] == "succeeded"
+    assert objects[-1]["url"] == "http://203.0.113.7"
+    assert objects[-1]["task_definition"] == "hello-web:8"
