@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import types
 from typing import Any
 
@@ -331,3 +332,17 @@ def test_rollback_asks_on_a_terminal_and_no_means_nothing_changes(
     assert result.exit_code == 0
     assert "[y/N]" in result.stderr and "nothing changed" in result.stderr
     stubbed.assert_all_used()  # and no UpdateService was stubbed, so none was made
+
+
+def test_watch_on_a_terminal_draws_the_live_view_and_the_summary(
+    stubbed: StubbedClients, fake_time: FakeTime
+) -> None:
+    stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN))
+    succeeded_run(stubbed)
+    result = run_cli(["--no-color", "watch"], tty=True)
+    assert result.exit_code == 0, result.output
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout)
+    assert "Pipeline hello-web" in screen
+    assert "rollout COMPLETED · running 1/1" in screen
+    assert f"Run {RUN} succeeded" in screen
+    assert "url       http://198.51.100.4:8080" in screen
