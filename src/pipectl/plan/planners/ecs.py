@@ -127,17 +127,21 @@ class TaskDefinitionPlanner(Planner[TaskDefinition]):
 
 def canonical_service(service: dict[str, Any]) -> dict[str, Any]:
     vpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
-    breaker = (service.get("deploymentConfiguration") or {}).get("deploymentCircuitBreaker") or {}
-    return {
+    fields: dict[str, Any] = {
         "desiredCount": service.get("desiredCount"),
         "network": {
             "subnets": sorted(vpc.get("subnets") or []),
             "securityGroups": sorted(vpc.get("securityGroups") or []),
             "assignPublicIp": vpc.get("assignPublicIp") or "DISABLED",
         },
-        "circuitBreaker": {"enable": bool(breaker.get("enable")),
-                           "rollback": bool(breaker.get("rollback"))},
     }
+    # AWS always reports a deployment configuration; an endpoint that reports none (moto)
+    # leaves nothing to compare, rather than a difference no update could remove.
+    if "deploymentConfiguration" in service:
+        breaker = service["deploymentConfiguration"].get("deploymentCircuitBreaker") or {}
+        fields["circuitBreaker"] = {"enable": bool(breaker.get("enable")),
+                                    "rollback": bool(breaker.get("rollback"))}
+    return fields
 
 
 class ServicePlanner(Planner[Service]):
@@ -166,6 +170,12 @@ class ServicePlanner(Planner[Service]):
 
     def fields(self, desired: Service) -> dict[str, Any]:
         return {**canonical_service(desired.create_request()), "tags": dict(desired.tags)}
+
+    def compare(self, desired: Service, observed: Observed) -> list[FieldDiff]:
+        diffs = super().compare(desired, observed)
+        if "circuitBreaker" not in observed.fields:
+            diffs = [d for d in diffs if not changed([d], "circuitBreaker")]
+        return diffs
 
     def create(self, ctx: ApplyContext, desired: Service) -> None:
         self.create_or_converge(ctx, desired, lambda: ctx.when_role_assumable(
