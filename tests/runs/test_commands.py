@@ -343,6 +343,6 @@ def test_watch_on_a_terminal_draws_the_live_view_and_the_summary(
     assert result.exit_code == 0, result.output
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout)
     assert "Pipeline hello-web" in screen
-    assert "rollout COMPLETED · running 1/1" in screen
+    assert "rollout COMPLETED" in screen and "running 1/1" in screen
     assert f"Run {RUN} succeeded" in screen
     assert "url       http://198.51.100.4:8080" in screen
