@@ -177,7 +177,10 @@ class RunWatcher:
         stages = self._with_builds(stages)
         stages = self._with_deploys(stages)
         snapshot = self._snapshot(stages, execution_doc)
-        return snapshot, self._verdict(snapshot, state)
+        result = self._verdict(snapshot, state)
+        # The verdict may have read the service once more (a finished deploy action):
+        # show what it saw.
+        return self._refresh_deploys(snapshot), result
 
     def _snapshot(
         self, stages: tuple[StageView, ...], execution_doc: dict[str, Any] | None
