@@ -1,0 +1,1 @@
+"""The pieces of ``bench/run.py``: timing, the sandbox, the project, the report."""

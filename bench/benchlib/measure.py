@@ -1,0 +1,129 @@
+"""Time commands as a user runs them (a child process each), and read pipectl's call counts."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: ``-v`` prints ``AWS calls: N`` then one ``  service:Operation n`` line per operation.
+_TOTAL = re.compile(r"^AWS calls: (\d+)\s*$")
+_OPERATION = re.compile(r"^\s+([a-z0-9-]+:[A-Za-z0-9]+) (\d+)\s*$")
+
+#: Operation-name prefixes that only read (the same rule as pipectl's own counter).
+READ_PREFIXES = ("Get", "List", "Describe", "BatchGet", "Head", "Lookup", "Filter")
+
+
+@dataclass(frozen=True)
+class Finished:
+    """One finished command: its exit code, output and wall time in seconds."""
+
+    args: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    def check(self) -> Finished:
+        if self.exit_code != 0:
+            tail = "\n".join((self.stderr or self.stdout).strip().splitlines()[-5:])
+            raise BenchError(f"`{' '.join(self.args)}` exited {self.exit_code}:\n{tail}")
+        return self
+
+
+class BenchError(Exception):
+    """A step of the benchmark could not run; the message says which and why."""
+
+
+def run(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    timeout: float = 300,
+) -> Finished:
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            list(args), env=dict(env), cwd=cwd, capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )
+    except FileNotFoundError as exc:
+        raise BenchError(f"cannot run {args[0]}: {exc}") from None
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"`{' '.join(args)}` took longer than {timeout:.0f} s") from None
+    seconds = time.perf_counter() - started
+    return Finished(tuple(args), done.returncode, done.stdout, done.stderr, seconds)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall times of repeated runs of one command (after one untimed warm-up run)."""
+
+    label: str
+    samples: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        return min(self.samples), max(self.samples)
+
+
+def time_command(
+    label: str,
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    repeat: int = 5,
+) -> Timing:
+    """Median-ready wall times; the first (cold cache) run is not counted."""
+    run(args, env=env, cwd=cwd).check()
+    samples = tuple(run(args, env=env, cwd=cwd).check().seconds for _ in range(max(1, repeat)))
+    return Timing(label, samples)
+
+
+@dataclass(frozen=True)
+class CallCount:
+    """The AWS calls one pipectl command made, as its ``-v`` output reports them."""
+
+    total: int
+    by_operation: dict[str, int]
+
+    @property
+    def mutating(self) -> dict[str, int]:
+        return {op: n for op, n in self.by_operation.items() if not is_read(op)}
+
+
+def is_read(operation: str) -> bool:
+    return operation.split(":", 1)[-1].startswith(READ_PREFIXES)
+
+
+def parse_calls(stderr: str) -> CallCount:
+    """Read ``AWS calls: N`` and the per-operation lines that follow it.
+
+    No such line means no AWS call was made (pipectl prints nothing then).
+    """
+    total = 0
+    counts: dict[str, int] = {}
+    lines = stderr.splitlines()
+    for index, line in enumerate(lines):
+        found = _TOTAL.match(line)
+        if not found:
+            continue
+        total, counts = int(found.group(1)), {}
+        for following in lines[index + 1:]:
+            op = _OPERATION.match(following)
+            if not op:
+                break
+            counts[op.group(1)] = int(op.group(2))
+    if sum(counts.values()) != total:
+        raise BenchError(f"pipectl -v reported {total} calls but listed {counts}")
+    return CallCount(total, counts)

@@ -1,0 +1,167 @@
+"""The benchmark's results and their Markdown rendering (``docs/benchmarks.md``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from benchlib.measure import CallCount, Timing
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    goal: str
+    measured: str
+    met: bool
+
+
+@dataclass(frozen=True)
+class CommandCost:
+    """One pipectl command's wall time and the AWS calls it made."""
+
+    label: str
+    seconds: float
+    calls: CallCount
+
+
+@dataclass(frozen=True)
+class ScaleRow:
+    pipelines: int  # pipelines in the account
+    one: Timing  # `pipectl status` of one pipeline
+    one_calls: CallCount
+    all_seconds: float  # `pipectl status` of every pipeline, one command per spec file
+    all_calls: int
+
+
+@dataclass
+class Results:
+    machine: list[tuple[str, str]]
+    mode: str
+    startup: list[Timing] = field(default_factory=list)
+    status_vs_aws: list[Timing] = field(default_factory=list)
+    costs: list[CommandCost] = field(default_factory=list)
+    watch: CommandCost | None = None
+    watch_verdict: str = ""
+    scale: list[ScaleRow] = field(default_factory=list)
+    imports: list[tuple[str, float]] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def per_minute(cost: CommandCost) -> float:
+    return cost.calls.total / (cost.seconds / 60) if cost.seconds > 0 else 0.0
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _timing_rows(timings: list[Timing], base: Timing | None) -> list[list[str]]:
+    rows = []
+    for t in timings:
+        low, high = t.spread
+        ratio = f"{t.median / base.median:.2f}x" if base and base.median > 0 else ""
+        rows.append([f"`{t.label}`", ms(t.median), f"{ms(low)} to {ms(high)}", ratio])
+    return rows
+
+
+def _operations(calls: CallCount) -> str:
+    if not calls.by_operation:
+        return "none"
+    return ", ".join(f"{op} {n}" for op, n in sorted(calls.by_operation.items()))
+
+
+def render(results: Results) -> str:
+    out = [
+        "# Benchmarks",
+        "",
+        "Produced by `python bench/run.py` (the README's Benchmarks section); every figure "
+        "below comes from one run of it, against a sandbox endpoint the script starts on "
+        "loopback. Wall times are of child processes, as a user runs them: the median of "
+        "repeated runs after one untimed warm-up run. AWS calls are what `pipectl -v` "
+        "reports, by operation.",
+        "",
+        f"Mode: {results.mode}.",
+        "",
+        "## Machine",
+        "",
+        *_table(["", ""], [[k, v] for k, v in results.machine]),
+        "## Targets",
+        "",
+        *_table(["target", "goal", "measured", "met"],
+                [[t.name, t.goal, t.measured, "yes" if t.met else "**missed**"]
+                 for t in results.targets]),
+    ]
+    missed = [t for t in results.targets if not t.met]
+    if missed:
+        out += [f"Missed: {', '.join(t.name for t in missed)}. See the notes at the end.", ""]
+    if results.startup:
+        aws = next((t for t in results.startup if t.label.startswith("aws")), None)
+        out += [
+            "## Start-up",
+            "",
+            *_table(["command", "median", "range", "vs `aws --version`"],
+                    _timing_rows(results.startup, aws)),
+        ]
+    if results.status_vs_aws:
+        aws = next((t for t in results.status_vs_aws if t.label.startswith("aws")), None)
+        out += [
+            "## `pipectl status` beside one `aws codepipeline get-pipeline-state`",
+            "",
+            "Same pipeline, same endpoint. `pipectl status` also reads the latest run, the "
+            "ECS service and its deployments.",
+            "",
+            *_table(["command", "median", "range", "vs aws"],
+                    _timing_rows(results.status_vs_aws, aws)),
+        ]
+    if results.costs or results.watch:
+        rows = [[f"`{c.label}`", ms(c.seconds), str(c.calls.total),
+                 str(sum(c.calls.mutating.values())), _operations(c.calls)]
+                for c in results.costs]
+        out += ["## AWS calls", "",
+                *_table(["command", "wall time", "calls", "mutating", "by operation"], rows)]
+        if results.watch:
+            w = results.watch
+            out += [
+                f"`{w.label}` followed a whole run ({results.watch_verdict}) for "
+                f"{w.seconds:.1f} s: {w.calls.total} calls, "
+                f"**{per_minute(w):.1f} calls a minute**.",
+                "",
+                *_table(["operation", "calls", "per minute"],
+                        [[op, str(n), f"{n / (w.seconds / 60):.1f}"]
+                         for op, n in sorted(w.calls.by_operation.items())]),
+            ]
+    if results.scale:
+        out += [
+            "## `pipectl status` as pipelines grow",
+            "",
+            "N pipelines (one spec file each) exist in the account. \"one\" is `pipectl "
+            "status` of one pipeline; \"all\" runs `pipectl -c FILE status` once per spec "
+            "file, one after the other.",
+            "",
+            *_table(["pipelines", "one: median", "one: calls", "all: wall time",
+                     "all: calls", "all: per pipeline"],
+                    [[str(r.pipelines), ms(r.one.median), str(r.one_calls.total),
+                      f"{r.all_seconds:.2f} s", str(r.all_calls),
+                      ms(r.all_seconds / r.pipelines)] for r in results.scale]),
+        ]
+    if results.imports:
+        out += [
+            "## Where `pipectl --help` spends its start-up",
+            "",
+            "Largest cumulative imports (`python -X importtime -m pipectl --help`), "
+            "beyond the interpreter's own start-up:",
+            "",
+            *_table(["module", "cumulative"],
+                    [[f"`{name}`", f"{micro / 1000:.1f} ms"]
+                     for name, micro in results.imports]),
+        ]
+    if results.notes:
+        out += ["## Notes", "", *[f"- {n}" for n in results.notes], ""]
+    return "\n".join(out).rstrip() + "\n"

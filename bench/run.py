@@ -1,0 +1,321 @@
+"""Benchmark pipectl against a sandbox it starts itself; write docs/benchmarks.md.
+
+    python bench/run.py            # the full run (a few minutes)
+    python bench/run.py --quick    # 1 repetition, 1 pipeline, a fast run (seconds)
+
+Measures start-up (beside ``python -c pass`` and ``aws --version``), ``status`` beside
+``aws codepipeline get-pipeline-state``, the AWS calls of a no-op ``create``, of
+``status`` and of ``watch`` per minute, and ``status`` over 1, 10 and 50 pipelines.
+Everything runs on this machine: the endpoint listens on 127.0.0.1 only, with dummy
+credentials and no AWS configuration files, so nothing can reach real AWS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchlib import machine
+from benchlib.measure import BenchError, Timing, parse_calls, run, time_command
+from benchlib.report import CommandCost, Results, ScaleRow, Target, ms, per_minute, render
+from benchlib.sandbox import Sandbox
+from benchlib.workspace import REPO_ROOT, pipeline_name, write_project
+
+DEFAULT_OUTPUT = REPO_ROOT / "docs" / "benchmarks.md"
+#: pipectl --help must take at most this share of `aws --version`.
+HELP_SHARE = 0.15
+WATCH_CALLS_PER_MINUTE = 30
+SCALE_STEPS = (1, 10, 50)
+
+
+@dataclass(frozen=True)
+class Settings:
+    repeat: int
+    scale: tuple[int, ...]
+    time_scale: float  # the sandbox's: 1.0 runs at about AWS's pace
+    quick: bool
+
+
+@dataclass(frozen=True)
+class Tools:
+    python: str
+    pipectl: list[str]
+    aws: list[str] | None
+
+
+def find_tools() -> Tools:
+    here = Path(sys.executable).parent
+    script = here / "pipectl"
+    pipectl = [str(script)] if script.exists() else [sys.executable, "-m", "pipectl"]
+    aws_path = here / "aws"
+    aws = str(aws_path) if aws_path.exists() else shutil.which("aws")
+    return Tools(sys.executable, pipectl, [aws] if aws else None)
+
+
+def clean_environment(root: Path) -> dict[str, str]:
+    """The user's environment less anything AWS or pipectl, plus dummy credentials."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "PIPECTL_", "BOTO_"))}
+    env.update({
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(root / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(root / "no-aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PIPECTL_STATE_DIR": str(root / "state"),
+        "NO_COLOR": "1",
+    })
+    return env
+
+
+class Bench:
+    def __init__(self, settings: Settings, root: Path) -> None:
+        self.settings = settings
+        self.root = root
+        self.project = root / "project"
+        self.tools = find_tools()
+        self.env = clean_environment(root)
+        self.url = ""
+        self.specs: list[Path] = []
+        self.results = Results(machine.describe(), mode_text(settings))
+
+    # --- helpers ------------------------------------------------------------------
+
+    def pipectl(self, spec: Path, *args: str, verbose: bool = False) -> list[str]:
+        flags = ["-v"] if verbose else []
+        return [*self.tools.pipectl, *flags, "--endpoint-url", self.url, "-c", str(spec), *args]
+
+    def timed(self, label: str, args: Sequence[str]) -> Timing:
+        return time_command(label, args, env=self.env, cwd=self.project,
+                            repeat=self.settings.repeat)
+
+    def cost(self, label: str, args: Sequence[str], timeout: float = 300) -> CommandCost:
+        done = run(args, env=self.env, cwd=self.project, timeout=timeout).check()
+        return CommandCost(label, done.seconds, parse_calls(done.stderr))
+
+    # --- the measurements ---------------------------------------------------------
+
+    def startup(self) -> None:
+        spec = self.specs[0]
+        timings = [self.timed("python -c pass", [self.tools.python, "-c", "pass"])]
+        if self.tools.aws:
+            timings.append(self.timed("aws --version", [*self.tools.aws, "--version"]))
+        else:
+            self.results.notes.append("`aws` is not installed: no aws CLI comparisons.")
+        timings.append(self.timed("pipectl --help", [*self.tools.pipectl, "--help"]))
+        timings.append(self.timed("pipectl validate",
+                                  [*self.tools.pipectl, "-c", str(spec), "validate"]))
+        self.results.startup = timings
+        self.results.imports = slowest_imports(self.tools.python, self.env)
+
+    def create_and_run(self) -> None:
+        spec = self.specs[0]
+        first = self.cost("pipectl create (new pipeline)", self.pipectl(spec, "create",
+                                                                        verbose=True))
+        again = self.cost("pipectl create (no-op)", self.pipectl(spec, "create", verbose=True))
+        self.results.costs += [first, again]
+        started = run(self.pipectl(spec, "run"), env=self.env, cwd=self.project).check()
+        execution = started.stdout.strip().splitlines()[-1].strip()
+        done = run(self.pipectl(spec, "watch", execution, verbose=True), env=self.env,
+                   cwd=self.project, timeout=900)
+        if done.exit_code not in (0, 1):
+            done.check()
+        self.results.watch = CommandCost(f"pipectl watch {execution[:8]}...", done.seconds,
+                                         parse_calls(done.stderr))
+        self.results.watch_verdict = "succeeded" if done.exit_code == 0 else "failed"
+        self.results.costs.append(self.cost("pipectl status", self.pipectl(spec, "status",
+                                                                           verbose=True)))
+
+    def status_beside_aws(self) -> None:
+        spec = self.specs[0]
+        timings = [self.timed("pipectl status", self.pipectl(spec, "status"))]
+        if self.tools.aws:
+            timings.append(self.timed(
+                "aws codepipeline get-pipeline-state",
+                [*self.tools.aws, "--endpoint-url", self.url, "codepipeline",
+                 "get-pipeline-state", "--name", pipeline_name(1)]))
+        self.results.status_vs_aws = timings
+
+    def scale(self) -> None:
+        created = 1
+        for count in self.settings.scale:
+            create_in_process(self.specs[created:count], self.url, self.env)
+            created = max(created, count)
+            one = self.timed("pipectl status", self.pipectl(self.specs[0], "status"))
+            one_calls = self.cost("status", self.pipectl(self.specs[0], "status", verbose=True))
+            started = time.perf_counter()
+            calls = 0
+            for spec in self.specs[:count]:
+                calls += self.cost("status", self.pipectl(spec, "status", verbose=True)).calls.total
+            self.results.scale.append(ScaleRow(count, one, one_calls.calls,
+                                               time.perf_counter() - started, calls))
+
+    def run_all(self) -> Results:
+        count = max(self.settings.scale)
+        self.specs = write_project(self.project, count)
+        self.startup()
+        with Sandbox(self.settings.time_scale, self.env, self.root / "sandbox.log") as sandbox:
+            self.url = sandbox.url
+            self.create_and_run()
+            self.status_beside_aws()
+            self.scale()
+        self.results.targets = targets(self.results)
+        self.results.notes += explain(self.results)
+        return self.results
+
+
+def create_in_process(specs: Sequence[Path], url: str, env: Mapping[str, str]) -> None:
+    """Set-up only (not measured): create many pipelines without a process each."""
+    if not specs:
+        return
+    from pipectl.cli.main import main
+    from pipectl.ui.environment import Environment
+
+    with patched_environ(env):
+        for spec in specs:
+            out, err = io.StringIO(), io.StringIO()
+            code = main(["--endpoint-url", url, "-c", str(spec), "create"],
+                        env=Environment(stdout=out, stderr=err, environ=dict(env)))
+            if code != 0:
+                raise BenchError(f"set-up: create of {spec.name} exited {code}: "
+                                 f"{err.getvalue().strip()[-500:]}")
+
+
+@contextmanager
+def patched_environ(env: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+_IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)\s*$")
+
+
+def slowest_imports(python: str, env: Mapping[str, str], top: int = 8) -> list[tuple[str, float]]:
+    """The largest cumulative imports of ``pipectl --help`` (depth 0 and 1 of the tree)."""
+    done = run([python, "-X", "importtime", "-m", "pipectl", "--help"], env=env).check()
+    found = []
+    for line in done.stderr.splitlines():
+        m = _IMPORT_LINE.match(line)
+        if m and len(m.group(3)) <= 3:
+            found.append((m.group(4), float(m.group(2))))
+    found.sort(key=lambda item: -item[1])
+    return found[:top]
+
+
+def targets(results: Results) -> list[Target]:
+    out = []
+    by_label = {t.label: t for t in results.startup}
+    help_, aws = by_label.get("pipectl --help"), by_label.get("aws --version")
+    if help_ and aws:
+        share = help_.median / aws.median
+        out.append(Target("`pipectl --help` start-up", f"<= {HELP_SHARE}x `aws --version`",
+                          f"{share:.2f}x ({ms(help_.median)} vs {ms(aws.median)})",
+                          share <= HELP_SHARE))
+    status = {t.label: t for t in results.status_vs_aws}
+    mine, theirs = status.get("pipectl status"), status.get("aws codepipeline get-pipeline-state")
+    if mine and theirs:
+        out.append(Target("`pipectl status` wall time", "<= one `aws codepipeline "
+                          "get-pipeline-state`", f"{ms(mine.median)} vs {ms(theirs.median)}",
+                          mine.median <= theirs.median))
+    noop = next((c for c in results.costs if c.label.endswith("(no-op)")), None)
+    if noop:
+        mutating = noop.calls.mutating
+        out.append(Target("no-op `create`", "0 mutating calls",
+                          f"{sum(mutating.values())} mutating of {noop.calls.total}"
+                          + (f" ({_ops(mutating)})" if mutating else ""), not mutating))
+    if results.watch:
+        rate = per_minute(results.watch)
+        out.append(Target("`watch` on a quiet run", f"< {WATCH_CALLS_PER_MINUTE} calls a minute",
+                          f"{rate:.1f} a minute", rate < WATCH_CALLS_PER_MINUTE))
+    return out
+
+
+def _ops(calls: Mapping[str, int]) -> str:
+    return ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
+
+
+def explain(results: Results) -> list[str]:
+    """Plain words on what the figures mean, and on each missed target."""
+    notes = []
+    by_label = {t.label: t for t in results.startup}
+    base, help_ = by_label.get("python -c pass"), by_label.get("pipectl --help")
+    if base and help_:
+        notes.append(f"The interpreter alone starts in {ms(base.median)}; `pipectl --help` "
+                     f"adds {ms(help_.median - base.median)} of imports (table above).")
+    for target in results.targets:
+        if not target.met:
+            notes.append(f"Target missed: {target.name} ({target.goal}); measured "
+                         f"{target.measured}.")
+    if results.scale and len(results.scale) > 1:
+        first, last = results.scale[0], results.scale[-1]
+        notes.append(f"`status` of one pipeline: {ms(first.one.median)} with {first.pipelines} "
+                     f"pipeline(s) in the account, {ms(last.one.median)} with "
+                     f"{last.pipelines}; calls {first.one_calls.total} and "
+                     f"{last.one_calls.total}.")
+    return notes
+
+
+def mode_text(settings: Settings) -> str:
+    kind = "quick" if settings.quick else "full"
+    return (f"{kind}: {settings.repeat} timed repetition(s) per command, status over "
+            f"{', '.join(map(str, settings.scale))} pipeline(s), sandbox time scale "
+            f"{settings.time_scale}")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true",
+                        help="1 repetition, 1 pipeline, a fast run: a smoke test (seconds)")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="timed runs per command (default 7, quick 1)")
+    parser.add_argument("--time-scale", type=float, default=None,
+                        help="sandbox time scale of the watched run (default 1.0, quick 0.02)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="where to write the Markdown report (default docs/benchmarks.md; "
+                             "--quick writes none unless given)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = Settings(
+        repeat=args.repeat or (1 if args.quick else 7),
+        scale=(1,) if args.quick else SCALE_STEPS,
+        time_scale=args.time_scale or (0.02 if args.quick else 1.0),
+        quick=args.quick,
+    )
+    output: Path | None = args.output or (None if args.quick else DEFAULT_OUTPUT)
+    with tempfile.TemporaryDirectory(prefix="pipectl-bench-") as tmp:
+        try:
+            results = Bench(settings, Path(tmp)).run_all()
+        except BenchError as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 1
+    text = render(results)
+    print(text)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+        print(f"wrote {output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

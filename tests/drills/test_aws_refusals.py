@@ -1,0 +1,77 @@
+"""Drill: AWS refuses the caller. Exit 3, one clear message naming what, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult, run_cli_process
+from tests.drills.project import Project
+from tests.drills.refusals import INVALID_ACCESS_KEY, deny, reject_access_key
+
+
+def assert_clear_aws_error(result: CliResult, *names: str) -> None:
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    for name in names:
+        assert name in errors[0], (name, errors[0])
+
+
+def test_access_denied_on_one_create_operation_names_it_and_the_resource(
+    project: Project,
+) -> None:
+    with deny(project.sandbox, "codebuild:CreateProject") as refused:
+        result = project.cli("create")
+    assert refused
+    assert_clear_aws_error(result, "access denied", "codebuild:CreateProject",
+                           project.spec.names.project)
+    assert "hint:" in result.stderr and "codebuild:CreateProject" in result.stderr
+    # What was created before the refusal stays, and a re-run takes it from there.
+    assert project.spec.names.repository in project.inventory()["repositories"]
+
+
+def test_access_denied_on_a_read_during_plan(project: Project) -> None:
+    with deny(project.sandbox, "ecr:DescribeRepositories"):
+        result = project.cli("plan", "-o", "json")
+    assert_clear_aws_error(result, "ecr:DescribeRepositories", project.spec.names.repository)
+    error = json.loads(result.stdout)
+    assert error["ok"] is False and error["exit_code"] == 3
+    assert error["error"]["operation"] == "ecr:DescribeRepositories"
+    assert error["error"]["resource"] == project.spec.names.repository
+
+
+def test_invalid_credentials(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", INVALID_ACCESS_KEY)
+    with reject_access_key(project.sandbox) as refused:
+        result = project.cli("create")
+    assert refused
+    assert_clear_aws_error(result, "rejected the credentials", refused[0])
+    assert "aws configure" in result.stderr or "profile" in result.stderr
+
+
+def no_credentials_environ(tmp_path: Path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("AWS_ACCESS_KEY", "AWS_SECRET", "AWS_SESSION",
+                                    "AWS_CONTAINER_", "AWS_WEB_IDENTITY", "AWS_ROLE_"))}
+    environ.update({
+        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",  # else botocore asks the instance metadata
+    })
+    return environ
+
+
+def test_missing_credentials_in_a_real_process(project: Project, tmp_path: Path) -> None:
+    """The installed command, as a user runs it in a shell with no AWS set-up at all."""
+    done = run_cli_process(
+        ["--endpoint-url", project.url, "-c", str(project.spec_path), "plan"],
+        env=no_credentials_environ(tmp_path), timeout=60,
+    )
+    result = CliResult(done.returncode, done.stdout, done.stderr)
+    assert_clear_aws_error(result, "no usable AWS credentials")
+    assert "aws configure" in done.stderr
