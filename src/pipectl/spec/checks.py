@@ -94,6 +94,8 @@ def cross_check(spec_doc: SpecDocument, buildspec: BuildspecDocument | None,
             code="privileged"))
     if task is None:
         return out
+    if not isinstance(task.data.get("containerDefinitions"), list):
+        return out  # the task definition's own findings say what is wrong
     containers = task.containers
     container = task.container(spec.deploy.container)
     if container is None:
@@ -106,11 +108,12 @@ def cross_check(spec_doc: SpecDocument, buildspec: BuildspecDocument | None,
         return out
     port = spec.deploy.service_port
     mappings = container.data.get("portMappings")
-    ports = [m.get("containerPort") for m in mappings if isinstance(m, dict)] \
+    ports = [_port(m.get("containerPort")) for m in mappings if isinstance(m, dict)] \
         if isinstance(mappings, list) else []
     if port not in ports:
-        port_key = ("deploy", "create_service", "port") if spec.deploy.create_service else (
-            "deploy", "port")
+        created = spec.deploy.create_service
+        port_key = ("deploy", "create_service", "port") if created is not None \
+            and "port" in created.model_fields_set else ("deploy", "port")
         where: FieldPath = ("containerDefinitions", container.index)
         if isinstance(mappings, list):
             where = (*where, "portMappings")
@@ -144,14 +147,19 @@ def _referenced(report: Report, parsed: ParsedSpec, document: SpecDocument | Non
             return candidate
     field = ".".join(map(str, key))
     location = parsed.source.locate(key)
-    where = "here" if len(candidates) == 1 else "here nor at the repository root"
+    where = "" if len(candidates) == 1 else " (looked here and at the repository root)"
     report.findings.append(Finding(
-        "error", f"{what} file '{value}' not found ({where})",
+        "error", f"{what} file '{value}' not found{where}",
         Location(location.file, location.line, location.column, field),
         hint=f"{field} is a path relative to the repository root; `pipectl init` writes one"
         if _raw(parsed.data, key) is not None else
         f"create {value} (`pipectl init` writes one), or set {field}", code="missing-file"))
     return None
+
+
+def _port(value: Any) -> Any:
+    """A port as a number, also when written as a string (that has its own finding)."""
+    return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
 def _raw(data: Any, key: FieldPath) -> Any:

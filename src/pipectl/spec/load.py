@@ -208,6 +208,9 @@ def findings_from_validation(
             code = "missing"
         elif kind == "pipectl":
             code = VALUE_RULE
+            if ctx.get("at"):  # the rule says which field, key or item it is about
+                loc = (*loc, *ctx["at"])
+                location = source.locate(loc, prefer_key=isinstance(ctx["at"][-1], str))
         elif kind in _EXPECTED:
             value = err.get("input")
             message = f"{_EXPECTED[kind]}; got {_kind(value)}" + (
@@ -224,7 +227,20 @@ def findings_from_validation(
             if isinstance(value, str | int | float) and not isinstance(value, bool):
                 message += f"; got {value!r}"
         out.append(Finding("error", message, location, hint=hint, code=code))
-    return out
+    return _drop_missing_explained_by_misspelling(out)
+
+
+def _drop_missing_explained_by_misspelling(findings: list[Finding]) -> list[Finding]:
+    """`servce:` gives "unknown key, did you mean 'service'" and "service is missing":
+    the first says it all."""
+    suggested = set()
+    for f in findings:
+        if f.code == "unknown-key" and f.hint and f.location and f.location.path:
+            parent = f.location.path.rpartition(".")[0]
+            name = f.hint.removeprefix("did you mean '").removesuffix("'?")
+            suggested.add(f"{parent}.{name}" if parent else name)
+    return [f for f in findings if not (f.code == "missing" and f.location
+                                        and f.location.path in suggested)]
 
 
 def _clean_loc(loc: tuple[Any, ...], data: Any) -> FieldPath:

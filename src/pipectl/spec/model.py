@@ -29,16 +29,26 @@ ComputeType = Literal[
 SECRET_PREFIXES = ("ssm:", "secretsmanager:")
 
 
-def invalid(message: str, hint: str | None = None) -> PydanticCustomError:
-    """A validation error whose hint survives into pipectl's finding."""
+def invalid(message: str, hint: str | None = None, *,
+            at: tuple[str | int, ...] = ()) -> PydanticCustomError:
+    """A validation error whose hint survives into pipectl's finding.
+
+    ``at``: where below the validated value the problem is, so that the finding points
+    at that line: a field of a model (``("execution_mode",)``), a key of a mapping
+    (``("DB_PASSWORD",)``) or an index of a list (``(1,)``).
+    """
     # Braces would be read as template fields by pydantic: keep them out of the text.
     safe = message.replace("{", "(").replace("}", ")")
-    return PydanticCustomError("pipectl", safe, {"hint": hint} if hint else {})
+    context: dict[str, Any] = {"hint": hint} if hint else {}
+    if at:
+        context["at"] = at
+    return PydanticCustomError("pipectl", safe, context)
 
 
-def check_name(value: str, pattern: Any, what: str, rule: str) -> str:
+def check_name(value: str, pattern: Any, what: str, rule: str,
+               at: tuple[str | int, ...] = ()) -> str:
     if not pattern.match(value):
-        raise invalid(f"'{value}' is not a valid {what} name", f"{what} names: {rule}")
+        raise invalid(f"'{value}' is not a valid {what} name", f"{what} names: {rule}", at=at)
     return value
 
 
@@ -59,9 +69,11 @@ class GitHubSource(Model):
     """GitHub (or GitHub Enterprise, GitLab, Bitbucket) through a CodeConnections connection."""
 
     provider: Literal["github"]
-    connection_arn: str = Field(description="ARN of the CodeConnections (CodeStar) connection.")
-    repository: str = Field(description="owner/repo")
-    branch: str = "main"
+    connection_arn: str = Field(
+        description="ARN of the CodeConnections (or CodeStar) connection, in AVAILABLE state."
+    )
+    repository: str = Field(description="The repository as owner/repo.")
+    branch: str = Field("main", description="The branch whose commits run the pipeline.")
     detect_changes: bool = Field(True, description="Start a run on every push to the branch.")
 
     @field_validator("connection_arn")
@@ -86,7 +98,7 @@ class GitHubSource(Model):
 class CodeCommitSource(Model):
     provider: Literal["codecommit"]
     repository: str = Field(description="CodeCommit repository name.")
-    branch: str = "main"
+    branch: str = Field("main", description="The branch whose commits run the pipeline.")
 
     @field_validator("repository")
     @classmethod
@@ -115,11 +127,13 @@ Source = Annotated[GitHubSource | CodeCommitSource | S3Source, Field(discriminat
 class BuildSettings(Model):
     project: str | None = Field(None, description="CodeBuild project. Default: <name>-build.")
     buildspec: str = Field("buildspec.yml", description="Path of the buildspec in the source.")
-    image: str = "aws/codebuild/standard:7.0"
-    compute_type: ComputeType = "BUILD_GENERAL1_SMALL"
-    privileged: bool = Field(True, description="Docker builds need it.")
-    timeout_minutes: int = Field(30, ge=5, le=2160)
-    cache: Literal["local", "none"] = "local"
+    image: str = Field("aws/codebuild/standard:7.0", description="CodeBuild build image.")
+    compute_type: ComputeType = Field("BUILD_GENERAL1_SMALL",
+                                      description="CodeBuild compute type (size of the build).")
+    privileged: bool = Field(True, description="Privileged mode: docker builds need it.")
+    timeout_minutes: int = Field(30, ge=5, le=2160, description="Build timeout, 5-2160.")
+    cache: Literal["local", "none"] = Field(
+        "local", description="local: CodeBuild's local Docker layer and source cache.")
     env: dict[str, str] = Field(default_factory=dict, description="Plain environment values.")
     secrets: dict[str, str] = Field(
         default_factory=dict,
@@ -145,10 +159,10 @@ class BuildSettings(Model):
         for name in v:
             if not rules.ENV_VAR.match(name):
                 raise invalid(f"'{name}' is not a valid environment variable name",
-                              "letters, digits and _, not starting with a digit")
+                              "letters, digits and _, not starting with a digit", at=(name,))
             if name.upper().startswith("CODEBUILD_"):
                 raise invalid(f"'{name}': names starting with CODEBUILD_ are reserved by "
-                              "CodeBuild", "pick another name")
+                              "CodeBuild", "pick another name", at=(name,))
         return v
 
     @field_validator("env")
@@ -160,6 +174,7 @@ class BuildSettings(Model):
                     f"'{name}' looks like a secret given in plain text",
                     f"store it in SSM Parameter Store or Secrets Manager and reference it: "
                     f"build.secrets: {name}: ssm:/path/to/{name.lower()}",
+                    at=(name,),
                 )
         return v
 
@@ -169,16 +184,17 @@ class BuildSettings(Model):
         for name, ref in v.items():
             if not ref.startswith(SECRET_PREFIXES) or ref.split(":", 1)[1] == "":
                 raise invalid(
-                    f"build.secrets.{name} is not a reference; secrets are never plain values",
+                    f"'{name}' is not a reference; secrets are never plain values",
                     "use ssm:/parameter/name or secretsmanager:ARN (the value stays in AWS)",
+                    at=(name,),
                 )
         return v
 
 
 class ImageSettings(Model):
     repository: str | None = Field(None, description="ECR repository. Default: the name.")
-    scan_on_push: bool = True
-    immutable_tags: bool = True
+    scan_on_push: bool = Field(True, description="ECR scans each pushed image.")
+    immutable_tags: bool = Field(True, description="A pushed tag can never be overwritten.")
     keep_images: int = Field(30, ge=1, le=1000, description="Lifecycle policy: images kept.")
 
     @field_validator("repository")
@@ -193,27 +209,31 @@ class ImageSettings(Model):
 class CreateService(Model):
     """Create the cluster and a Fargate service if they are missing."""
 
-    desired_count: int = Field(1, ge=0, le=1000)
-    subnets: list[str] = Field(min_length=1, max_length=16)
-    security_groups: list[str] = Field(default_factory=list, max_length=5)
-    assign_public_ip: bool = False
-    port: int = Field(80, ge=1, le=65535)
+    desired_count: int = Field(1, ge=0, le=1000, description="Tasks to run.")
+    subnets: list[str] = Field(min_length=1, max_length=16,
+                               description="Subnet ids (subnet-...) for the tasks.")
+    security_groups: list[str] = Field(default_factory=list, max_length=5,
+                                       description="Security group ids (sg-...).")
+    assign_public_ip: bool = Field(False, description="Public subnets without NAT need it.")
+    port: int = Field(80, ge=1, le=65535,
+                      description="Container port the service exposes. Default: deploy.port.")
 
     @field_validator("subnets")
     @classmethod
     def _subnets(cls, v: list[str]) -> list[str]:
-        for s in v:
+        for i, s in enumerate(v):
             if not rules.SUBNET_ID.match(s):
-                raise invalid(f"'{s}' is not a subnet id", "expected subnet-0123456789abcdef0")
+                raise invalid(f"'{s}' is not a subnet id", "expected subnet-0123456789abcdef0",
+                              at=(i,))
         return v
 
     @field_validator("security_groups")
     @classmethod
     def _groups(cls, v: list[str]) -> list[str]:
-        for s in v:
+        for i, s in enumerate(v):
             if not rules.SECURITY_GROUP_ID.match(s):
                 raise invalid(f"'{s}' is not a security group id",
-                              "expected sg-0123456789abcdef0")
+                              "expected sg-0123456789abcdef0", at=(i,))
         return v
 
 
@@ -221,19 +241,39 @@ class DeploySettings(Model):
     cluster: str
     service: str
     container: str = Field(description="Container in the task definition that gets the image.")
-    task_definition: str = "config/task_definition.json"
-    timeout_minutes: int = Field(15, ge=1, le=60)
+    task_definition: str = Field(
+        "config/task_definition.json",
+        description="Task definition JSON (RegisterTaskDefinition input), relative to the "
+                    "repository root.",
+    )
+    timeout_minutes: int = Field(15, ge=1, le=60,
+                                 description="Deploy action timeout, 1-60 minutes.")
     port: int = Field(80, ge=1, le=65535, description="Port the service answers on.")
-    create_service: CreateService | None = None
+    create_service: CreateService | None = Field(
+        None, description="Create the cluster and a Fargate service if they are missing.")
 
     @field_validator("cluster", "service")
     @classmethod
     def _ecs(cls, v: str) -> str:
         return check_name(v, rules.ECS_NAME, "ECS", "1-255 letters, digits, '_' and '-'")
 
+    @model_validator(mode="after")
+    def _one_port(self) -> DeploySettings:
+        created = self.create_service
+        if created is not None and "port" in created.model_fields_set \
+                and "port" in self.model_fields_set and created.port != self.port:
+            raise invalid(f"deploy.port ({self.port}) and deploy.create_service.port "
+                          f"({created.port}) disagree", "keep one of them",
+                          at=("create_service", "port"))
+        return self
+
     @property
     def service_port(self) -> int:
-        return self.create_service.port if self.create_service else self.port
+        """The port the service answers on: create_service.port if given, else deploy.port."""
+        created = self.create_service
+        if created is not None and "port" in created.model_fields_set:
+            return created.port
+        return self.port
 
 
 class ArtifactSettings(Model):
@@ -252,8 +292,10 @@ class ArtifactSettings(Model):
 
 
 class PipelineSettings(Model):
-    type: Literal["V1", "V2"] = "V2"
-    execution_mode: Literal["QUEUED", "SUPERSEDED", "PARALLEL"] = "SUPERSEDED"
+    type: Literal["V1", "V2"] = Field("V2", description="Pipeline type.")
+    execution_mode: Literal["QUEUED", "SUPERSEDED", "PARALLEL"] = Field(
+        "SUPERSEDED", description="What a new run does to one in progress (QUEUED and "
+        "PARALLEL need V2).")
     variables: dict[str, str] = Field(
         default_factory=dict,
         description="V2 pipeline variables and their defaults; set per run with --var.",
@@ -271,16 +313,17 @@ class PipelineSettings(Model):
             raise invalid("at most 50 pipeline variables are allowed")
         for name in v:
             check_name(name, rules.PIPELINE_VARIABLE, "pipeline variable",
-                       "letters, digits, '@', '-' and '_'")
+                       "letters, digits, '@', '-' and '_'", at=(name,))
         return v
 
     @model_validator(mode="after")
     def _v2_only(self) -> PipelineSettings:
         if self.type == "V1" and self.execution_mode != "SUPERSEDED":
             raise invalid(f"execution_mode {self.execution_mode} needs pipeline type V2",
-                          "set pipeline.type: V2")
+                          "set pipeline.type: V2", at=("execution_mode",))
         if self.type == "V1" and self.variables:
-            raise invalid("pipeline variables need pipeline type V2", "set pipeline.type: V2")
+            raise invalid("pipeline variables need pipeline type V2", "set pipeline.type: V2",
+                          at=("variables",))
         return self
 
 
@@ -292,16 +335,20 @@ class Spec(Model):
         json_schema_extra={"title": "pipectl pipeline spec"},
     )
 
-    version: Literal[1]
+    version: Literal[1] = Field(description="Spec format version: 1.")
     name: str = Field(description="Pipeline name and prefix of every derived resource name.")
     region: str | None = Field(None, description="Default: --region or the AWS config.")
     tags: dict[str, str] = Field(default_factory=dict, description="On every resource.")
-    source: Source
-    build: BuildSettings = Field(default_factory=lambda: BuildSettings())
-    image: ImageSettings = Field(default_factory=lambda: ImageSettings())
-    deploy: DeploySettings
-    artifacts: ArtifactSettings = Field(default_factory=lambda: ArtifactSettings())
-    pipeline: PipelineSettings = Field(default_factory=lambda: PipelineSettings())
+    source: Source = Field(description="Where the code comes from: github, codecommit or s3.")
+    build: BuildSettings = Field(default_factory=lambda: BuildSettings(),
+                                 description="The CodeBuild project.")
+    image: ImageSettings = Field(default_factory=lambda: ImageSettings(),
+                                 description="The ECR repository.")
+    deploy: DeploySettings = Field(description="The ECS service that runs the image.")
+    artifacts: ArtifactSettings = Field(default_factory=lambda: ArtifactSettings(),
+                                        description="The artifact bucket.")
+    pipeline: PipelineSettings = Field(default_factory=lambda: PipelineSettings(),
+                                       description="The CodePipeline pipeline.")
 
     @field_validator("name")
     @classmethod
@@ -329,9 +376,9 @@ class Spec(Model):
         for key, value in v.items():
             if not key or len(key) > 128 or key.lower().startswith("aws:"):
                 raise invalid(f"tag key '{key}' is not allowed",
-                              "1-128 characters, not starting with aws:")
+                              "1-128 characters, not starting with aws:", at=(key,))
             if len(value) > 256:
-                raise invalid(f"tag {key}: value longer than 256 characters")
+                raise invalid(f"tag {key}: value longer than 256 characters", at=(key,))
         return v
 
     @model_validator(mode="after")
@@ -341,11 +388,13 @@ class Spec(Model):
             raise invalid(
                 f"the derived CodeBuild project name '{n.project}' is invalid",
                 "set build.project explicitly (letters, digits, '-' and '_')",
+                at=("build", "project"),
             )
         if self.image.repository is None and not rules.ECR_REPOSITORY.match(n.repository):
             raise invalid(
                 f"the derived ECR repository name '{n.repository}' is invalid",
                 "set image.repository explicitly (lowercase letters, digits, . _ - /)",
+                at=("image", "repository"),
             )
         return self
 

@@ -130,13 +130,18 @@ def load_yaml(
         column = mark.column + 1 if mark else None
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
+        hint = "check indentation and quoting on or just above this line"
+        lines = text.splitlines()
+        if line is not None and 0 < line <= len(lines) and "${" in lines[line - 1]:
+            # Inside [ ] or { }, YAML reads the braces of ${VAR} as its own.
+            hint = 'quote values that use variables: "${VAR}"'
         raise SpecError(
             [
                 Finding(
                     "error",
                     f"invalid YAML: {problem}{context}",
                     Location(file, line, column),
-                    hint="check indentation and quoting on or just above this line",
+                    hint=hint,
                     code="yaml-syntax",
                 )
             ]
