@@ -119,6 +119,7 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Checko
     environ = dict(os.environ)
     environ["PATH"] = f"{stubs}{os.pathsep}{environ.get('PATH', '')}"
     environ["STUB_LOG"] = str(log)
+    environ["GIT_CEILING_DIRECTORIES"] = str(tmp_path)  # a git checkout only if the test makes one
     for name in ("STUB_FAIL", "STUB_EXISTING", "AWS_REGION", "PIPECTL_CONFIG", "REPOSITORY_URI",
                  "CONTAINER_NAME"):
         environ.pop(name, None)

@@ -24,6 +24,7 @@ def build(tmp: Path, buildspec: str, *args: str, global_args: tuple[str, ...] = 
     (tmp / "buildspec.yml").write_text(textwrap.dedent(buildspec))
     env = dict(os.environ)
     env.pop("AWS_REGION", None)
+    env["GIT_CEILING_DIRECTORIES"] = str(tmp.parent)  # a git checkout only if the test makes one
     return run_cli([*global_args, "build", "--local", *args], environ=env)
 
 
