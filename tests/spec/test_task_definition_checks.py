@@ -1,0 +1,83 @@
+"""Task definition rules beyond the corpus: Fargate sizes, shape limits, EC2 leniency."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipectl.spec.load import sort_findings
+from pipectl.spec.taskdef import check_task_definition
+
+
+def fargate(**overrides: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "family": "web", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256", "memory": "512",
+        "executionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+        "containerDefinitions": [{"name": "web", "image": "web:1",
+                                  "portMappings": [{"containerPort": 80}]}],
+    }
+    doc.update(overrides)
+    return doc
+
+
+def check(tmp_path: Path, doc: Any, *, fargate_service: bool = True) -> list[str]:
+    path = tmp_path / "td.json"
+    path.write_text(json.dumps(doc, indent=2))
+    _, findings = check_task_definition(path, "td.json", fargate_service=fargate_service)
+    return [f"{f.severity}: {f.location.path if f.location else ''}: {f.message}"
+            for f in sort_findings(findings)]
+
+
+@pytest.mark.parametrize(("cpu", "memory"), [
+    ("256", "512"), ("256", "2048"), ("512", "4096"), ("1 vCPU", "2 GB"), ("1024", "8192"),
+    ("4096", "30720"), ("8192", "61440"), ("16384", "122880"), (".25 vcpu", "1GB"),
+])
+def test_fargate_sizes_that_exist(tmp_path: Path, cpu: str, memory: str) -> None:
+    assert check(tmp_path, fargate(cpu=cpu, memory=memory)) == []
+
+
+@pytest.mark.parametrize(("cpu", "memory", "field"), [
+    ("256", "3072", "memory"), ("512", "512", "memory"), ("8192", "18432", "memory"),
+    ("384", "1024", "cpu"),
+])
+def test_fargate_sizes_that_do_not(tmp_path: Path, cpu: str, memory: str, field: str) -> None:
+    findings = check(tmp_path, fargate(cpu=cpu, memory=memory))
+    assert len(findings) == 1 and findings[0].startswith(f"error: {field}: ")
+
+
+def test_no_execution_role_is_a_warning_without_awslogs(tmp_path: Path) -> None:
+    doc = fargate()
+    del doc["executionRoleArn"]
+    assert check(tmp_path, doc) == [
+        "warning: executionRoleArn: no execution role: Fargate tasks cannot pull the image "
+        "from a private ECR repository without one"]
+
+
+def test_an_ec2_task_definition_is_not_held_to_fargate_rules(tmp_path: Path) -> None:
+    doc = {"family": "web", "networkMode": "bridge",
+           "containerDefinitions": [{"name": "web", "image": "web:1", "memory": 256,
+                                     "portMappings": [{"containerPort": 80, "hostPort": 0}]}]}
+    assert check(tmp_path, doc, fargate_service=False) == []
+
+
+def test_shape_limits_and_types_come_from_botocore(tmp_path: Path) -> None:
+    doc = fargate(tags=[{"key": "k" * 129, "value": "v"}], ephemeralStorage={"sizeInGiB": "21"})
+    doc["containerDefinitions"][0]["essential"] = "yes"
+    doc["containerDefinitions"][0]["dnsServers"] = "10.0.0.2"
+    assert check(tmp_path, doc) == [  # in file order
+        "error: containerDefinitions[0].essential: expected true or false; got a string 'yes'",
+        "error: containerDefinitions[0].dnsServers: expected a list; got a string '10.0.0.2'",
+        "error: tags[0].key: allows at most 128 characters; has 129",
+        "error: ephemeralStorage.sizeInGiB: expected an integer; got a string '21'",
+    ]
+
+
+def test_two_containers_with_one_name(tmp_path: Path) -> None:
+    doc = fargate()
+    doc["containerDefinitions"].append({"name": "web", "image": "web:2"})
+    assert check(tmp_path, doc) == [
+        "error: containerDefinitions[1].name: two containers are named 'web'"]
