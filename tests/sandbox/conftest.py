@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +15,9 @@ TEST_TIME_SCALE = 0.01
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = start_server(port=0, time_scale=TEST_TIME_SCALE)
+def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
+    # An empty source directory: builds run the sandbox's reference buildspec.
+    server = start_server(port=0, time_scale=TEST_TIME_SCALE, source_dir=tmp_path)
     try:
         yield server
     finally:

@@ -84,7 +84,9 @@ def test_update_project_changes_what_was_asked_and_keeps_the_rest(
     codebuild.create_project(**project_request())
     environment = dict(project_request()["environment"], privilegedMode=False)
     updated = codebuild.update_project(
-        name="hello-web-build", environment=environment, timeoutInMinutes=15,
+        name="hello-web-build",
+        environment=environment,
+        timeoutInMinutes=15,
         cache={"type": "NO_CACHE"},
     )
     assert_output_shape(codebuild, "UpdateProject", updated)

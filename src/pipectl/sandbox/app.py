@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipectl.sandbox import projects
+from pipectl.sandbox.deployments import PassThrough
 from pipectl.sandbox.protocol import (
     TARGET_PREFIXES,
     ApiError,
@@ -61,6 +62,8 @@ class SandboxApp:
         self.interceptors: list[
             Callable[[WsgiEnviron, AwsRequest, StartResponse], WsgiBody | None]
         ] = []
+        # Called when moto's state is wiped (POST /moto-api/reset): the engine forgets too.
+        self.on_reset: list[Callable[[], None]] = []
         self.last_request = time.monotonic()
 
     def register(self, name: str, handler: Handler) -> None:
@@ -72,6 +75,10 @@ class SandboxApp:
         if path.startswith(CONTROL_PREFIX):
             return self._control(environ, start_response, path)
         body = read_body(environ)
+        if path.rstrip("/") == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+            with self.lock:
+                for reset in self.on_reset:
+                    reset()
         request = parse_request(environ, body)
         with self.lock:
             for hook in self.before_request:
@@ -83,12 +90,15 @@ class SandboxApp:
         prefix = request.target.split(".", 1)[0] if request.target else ""
         ours = prefix in TARGET_PREFIXES and request.name in self.handlers
         if not ours and is_cbor(environ) and self._serves_service(request.service):
-            return json_error(start_response, ApiError(
-                "UnsupportedProtocol",
-                "pipectl sandbox speaks the JSON 1.1 protocol (X-Amz-Target) for "
-                f"{request.service}; this request used another wire protocol "
-                f"({environ.get('CONTENT_TYPE')})",
-            ))
+            return json_error(
+                start_response,
+                ApiError(
+                    "UnsupportedProtocol",
+                    "pipectl sandbox speaks the JSON 1.1 protocol (X-Amz-Target) for "
+                    f"{request.service}; this request used another wire protocol "
+                    f"({environ.get('CONTENT_TYPE')})",
+                ),
+            )
         if not ours:
             return self.moto_app(environ, start_response)
         try:
@@ -99,6 +109,8 @@ class SandboxApp:
                 )
         except ApiError as error:
             return json_error(start_response, error)
+        except PassThrough:
+            return self.moto_app(environ, start_response)
         except Exception as exc:
             moto_error = _from_moto(exc)
             if moto_error is None:
@@ -109,9 +121,7 @@ class SandboxApp:
     def _serves_service(self, service: str) -> bool:
         return any(name.startswith(service + ":") for name in self.handlers)
 
-    def _control(
-        self, environ: WsgiEnviron, start_response: StartResponse, path: str
-    ) -> WsgiBody:
+    def _control(self, environ: WsgiEnviron, start_response: StartResponse, path: str) -> WsgiBody:
         import json
 
         from pipectl.sandbox.protocol import plain_json
@@ -120,9 +130,14 @@ class SandboxApp:
         route = self.control.get(f"{method} {path.rstrip('/')}")
         if route is None:
             known = sorted(self.control)
-            return plain_json(start_response, {
-                "error": f"no control route {method} {path}", "routes": known,
-            }, status=404)
+            return plain_json(
+                start_response,
+                {
+                    "error": f"no control route {method} {path}",
+                    "routes": known,
+                },
+                status=404,
+            )
         raw = read_body(environ)
         try:
             data = json.loads(raw) if raw.strip() else {}

@@ -19,10 +19,25 @@ from pipectl.sandbox.protocol import ApiError
 PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_]{1,149}$")
 # Fields UpdateProject may set; each one given replaces the stored one whole, as AWS does.
 UPDATABLE = (
-    "description", "source", "secondarySources", "sourceVersion", "secondarySourceVersions",
-    "artifacts", "secondaryArtifacts", "cache", "environment", "serviceRole",
-    "timeoutInMinutes", "queuedTimeoutInMinutes", "encryptionKey", "tags", "vpcConfig",
-    "logsConfig", "fileSystemLocations", "buildBatchConfig", "concurrentBuildLimit",
+    "description",
+    "source",
+    "secondarySources",
+    "sourceVersion",
+    "secondarySourceVersions",
+    "artifacts",
+    "secondaryArtifacts",
+    "cache",
+    "environment",
+    "serviceRole",
+    "timeoutInMinutes",
+    "queuedTimeoutInMinutes",
+    "encryptionKey",
+    "tags",
+    "vpcConfig",
+    "logsConfig",
+    "fileSystemLocations",
+    "buildBatchConfig",
+    "concurrentBuildLimit",
     "autoRetryLimit",
 )
 SOURCES_WITHOUT_LOCATION = {"CODEPIPELINE", "NO_SOURCE"}
@@ -98,9 +113,7 @@ def _normalise(project: dict[str, Any], account: str, region: str) -> dict[str, 
     project.setdefault("queuedTimeoutInMinutes", 480)
     project.setdefault("cache", {"type": "NO_CACHE"})
     project.setdefault("tags", [])
-    project.setdefault(
-        "encryptionKey", f"arn:aws:kms:{region}:{account}:alias/aws/s3"
-    )
+    project.setdefault("encryptionKey", f"arn:aws:kms:{region}:{account}:alias/aws/s3")
     project.setdefault(
         "logsConfig",
         {
@@ -122,9 +135,14 @@ def _store(account: str, region: str, project: dict[str, Any]) -> None:
     model = backend.codebuild_projects.get(name)
     if model is None:
         model = CodeBuild(
-            account, region, project_name=name, description=None,
-            project_source=project["source"], artifacts=project["artifacts"],
-            environment=project["environment"], serviceRole=project["serviceRole"],
+            account,
+            region,
+            project_name=name,
+            description=None,
+            project_source=project["source"],
+            artifacts=project["artifacts"],
+            environment=project["environment"],
+            serviceRole=project["serviceRole"],
         )
         backend.codebuild_projects[name] = model
         backend.build_history.setdefault(name, [])

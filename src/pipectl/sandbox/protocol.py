@@ -82,7 +82,7 @@ def _credential_scope(environ: WsgiEnviron) -> tuple[str, str, str]:
     start = auth.find(marker)
     if start < 0:
         return "", "", ""
-    credential = auth[start + len(marker):].split(",", 1)[0].strip()
+    credential = auth[start + len(marker) :].split(",", 1)[0].strip()
     parts = credential.split("/")
     if len(parts) < 5:
         return "", "", ""
@@ -94,8 +94,12 @@ def parse_request(environ: WsgiEnviron, body: bytes) -> AwsRequest:
     access_key, region, service = _credential_scope(environ)
     target = str(environ.get("HTTP_X_AMZ_TARGET") or "")
     request = AwsRequest(
-        service=service, operation="", region=region or DEFAULT_REGION,
-        access_key=access_key, target=target, body=body,
+        service=service,
+        operation="",
+        region=region or DEFAULT_REGION,
+        access_key=access_key,
+        target=target,
+        body=body,
     )
     if target and "." in target:
         prefix, operation = target.split(".", 1)

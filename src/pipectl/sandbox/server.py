@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -55,7 +56,9 @@ def reset_state() -> None:
 class SandboxServer:
     """A running sandbox endpoint: ``.url``, ``.stop()``, a context manager."""
 
-    def __init__(self, host: str, port: int, time_scale: float) -> None:
+    def __init__(
+        self, host: str, port: int, time_scale: float, source_dir: Path | None = None
+    ) -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -64,10 +67,13 @@ class SandboxServer:
         from werkzeug.serving import make_server
 
         from pipectl.sandbox.app import SandboxApp
+        from pipectl.sandbox.engine import Engine
 
         self.host = host
         self.time_scale = time_scale
         self.app = SandboxApp(DomainDispatcherApplication(create_backend_app))
+        self.engine = Engine(self.app, time_scale=time_scale, source_dir=source_dir)
+
         class QuietHandler(MotoRequestHandler):
             # One line per request on stderr is noise in tests and in the detached log.
             def log_request(self, *args: Any, **kwargs: Any) -> None:
@@ -89,7 +95,9 @@ class SandboxServer:
 
     def reset(self) -> None:
         """Wipe every resource and run: moto's backends and the engine's state."""
-        reset_state()
+        with self.app.lock:
+            reset_state()
+            self.engine.reset()
 
     def start(self) -> SandboxServer:
         # moto's backends are global to the process: a new server starts from nothing.
@@ -118,10 +126,15 @@ class SandboxServer:
 
 
 def start_server(
-    port: int = 0, time_scale: float = DEFAULT_TIME_SCALE, host: str = "127.0.0.1"
+    port: int = 0,
+    time_scale: float = DEFAULT_TIME_SCALE,
+    host: str = "127.0.0.1",
+    source_dir: Path | None = None,
 ) -> SandboxServer:
     """Start the sandbox on ``host:port`` (port 0: any free port) in a background thread.
 
+    Builds read the buildspec a project names from ``source_dir`` (default: the
+    current directory). moto's state is global to the process: run one at a time.
     ``time_scale`` multiplies every simulated duration: 1.0 is about real AWS pace,
     0.5 a demo run of tens of seconds, 0.02 (default) a test run of about a second.
     """
@@ -129,4 +142,4 @@ def start_server(
     bound = check_loopback(host)
     if time_scale <= 0:
         raise InvalidInput(f"time scale must be positive, not {time_scale}")
-    return SandboxServer(bound, port, time_scale).start()
+    return SandboxServer(bound, port, time_scale, source_dir).start()

@@ -1,0 +1,671 @@
+"""CodeBuild builds that go through their phases over (scaled) time.
+
+A build walks SUBMITTED ... COMPLETED. Each buildspec command is logged to CloudWatch
+Logs when its time comes; a successful post_build pushes the image to ECR and the
+build's artifact (``imagedefinitions.json``) lands in the artifact bucket. Failures are
+the ones a user meets on AWS: no Docker daemon without privileged mode, a missing ECR
+repository, a missing build variable, or an injected fault.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pipectl.sandbox import backends
+from pipectl.sandbox.buildspec import (
+    DOCKER_DAEMON_DOWN,
+    BuildFacts,
+    Buildspec,
+    BuildspecError,
+    Phase,
+    command_output,
+    load_buildspec,
+    uses_docker,
+)
+from pipectl.sandbox.clock import _Entry
+from pipectl.sandbox.protocol import ApiError
+
+if TYPE_CHECKING:
+    from pipectl.sandbox.engine import Engine
+    from pipectl.sandbox.faults import BuildFault
+
+# Nominal seconds each phase takes (multiplied by the time scale).
+PHASE_SECONDS: dict[str, float] = {
+    "SUBMITTED": 0.5,
+    "QUEUED": 1.0,
+    "PROVISIONING": 5.0,
+    "DOWNLOAD_SOURCE": 2.0,
+    "INSTALL": 1.0,
+    "PRE_BUILD": 3.0,
+    "BUILD": 10.0,
+    "POST_BUILD": 4.0,
+    "UPLOAD_ARTIFACTS": 1.0,
+    "FINALIZING": 1.0,
+}
+PHASE_ORDER = (
+    "SUBMITTED",
+    "QUEUED",
+    "PROVISIONING",
+    "DOWNLOAD_SOURCE",
+    "INSTALL",
+    "PRE_BUILD",
+    "BUILD",
+    "POST_BUILD",
+    "UPLOAD_ARTIFACTS",
+    "FINALIZING",
+    "COMPLETED",
+)
+COMMAND_PHASES = ("INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD")
+# Variables the pipectl buildspec relies on (the project pipectl creates sets them).
+CONTRACT_VARIABLES = ("REPOSITORY_URI", "CONTAINER_NAME")
+
+
+@dataclass
+class ArtifactTarget:
+    """Where a pipeline build's output artifact goes (CodePipeline picks the key)."""
+
+    bucket: str
+    key: str
+    name: str
+
+
+@dataclass
+class Build:
+    id: str
+    arn: str
+    number: int
+    project: dict[str, Any]
+    account: str
+    region: str
+    start: datetime
+    source_version: str
+    resolved_source_version: str
+    initiator: str
+    environment: dict[str, str]
+    artifact: ArtifactTarget | None
+    fault: BuildFault | None
+    phases: list[dict[str, Any]] = field(default_factory=list)
+    current_phase: str = "SUBMITTED"
+    status: str = "IN_PROGRESS"
+    end: datetime | None = None
+    buildspec: Buildspec | None = None
+    failed_phase: str | None = None
+    failure_message: str = ""
+    failure_code: str = ""
+    image_uri: str = ""
+    image_digest: str = ""
+    image_definitions: str = ""
+    exported: dict[str, str] = field(default_factory=dict)
+    on_done: list[Callable[[Build, datetime], None]] = field(default_factory=list)
+    pending: list[_Entry] = field(default_factory=list)
+
+    @property
+    def project_name(self) -> str:
+        return str(self.project["name"])
+
+    @property
+    def log_group(self) -> str:
+        logs = (self.project.get("logsConfig") or {}).get("cloudWatchLogs") or {}
+        return str(logs.get("groupName") or f"/aws/codebuild/{self.project_name}")
+
+    @property
+    def log_stream(self) -> str:
+        logs = (self.project.get("logsConfig") or {}).get("cloudWatchLogs") or {}
+        prefix = logs.get("streamName")
+        suffix = self.id.split(":", 1)[1]
+        return f"{prefix}/{suffix}" if prefix else suffix
+
+    @property
+    def succeeding(self) -> bool:
+        return self.failed_phase is None and self.status == "IN_PROGRESS"
+
+    def to_dict(self) -> dict[str, Any]:
+        environment = dict(self.project.get("environment") or {})
+        data: dict[str, Any] = {
+            "id": self.id,
+            "arn": self.arn,
+            "buildNumber": self.number,
+            "startTime": self.start,
+            "currentPhase": self.current_phase,
+            "buildStatus": self.status,
+            "sourceVersion": self.source_version,
+            "resolvedSourceVersion": self.resolved_source_version,
+            "projectName": self.project_name,
+            "phases": [dict(p) for p in self.phases],
+            "source": self.project.get("source"),
+            "artifacts": {"location": ""}
+            if self.artifact is None
+            else {
+                "location": f"arn:aws:s3:::{self.artifact.bucket}/{self.artifact.key}",
+            },
+            "cache": self.project.get("cache") or {"type": "NO_CACHE"},
+            "environment": environment,
+            "serviceRole": self.project.get("serviceRole"),
+            "logs": {
+                "groupName": self.log_group,
+                "streamName": self.log_stream,
+                "deepLink": (
+                    f"https://console.aws.amazon.com/cloudwatch/home?region={self.region}"
+                    f"#logsV2:log-groups/log-group/{self.log_group.replace('/', '$252F')}"
+                    f"/log-events/{self.log_stream}"
+                ),
+                "cloudWatchLogsArn": (
+                    f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.log_group}"
+                    f":log-stream:{self.log_stream}"
+                ),
+                "cloudWatchLogs": {"status": "ENABLED"},
+            },
+            "timeoutInMinutes": self.project.get("timeoutInMinutes", 60),
+            "queuedTimeoutInMinutes": self.project.get("queuedTimeoutInMinutes", 480),
+            "buildComplete": self.status != "IN_PROGRESS",
+            "initiator": self.initiator,
+            "encryptionKey": self.project.get("encryptionKey"),
+        }
+        if self.end is not None:
+            data["endTime"] = self.end
+        if self.exported:
+            data["exportedEnvironmentVariables"] = [
+                {"name": k, "value": v} for k, v in self.exported.items()
+            ]
+        return data
+
+
+class BuildRunner:
+    """Starts builds and walks them through their phases on the engine's clock."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.builds: dict[str, Build] = {}
+        self.by_project: dict[tuple[str, str, str], list[str]] = {}
+
+    def reset(self) -> None:
+        self.builds.clear()
+        self.by_project.clear()
+
+    # --- starting ---------------------------------------------------------------
+
+    def start(
+        self,
+        *,
+        account: str,
+        region: str,
+        project: dict[str, Any],
+        at: datetime,
+        source_version: str,
+        initiator: str,
+        artifact: ArtifactTarget | None = None,
+        overrides: list[dict[str, Any]] | None = None,
+    ) -> Build:
+        name = str(project["name"])
+        key = (account, region, name)
+        ids = self.by_project.setdefault(key, [])
+        build_id = f"{name}:{uuid.uuid4()}"
+        environment = {
+            "AWS_DEFAULT_REGION": region,
+            "AWS_REGION": region,
+            "CODEBUILD_BUILD_ID": build_id,
+            "CODEBUILD_BUILD_NUMBER": str(len(ids) + 1),
+            "CODEBUILD_RESOLVED_SOURCE_VERSION": source_version,
+            "CODEBUILD_INITIATOR": initiator,
+        }
+        for variable in (project.get("environment") or {}).get("environmentVariables") or []:
+            environment[str(variable["name"])] = str(variable.get("value", ""))
+        for variable in overrides or []:
+            environment[str(variable["name"])] = str(variable.get("value", ""))
+        build = Build(
+            id=build_id,
+            arn=f"arn:aws:codebuild:{region}:{account}:build/{build_id}",
+            number=len(ids) + 1,
+            project=json.loads(json.dumps(project, default=str)),
+            account=account,
+            region=region,
+            start=at,
+            source_version=source_version,
+            resolved_source_version=source_version,
+            initiator=initiator,
+            environment=environment,
+            artifact=artifact,
+            fault=self.engine.faults.take_build_fault(name),
+        )
+        self.builds[build_id] = build
+        ids.append(build_id)
+        self._enter(build, 0, at)
+        return build
+
+    # --- the phase walk ----------------------------------------------------------
+
+    def _enter(self, build: Build, index: int, at: datetime) -> None:
+        phase_type = PHASE_ORDER[index]
+        build.current_phase = phase_type
+        record: dict[str, Any] = {"phaseType": phase_type, "startTime": at}
+        build.phases.append(record)
+        if phase_type == "COMPLETED":
+            self._complete(build, at)
+            return
+        lines, duration, failure = self._run_phase(build, phase_type, at)
+        self._log_progressively(build, lines)
+        end = self.engine.scheduler.later(at, duration)
+        entry = self.engine.scheduler.at(end, lambda due: self._leave(build, index, due, failure))
+        build.pending = [entry]
+
+    def _leave(
+        self, build: Build, index: int, at: datetime, failure: tuple[str, str] | None
+    ) -> None:
+        if build.status != "IN_PROGRESS":
+            return
+        record = build.phases[-1]
+        phase_type = record["phaseType"]
+        record["endTime"] = at
+        record["durationInSeconds"] = int((at - record["startTime"]).total_seconds())
+        if failure is not None:
+            code, message = failure
+            record["phaseStatus"] = "FAILED"
+            record["contexts"] = [{"statusCode": code, "message": message}]
+            if build.failed_phase is None:
+                build.failed_phase = phase_type
+                build.failure_code = code
+                build.failure_message = message
+        else:
+            record["phaseStatus"] = "SUCCEEDED"
+            if phase_type not in ("SUBMITTED", "QUEUED"):
+                record["contexts"] = [{"statusCode": "", "message": ""}]
+        self._enter(build, self._next_index(build, index, failure), at)
+
+    def _next_index(self, build: Build, index: int, failure: tuple[str, str] | None) -> int:
+        phase_type = PHASE_ORDER[index]
+        if failure is None or phase_type in ("UPLOAD_ARTIFACTS", "FINALIZING"):
+            return index + 1
+        phase = self._buildspec_phase(build, phase_type)
+        aborts = phase is not None and phase.on_failure == "ABORT"
+        # CodeBuild: a failed install/pre_build (or an ABORT) skips to FINALIZING; a
+        # failed build phase still runs post_build.
+        if aborts or phase_type in ("PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD"):
+            return PHASE_ORDER.index("FINALIZING")
+        return index + 1
+
+    def _buildspec_phase(self, build: Build, phase_type: str) -> Phase | None:
+        if build.buildspec is None or phase_type not in COMMAND_PHASES:
+            return None
+        return build.buildspec.phase(phase_type.lower())
+
+    def _complete(self, build: Build, at: datetime) -> None:
+        build.end = at
+        build.status = "SUCCEEDED" if build.failed_phase is None else "FAILED"
+        build.pending = []
+        for callback in build.on_done:
+            callback(build, at)
+
+    def _log_progressively(self, build: Build, lines: list[tuple[datetime, str]]) -> None:
+        """Each line reaches CloudWatch Logs when its time comes, as a live build's do."""
+        for when, text in lines:
+
+            def write(due: datetime, text: str = text) -> None:
+                backends.append_log(
+                    build.account,
+                    build.region,
+                    build.log_group,
+                    build.log_stream,
+                    [(due, text)],
+                )
+
+            self.engine.scheduler.at(when, write)
+
+    # --- what each phase does ----------------------------------------------------
+
+    def _run_phase(
+        self, build: Build, phase_type: str, at: datetime
+    ) -> tuple[list[tuple[datetime, str]], float, tuple[str, str] | None]:
+        seconds = PHASE_SECONDS[phase_type]
+        clock = _LineClock(self.engine, at, seconds)
+        failure: tuple[str, str] | None = None
+        fault = build.fault
+        if fault is not None and fault.phase == phase_type and phase_type not in COMMAND_PHASES:
+            failure = (fault.code or "CLIENT_ERROR", fault.message or f"{phase_type} failed")
+            clock.say(f"Phase complete: {phase_type} State: FAILED")
+            clock.say(f"Phase context status code: {failure[0]} Message: {failure[1]}")
+            return clock.lines, seconds, failure
+        if phase_type == "PROVISIONING":
+            clock.say("Running on CodeBuild On-demand")
+            clock.say("Waiting for agent ping")
+            clock.say("Waiting for DOWNLOAD_SOURCE")
+        elif phase_type == "DOWNLOAD_SOURCE":
+            failure = self._download_source(build, clock)
+        elif phase_type in COMMAND_PHASES:
+            failure = self._run_commands(build, phase_type, clock)
+        elif phase_type == "UPLOAD_ARTIFACTS":
+            failure = self._upload_artifacts(build, clock)
+        elif phase_type == "FINALIZING":
+            clock.say(
+                f"Phase complete: UPLOAD_ARTIFACTS State: "
+                f"{'SUCCEEDED' if build.failed_phase is None else 'FAILED'}"
+            )
+        return clock.lines, seconds, failure
+
+    def _download_source(self, build: Build, clock: _LineClock) -> tuple[str, str] | None:
+        src = f"/codebuild/output/src{build.number}/src"
+        clock.say("Phase is DOWNLOAD_SOURCE")
+        clock.say(f"CODEBUILD_SRC_DIR={src}")
+        try:
+            build.buildspec = load_buildspec(
+                build.project.get("source") or {}, self.engine.source_dir
+            )
+        except BuildspecError as exc:
+            code, _, message = str(exc).partition(": ")
+            clock.say("Phase complete: DOWNLOAD_SOURCE State: FAILED")
+            clock.say(f"Phase context status code: {code} Message: {message}")
+            return code, message
+        spec = build.buildspec
+        clock.say(f"YAML location is {src}/{spec.location}")
+        clock.say("Processing environment variables")
+        clock.say(f"Moving to directory {src}")
+        counted = [p for p in spec.phases.values() if p.commands]
+        clock.say(f"Phases found in YAML: {len(counted)}")
+        for phase in counted:
+            clock.say(f" {phase.phase_type}: {len(phase.commands)} commands")
+        clock.say("Phase complete: DOWNLOAD_SOURCE State: SUCCEEDED")
+        clock.say("Phase context status code:  Message: ")
+        return None
+
+    def _run_commands(
+        self, build: Build, phase_type: str, clock: _LineClock
+    ) -> tuple[str, str] | None:
+        spec = build.buildspec
+        phase = spec.phase(phase_type.lower()) if spec else Phase(phase_type.lower(), ())
+        clock.say(f"Entering phase {phase_type}")
+        commands = list(phase.commands)
+        clock.spread(len(commands))
+        fault = build.fault if (build.fault and build.fault.phase == phase_type) else None
+        fault_at = _fault_command(commands, fault) if fault else None
+        if fault is not None and fault_at is None:
+            commands.append(fault.command or "make")  # a phase with no commands still fails
+            fault_at = len(commands) - 1
+        failure: tuple[str, str] | None = None
+        for index, command in enumerate(commands):
+            clock.tick()
+            clock.say(f"Running command {command}")
+            error = self._command_error(build, phase_type, command, index == fault_at)
+            if error is not None:
+                for line in error:
+                    clock.raw(line)
+                clock.raw("")
+                clock.say(f"Command did not exit successfully {command} exit status 1")
+                failure = (
+                    "COMMAND_EXECUTION_ERROR",
+                    f"Error while executing command: {command}. Reason: exit status 1",
+                )
+                break
+            self._command_effects(build, phase_type, command)
+            for line in command_output(command, self._facts(build)):
+                clock.raw(line)
+        state = "FAILED" if failure else "SUCCEEDED"
+        clock.say(f"Phase complete: {phase_type} State: {state}")
+        code, message = failure if failure else ("", "")
+        clock.say(f"Phase context status code: {code} Message: {message}")
+        if phase_type == "POST_BUILD" and failure is None and build.failed_phase is None:
+            self._export(build)
+        return failure
+
+    def _command_error(
+        self, build: Build, phase_type: str, command: str, faulted: bool
+    ) -> list[str] | None:
+        if faulted and build.fault is not None:
+            return [build.fault.log_line(command)]
+        privileged = bool((build.project.get("environment") or {}).get("privilegedMode"))
+        if uses_docker(command) and not privileged and "manifest inspect" not in command:
+            return [DOCKER_DAEMON_DOWN]
+        for name in CONTRACT_VARIABLES:
+            if (f"${name}" in command or "${" + name in command) and not build.environment.get(
+                name
+            ):
+                return [f"{name} is not set (the CodeBuild project that pipectl creates sets it)"]
+        if "docker push" in command and build.failed_phase is None:
+            repository = self._repository(build)
+            if not backends.repository_exists(build.account, build.region, repository):
+                return [
+                    f"name unknown: The repository with name '{repository}' does not exist "
+                    f"in the registry with id '{build.account}'"
+                ]
+        return None
+
+    def _repository(self, build: Build) -> str:
+        uri = build.environment.get("REPOSITORY_URI", "")
+        return uri.split("/", 1)[1] if "/" in uri else uri
+
+    def _image_tag(self, build: Build) -> str:
+        revision = build.resolved_source_version
+        return revision[:7] if revision else f"build-{build.number}"
+
+    def _facts(self, build: Build) -> BuildFacts:
+        if not build.image_uri:
+            build.image_uri = (
+                f"{build.environment.get('REPOSITORY_URI', '')}:{self._image_tag(build)}"
+            )
+            container = build.environment.get("CONTAINER_NAME", "")
+            build.image_definitions = json.dumps(
+                [{"name": container, "imageUri": build.image_uri}], separators=(",", ":")
+            )
+        digest = build.image_digest or "sha256:" + hashlib.sha256(build.id.encode()).hexdigest()
+        return BuildFacts(
+            image_uri=build.image_uri,
+            registry=build.image_uri.split("/", 1)[0],
+            image_definitions=build.image_definitions,
+            digest=digest,
+        )
+
+    def _command_effects(self, build: Build, phase_type: str, command: str) -> None:
+        """The one side effect a sandbox build has in AWS: docker push -> PutImage."""
+        self._facts(build)
+        if "docker push" not in command or build.failed_phase is not None:
+            return
+        repository = self._repository(build)
+        tag = self._image_tag(build)
+        if backends.image_exists(build.account, build.region, repository, tag):
+            return  # an immutable tag pushed by an earlier run of the same commit
+        build.image_digest = backends.put_image(
+            build.account, build.region, repository, tag, seed=build.id
+        )
+
+    def _export(self, build: Build) -> None:
+        spec = build.buildspec
+        if spec is None:
+            return
+        values = {
+            "IMAGE_TAG": self._image_tag(build),
+            "IMAGE_URI": build.image_uri,
+            **{k: v for k, v in build.environment.items() if k in spec.exported_variables},
+        }
+        build.exported = {name: values.get(name, "") for name in spec.exported_variables}
+
+    def _upload_artifacts(self, build: Build, clock: _LineClock) -> tuple[str, str] | None:
+        if build.artifact is None:
+            return None
+        if build.failed_phase is not None:
+            return "CLIENT_ERROR", "no matching artifact paths found"
+        spec = build.buildspec
+        files = spec.artifact_files if spec else ("imagedefinitions.json",)
+        if "imagedefinitions.json" not in files:
+            return "CLIENT_ERROR", "no matching artifact paths found"
+        self._facts(build)
+        clock.say("Expanding base directory path: .")
+        clock.say("Assembling file list")
+        clock.say("Found 1 file(s)")
+        try:
+            backends.put_zip(
+                build.account,
+                build.artifact.bucket,
+                build.artifact.key,
+                {"imagedefinitions.json": build.image_definitions},
+            )
+        except backends.BackendError as exc:
+            return "CLIENT_ERROR", str(exc)
+        return None
+
+    # --- stopping -----------------------------------------------------------------
+
+    def stop(self, build: Build, at: datetime) -> None:
+        if build.status != "IN_PROGRESS":
+            return
+        for entry in build.pending:
+            self.engine.scheduler.cancel(entry)
+        record = build.phases[-1]
+        record["endTime"] = at
+        record["durationInSeconds"] = int((at - record["startTime"]).total_seconds())
+        record["phaseStatus"] = "STOPPED"
+        build.status = "STOPPED"
+        for phase_type in ("FINALIZING", "COMPLETED"):
+            done: dict[str, Any] = {"phaseType": phase_type, "startTime": at}
+            if phase_type == "FINALIZING":
+                done.update(endTime=at, durationInSeconds=0, phaseStatus="SUCCEEDED")
+            build.phases.append(done)
+        build.current_phase = "COMPLETED"
+        build.end = at
+        backends.append_log(
+            build.account,
+            build.region,
+            build.log_group,
+            build.log_stream,
+            [(at, _container_line(at, "Build was stopped by the user"))],
+        )
+        for callback in build.on_done:
+            callback(build, at)
+
+
+def _fault_command(commands: list[str], fault: BuildFault | None) -> int | None:
+    if fault is None or not commands:
+        return None
+    if fault.command:
+        for index, command in enumerate(commands):
+            if fault.command in command:
+                return index
+    for index, command in enumerate(commands):
+        if uses_docker(command):
+            return index
+    return len(commands) - 1
+
+
+def _container_line(at: datetime, text: str) -> str:
+    return f"[Container] {at.strftime('%Y/%m/%d %H:%M:%S.%f')} {text}"
+
+
+class _LineClock:
+    """Hands out timestamps for the log lines of one phase, spread over its duration."""
+
+    def __init__(self, engine: Engine, start: datetime, seconds: float) -> None:
+        self.engine = engine
+        self.start = start
+        self.seconds = seconds
+        self.offset = 0.0
+        self.step = seconds / 4
+        self.lines: list[tuple[datetime, str]] = []
+
+    def spread(self, commands: int) -> None:
+        self.step = self.seconds / max(commands + 1, 1)
+
+    def tick(self) -> None:
+        self.offset = min(self.offset + self.step, self.seconds * 0.95)
+
+    def _now(self) -> datetime:
+        return self.engine.scheduler.later(self.start, self.offset)
+
+    def say(self, text: str) -> None:
+        when = self._now()
+        self.lines.append((when, _container_line(when, text)))
+
+    def raw(self, text: str) -> None:
+        self.lines.append((self._now(), text))
+
+
+# --- the CodeBuild operations the sandbox serves ----------------------------------
+
+
+def build_handlers(
+    engine: Engine,
+) -> dict[str, Callable[[str, str, dict[str, Any]], dict[str, Any]]]:
+    runner = engine.builds
+
+    def find(account: str, region: str, build_id: str) -> Build | None:
+        build = runner.builds.get(build_id.split("build/", 1)[-1])
+        if build is None or build.account != account or build.region != region:
+            return None
+        return build
+
+    def start_build(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        from pipectl.sandbox.projects import get_project
+
+        name = str(params.get("projectName") or "")
+        project = get_project(account, region, name)
+        if project is None:
+            raise ApiError(
+                "ResourceNotFoundException",
+                f"Project cannot be found: arn:aws:codebuild:{region}:{account}:project/{name}",
+            )
+        build = runner.start(
+            account=account,
+            region=region,
+            project=project,
+            at=engine.scheduler.now(),
+            source_version=str(params.get("sourceVersion") or ""),
+            initiator="pipectl-sandbox",
+            overrides=params.get("environmentVariablesOverride"),
+        )
+        return {"build": build.to_dict()}
+
+    def batch_get_builds(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        ids = params.get("ids")
+        if not isinstance(ids, list) or not ids:
+            raise ApiError("InvalidInputException", "ids is required: 1 to 100 build ids")
+        found, missing = [], []
+        for build_id in ids:
+            build = find(account, region, str(build_id))
+            if build is None:
+                missing.append(str(build_id))
+            else:
+                found.append(build.to_dict())
+        answer: dict[str, Any] = {"builds": found}
+        if missing:
+            answer["buildsNotFound"] = missing
+        return answer
+
+    def stop_build(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        build_id = str(params.get("id") or "")
+        build = find(account, region, build_id)
+        if build is None:
+            raise ApiError("ResourceNotFoundException", f"Build {build_id} does not exist")
+        runner.stop(build, engine.scheduler.now())
+        return {"build": build.to_dict()}
+
+    def list_builds_for_project(
+        account: str, region: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        from pipectl.sandbox.projects import get_project
+
+        name = str(params.get("projectName") or "")
+        if get_project(account, region, name) is None:
+            raise ApiError(
+                "ResourceNotFoundException",
+                f"The provided project arn:aws:codebuild:{region}:{account}:project/{name} "
+                "does not exist",
+            )
+        ids = list(runner.by_project.get((account, region, name), []))
+        if params.get("sortOrder") != "ASCENDING":
+            ids.reverse()
+        return {"ids": ids}
+
+    def list_builds(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        builds = [b for b in runner.builds.values() if (b.account, b.region) == (account, region)]
+        builds.sort(key=lambda b: b.start, reverse=params.get("sortOrder") != "ASCENDING")
+        return {"ids": [b.id for b in builds]}
+
+    return {
+        "codebuild:StartBuild": start_build,
+        "codebuild:BatchGetBuilds": batch_get_builds,
+        "codebuild:StopBuild": stop_build,
+        "codebuild:ListBuildsForProject": list_builds_for_project,
+        "codebuild:ListBuilds": list_builds,
+    }

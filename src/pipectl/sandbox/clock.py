@@ -1,0 +1,81 @@
+"""Simulated time: every step of a run is a callback due at a point in real time.
+
+Nothing runs in the background. Before each request the scheduler runs, in order,
+every callback whose time has come, passing it the time it was *due* (not the time it
+ran), so a run's timestamps and durations are the same however often it is looked at:
+the state is derived from the clock, deterministically.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+Step = Callable[[datetime], None]
+
+# A bound on the work one request may trigger: a sandbox left alone for hours with a
+# failing service must not replay thousands of retries at once.
+MAX_STEPS_PER_ADVANCE = 5000
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(order=True)
+class _Entry:
+    due: datetime
+    seq: int
+    step: Step = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+
+class Scheduler:
+    """Timed callbacks; ``scale`` turns the nominal seconds of a step into real ones."""
+
+    def __init__(self, scale: float, now: Callable[[], datetime] = utcnow) -> None:
+        self.scale = scale
+        self.now = now
+        self._heap: list[_Entry] = []
+        self._seq = itertools.count()
+        self.errors: list[str] = []  # shown by GET /_pipectl/health
+
+    def later(self, at: datetime, nominal_seconds: float) -> datetime:
+        """The time ``nominal_seconds`` of simulated work after ``at``."""
+        return at + timedelta(seconds=nominal_seconds * self.scale)
+
+    def at(self, due: datetime, step: Step) -> _Entry:
+        entry = _Entry(due, next(self._seq), step)
+        heapq.heappush(self._heap, entry)
+        return entry
+
+    def after(self, start: datetime, nominal_seconds: float, step: Step) -> _Entry:
+        return self.at(self.later(start, nominal_seconds), step)
+
+    def advance(self) -> None:
+        """Run every step that is due, in order."""
+        now = self.now()
+        ran = 0
+        while self._heap and self._heap[0].due <= now and ran < MAX_STEPS_PER_ADVANCE:
+            entry = heapq.heappop(self._heap)
+            if entry.cancelled:
+                continue
+            try:
+                entry.step(entry.due)
+            except Exception as exc:  # one broken step must not take every request down
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+                traceback.print_exc(file=sys.stderr)
+            ran += 1
+
+    def clear(self) -> None:
+        self._heap.clear()
+
+    @staticmethod
+    def cancel(entry: _Entry | None) -> None:
+        if entry is not None:
+            entry.cancelled = True

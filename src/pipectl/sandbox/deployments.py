@@ -1,0 +1,593 @@
+"""ECS rolling deployments that actually roll: tasks start, old ones drain, events tell it.
+
+moto's services never start tasks and their ``rolloutState`` never moves. The sandbox
+keeps moto's Service objects (so moto's DescribeServices serves them) but writes their
+deployments, counts and events itself as a rollout progresses, and serves the
+service's tasks (ListTasks, DescribeTasks) with an ENI carrying a public IP.
+
+The circuit breaker behaves as on AWS: after ``max(3, min(200, desired/2))`` tasks fail
+to start, a deployment whose service enables the breaker becomes FAILED and, with
+``rollback``, ECS rolls back to the previous task definition.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pipectl.sandbox import backends
+from pipectl.sandbox.protocol import ApiError
+
+if TYPE_CHECKING:
+    from pipectl.sandbox.engine import Engine
+    from pipectl.sandbox.faults import DeployFault
+
+# Nominal seconds of a rollout's steps.
+LAUNCH_AFTER = 2.0  # tasks are placed (PROVISIONING/PENDING)
+RUNNING_AFTER = 4.0  # ... and RUNNING (or stopped: failed to start)
+DRAIN_AFTER = 2.0  # old tasks are stopped once the new ones run
+STEADY_AFTER = 2.0  # the deployment is COMPLETED, the service steady
+MAX_FAILED_LAUNCHES = 10  # ECS backs off a service that keeps failing; so does the sandbox
+
+DEFAULT_DEPLOYMENT_CONFIGURATION: dict[str, Any] = {
+    "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+    "maximumPercent": 200,
+    "minimumHealthyPercent": 100,
+}
+
+
+class PassThrough(Exception):
+    """The request is not for anything the sandbox tracks: let moto answer it."""
+
+
+@dataclass
+class Rollout:
+    account: str
+    region: str
+    cluster: str
+    service: str
+    deployment: dict[str, Any]
+    previous_task_definition: str | None
+    fault: DeployFault | None
+    is_rollback: bool = False
+    failed_launches: int = 0
+    on_done: list[Callable[[Rollout, datetime], None]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return str(self.deployment["id"])
+
+    @property
+    def state(self) -> str:
+        return str(self.deployment["rolloutState"])
+
+
+class Deployments:
+    """Every rollout and service task the sandbox runs."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.tasks: dict[str, dict[str, Any]] = {}
+        self.rollouts: dict[str, Rollout] = {}
+        self._ip = 0
+
+    def reset(self) -> None:
+        self.tasks.clear()
+        self.rollouts.clear()
+        self._ip = 0
+
+    # --- the service ------------------------------------------------------------------
+
+    def _service(self, rollout: Rollout) -> Any:
+        return backends.find_service(
+            rollout.account, rollout.region, rollout.cluster, rollout.service
+        )
+
+    def _event(self, service: Any, at: datetime, message: str) -> None:
+        service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": at, "message": message})
+        del service.events[100:]
+
+    def _recount(self, service: Any) -> None:
+        running = [t for t in self._service_tasks(service) if t["lastStatus"] == "RUNNING"]
+        pending = [
+            t
+            for t in self._service_tasks(service)
+            if t["lastStatus"] in ("PROVISIONING", "PENDING", "ACTIVATING")
+        ]
+        service.running_count = len(running)
+        service.pending_count = len(pending)
+        for deployment in service.deployments:
+            mine = [t for t in self._service_tasks(service) if t["startedBy"] == deployment["id"]]
+            deployment["runningCount"] = sum(1 for t in mine if t["lastStatus"] == "RUNNING")
+            deployment["pendingCount"] = sum(
+                1 for t in mine if t["lastStatus"] in ("PROVISIONING", "PENDING", "ACTIVATING")
+            )
+
+    def _service_tasks(self, service: Any) -> list[dict[str, Any]]:
+        group = f"service:{service.name}"
+        return [
+            t
+            for t in self.tasks.values()
+            if t["group"] == group and t["clusterArn"] == service.cluster_arn
+        ]
+
+    # --- starting a rollout -------------------------------------------------------------
+
+    def start(
+        self,
+        account: str,
+        region: str,
+        service: Any,
+        at: datetime,
+        *,
+        fault: DeployFault | None = None,
+        is_rollback: bool = False,
+        reuse_id: str | None = None,
+    ) -> Rollout:
+        previous = next(
+            (d["taskDefinition"] for d in service.deployments if d.get("status") == "PRIMARY"),
+            None,
+        )
+        for deployment in service.deployments:
+            if deployment.get("status") == "PRIMARY":
+                deployment["status"] = "ACTIVE"
+                deployment["updatedAt"] = at
+        deployment_id = reuse_id or f"ecs-svc/{random.randrange(10**18, 10**19)}"
+        deployment = {
+            "id": deployment_id,
+            "status": "PRIMARY",
+            "taskDefinition": service.task_definition,
+            "desiredCount": service.desired_count,
+            "pendingCount": 0,
+            "runningCount": 0,
+            "failedTasks": 0,
+            "createdAt": at,
+            "updatedAt": at,
+            "launchType": service.launch_type or "FARGATE",
+            "platformVersion": "1.4.0",
+            "platformFamily": "Linux",
+            "rolloutState": "IN_PROGRESS",
+            "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
+        }
+        if service.network_configuration:
+            deployment["networkConfiguration"] = service.network_configuration
+        service.deployments = [deployment] + [
+            d for d in service.deployments if d["id"] != deployment_id
+        ]
+        rollout = Rollout(
+            account,
+            region,
+            service.cluster_name,
+            service.name,
+            deployment,
+            previous if previous != service.task_definition else None,
+            fault,
+            is_rollback,
+        )
+        self.rollouts[deployment_id] = rollout
+        self.engine.scheduler.after(at, LAUNCH_AFTER, lambda due: self._launch(rollout, due))
+        return rollout
+
+    def _launch(self, rollout: Rollout, at: datetime) -> None:
+        service = self._service(rollout)
+        if service is None or rollout.state != "IN_PROGRESS":
+            return
+        wanted = rollout.deployment["desiredCount"] - rollout.deployment["runningCount"]
+        if wanted <= 0:
+            self._drain_old(rollout, service, at)
+            return
+        adopted = self._adopt_for_rollback(rollout, service, at) if rollout.is_rollback else 0
+        if adopted:
+            self._recount(service)
+            self.engine.scheduler.after(at, STEADY_AFTER, lambda due: self._steady(rollout, due))
+            return
+        started = [self._new_task(rollout, service, at) for _ in range(wanted)]
+        names = " ".join(f"(task {t['taskArn'].rsplit('/', 1)[-1]})" for t in started)
+        self._event(
+            service, at, f"(service {service.name}) has started {len(started)} tasks: {names}."
+        )
+        self._recount(service)
+        self.engine.scheduler.after(
+            at, RUNNING_AFTER, lambda due: self._settle(rollout, started, due)
+        )
+
+    def _adopt_for_rollback(self, rollout: Rollout, service: Any, at: datetime) -> int:
+        """A rollback takes over the running tasks of the revision it returns to."""
+        running = [
+            t
+            for t in self._service_tasks(service)
+            if t["lastStatus"] == "RUNNING" and t["taskDefinitionArn"] == service.task_definition
+        ]
+        for task in running:
+            task["startedBy"] = rollout.id
+        return len(running)
+
+    def _settle(self, rollout: Rollout, tasks: list[dict[str, Any]], at: datetime) -> None:
+        service = self._service(rollout)
+        if service is None or rollout.state != "IN_PROGRESS":
+            return
+        if rollout.fault is not None:
+            self._fail_tasks(rollout, service, tasks, at)
+            return
+        for task in tasks:
+            if task["lastStatus"] != "STOPPED":
+                task.update(
+                    lastStatus="RUNNING",
+                    startedAt=at,
+                    pullStoppedAt=at,
+                    connectivity="CONNECTED",
+                    connectivityAt=at,
+                )
+                for container in task["containers"]:
+                    container["lastStatus"] = "RUNNING"
+        self._recount(service)
+        self._drain_old(rollout, service, at)
+
+    def _fail_tasks(
+        self, rollout: Rollout, service: Any, tasks: list[dict[str, Any]], at: datetime
+    ) -> None:
+        assert rollout.fault is not None
+        for task in tasks:
+            image = task["containers"][0]["image"] if task["containers"] else ""
+            reason = rollout.fault.stopped_reason(image)
+            self._stop_task(task, at, "TaskFailedToStart", reason)
+            for container in task["containers"]:
+                container["reason"] = reason
+        rollout.failed_launches += len(tasks)
+        rollout.deployment["failedTasks"] = rollout.failed_launches
+        rollout.deployment["updatedAt"] = at
+        self._recount(service)
+        breaker = _breaker(service)
+        desired = max(int(rollout.deployment["desiredCount"]), 1)
+        threshold = max(3, min(200, math.ceil(desired * 0.5)))
+        if breaker.get("enable") and rollout.failed_launches >= threshold:
+            self._trip_breaker(rollout, service, at, bool(breaker.get("rollback")))
+            return
+        if rollout.failed_launches >= MAX_FAILED_LAUNCHES * desired:
+            self._event(
+                service,
+                at,
+                f"(service {service.name}) is unable to consistently start tasks successfully.",
+            )
+            return  # stays IN_PROGRESS, as a service without a breaker does
+        self.engine.scheduler.after(at, LAUNCH_AFTER, lambda due: self._launch(rollout, due))
+
+    def _trip_breaker(self, rollout: Rollout, service: Any, at: datetime, rollback: bool) -> None:
+        deployment = rollout.deployment
+        deployment["rolloutState"] = "FAILED"
+        deployment["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
+        deployment["updatedAt"] = at
+        self._event(
+            service,
+            at,
+            f"(service {service.name}) (deployment {rollout.id}) deployment failed: "
+            "tasks failed to start.",
+        )
+        self._done(rollout, at)
+        if rollback and rollout.previous_task_definition:
+            target = next((d for d in service.deployments if d.get("status") == "ACTIVE"), None)
+            self._event(
+                service,
+                at,
+                f"(service {service.name}) rolling back to deployment "
+                f"{target['id'] if target else rollout.previous_task_definition}.",
+            )
+            service.task_definition = rollout.previous_task_definition
+            if target is not None:
+                service.deployments.remove(target)
+            self.start(rollout.account, rollout.region, service, at, is_rollback=True)
+
+    def _drain_old(self, rollout: Rollout, service: Any, at: datetime) -> None:
+        old = [
+            t
+            for t in self._service_tasks(service)
+            if t["startedBy"] != rollout.id and t["desiredStatus"] == "RUNNING"
+        ]
+        for task in old:
+            self._stop_task(
+                task,
+                at,
+                "ServiceSchedulerInitiated",
+                f"Scaling activity initiated by (deployment {rollout.id})",
+            )
+        if old:
+            names = " ".join(f"(task {t['taskArn'].rsplit('/', 1)[-1]})" for t in old)
+            self._event(
+                service,
+                at,
+                f"(service {service.name}) has stopped {len(old)} running tasks: {names}.",
+            )
+        self._recount(service)
+        self.engine.scheduler.after(at, DRAIN_AFTER, lambda due: self._steady(rollout, due))
+
+    def _steady(self, rollout: Rollout, at: datetime) -> None:
+        service = self._service(rollout)
+        if service is None or rollout.state != "IN_PROGRESS":
+            return
+        # Deployments with no task left are gone, as in DescribeServices on AWS.
+        service.deployments = [
+            d
+            for d in service.deployments
+            if d["id"] == rollout.id
+            or (d.get("rolloutState") == "FAILED"
+            and any(
+                t["startedBy"] == d["id"] and t["lastStatus"] != "STOPPED"
+                for t in self._service_tasks(service)
+            ))
+        ]
+        rollout.deployment["rolloutState"] = "COMPLETED"
+        rollout.deployment["rolloutStateReason"] = f"ECS deployment {rollout.id} completed."
+        rollout.deployment["updatedAt"] = at
+        self._recount(service)
+        self._event(
+            service,
+            at,
+            f"(service {service.name}) (deployment {rollout.id}) deployment completed.",
+        )
+        self._event(service, at, f"(service {service.name}) has reached a steady state.")
+        self._done(rollout, at)
+
+    def _done(self, rollout: Rollout, at: datetime) -> None:
+        callbacks, rollout.on_done = rollout.on_done, []
+        for callback in callbacks:
+            callback(rollout, at)
+
+    # --- tasks ------------------------------------------------------------------------
+
+    def _new_task(self, rollout: Rollout, service: Any, at: datetime) -> dict[str, Any]:
+        definition = backends.describe_task_definition(
+            rollout.account, rollout.region, str(rollout.deployment["taskDefinition"])
+        )
+        task_id = uuid.uuid4().hex
+        arn = (
+            f"arn:aws:ecs:{rollout.region}:{rollout.account}:task/{service.cluster_name}/{task_id}"
+        )
+        containers = [
+            {
+                "containerArn": (
+                    f"arn:aws:ecs:{rollout.region}:{rollout.account}:container/"
+                    f"{service.cluster_name}/{task_id}/{uuid.uuid4()}"
+                ),
+                "taskArn": arn,
+                "name": c.get("name", ""),
+                "image": c.get("image", ""),
+                "lastStatus": "PENDING",
+                "healthStatus": "UNKNOWN",
+                "cpu": str(c.get("cpu", 0)),
+                "networkInterfaces": [],
+            }
+            for c in definition.container_definitions
+        ]
+        task: dict[str, Any] = {
+            "taskArn": arn,
+            "clusterArn": service.cluster_arn,
+            "taskDefinitionArn": definition.arn,
+            "group": f"service:{service.name}",
+            "startedBy": rollout.id,
+            "launchType": service.launch_type or "FARGATE",
+            "platformVersion": "1.4.0",
+            "platformFamily": "Linux",
+            "availabilityZone": f"{rollout.region}a",
+            "cpu": str(definition.cpu or "256"),
+            "memory": str(definition.memory or "512"),
+            "lastStatus": "PENDING",
+            "desiredStatus": "RUNNING",
+            "healthStatus": "UNKNOWN",
+            "createdAt": at,
+            "pullStartedAt": at,
+            "version": 1,
+            "containers": containers,
+            "attachments": [],
+            "tags": [],
+            "overrides": {"containerOverrides": [{"name": c["name"]} for c in containers]},
+        }
+        self._attach_network(rollout, service, task, containers)
+        self.tasks[arn] = task
+        return task
+
+    def _attach_network(
+        self, rollout: Rollout, service: Any, task: dict[str, Any], containers: list[dict[str, Any]]
+    ) -> None:
+        vpc = (service.network_configuration or {}).get("awsvpcConfiguration")
+        if not vpc or not vpc.get("subnets"):
+            return
+        public = None
+        if vpc.get("assignPublicIp") == "ENABLED":
+            self._ip = self._ip % 250 + 1
+            public = f"203.0.113.{self._ip}"  # a documentation address: nothing answers there
+        eni = backends.create_task_eni(
+            rollout.account,
+            rollout.region,
+            vpc["subnets"][0],
+            vpc.get("securityGroups") or [],
+            public,
+        )
+        attachment_id = str(uuid.uuid4())
+        task["attachments"] = [
+            {
+                "id": attachment_id,
+                "type": "ElasticNetworkInterface",
+                "status": "ATTACHED",
+                "details": [
+                    {"name": "subnetId", "value": vpc["subnets"][0]},
+                    {"name": "networkInterfaceId", "value": eni.id},
+                    {"name": "macAddress", "value": eni.mac_address},
+                    {"name": "privateDnsName", "value": eni.private_dns_name},
+                    {"name": "privateIPv4Address", "value": eni.private_ip_address},
+                ],
+            }
+        ]
+        for container in containers:
+            container["networkInterfaces"] = [
+                {"attachmentId": attachment_id, "privateIpv4Address": eni.private_ip_address}
+            ]
+
+    def _stop_task(self, task: dict[str, Any], at: datetime, code: str, reason: str) -> None:
+        task.update(
+            lastStatus="STOPPED",
+            desiredStatus="STOPPED",
+            stopCode=code,
+            stoppedReason=reason,
+            stoppingAt=at,
+            stoppedAt=at,
+            executionStoppedAt=at,
+        )
+        for container in task["containers"]:
+            container["lastStatus"] = "STOPPED"
+            container.setdefault("exitCode", 0 if code == "ServiceSchedulerInitiated" else 1)
+        for attachment in task["attachments"]:
+            attachment["status"] = "DELETED"
+
+
+def _breaker(service: Any) -> dict[str, Any]:
+    config = getattr(service, "deployment_configuration", None) or {}
+    breaker: dict[str, Any] = config.get("deploymentCircuitBreaker") or {}
+    return breaker
+
+
+# --- the ECS operations the sandbox serves -----------------------------------------
+
+
+def _moto_json(operation: str, result: dict[str, Any]) -> dict[str, Any]:
+    """Serialize moto model objects the way moto's ECS responses do."""
+    from moto.core.serialize import XFormedAttributePicker, get_serializer_class
+    from moto.core.utils import get_service_model
+
+    model = get_service_model("ecs")
+    serializer = get_serializer_class("ecs", "json")(
+        operation_model=model.operation_model(operation),
+        pretty_print=False,
+        value_picker=XFormedAttributePicker(),
+    )
+    body = serializer.serialize(result)["body"]
+    loaded: dict[str, Any] = json.loads(body) if body else {}
+    return loaded
+
+
+def _network_ids(params: dict[str, Any]) -> tuple[list[str], list[str]]:
+    vpc = (params.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    return list(vpc.get("subnets") or []), list(vpc.get("securityGroups") or [])
+
+
+def ecs_handlers(engine: Engine) -> dict[str, Callable[[str, str, dict[str, Any]], dict[str, Any]]]:
+    deployments = engine.deployments
+
+    def create_service(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        backend = backends.ecs_backend(account, region)
+        subnets, groups = _network_ids(params)
+        backends.ensure_network(account, region, subnets, groups)
+        service = backend.create_service(
+            params.get("cluster", "default"),
+            params.get("serviceName"),
+            int(params.get("desiredCount") or 0),
+            params.get("taskDefinition"),
+            params.get("loadBalancers"),
+            params.get("schedulingStrategy"),
+            params.get("tags"),
+            params.get("deploymentController"),
+            params.get("launchType"),
+            network_configuration=params.get("networkConfiguration"),
+            service_registries=params.get("serviceRegistries"),
+            platform_version=params.get("platformVersion"),
+            propagate_tags=params.get("propagateTags") or "NONE",
+            role_arn=params.get("role"),
+        )
+        service.deployment_configuration = (
+            params.get("deploymentConfiguration") or DEFAULT_DEPLOYMENT_CONFIGURATION
+        )
+        # moto counts every desired task as running at once; nothing runs yet.
+        service.running_count = 0
+        service.pending_count = 0
+        first = service.deployments[0]["id"] if service.deployments else None
+        service.deployments = []
+        deployments.start(account, region, service, engine.scheduler.now(), reuse_id=first)
+        return _moto_json("CreateService", {"service": service})
+
+    def update_service(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        from moto.core.utils import camelcase_to_underscores
+
+        backend = backends.ecs_backend(account, region)
+        subnets, groups = _network_ids(params)
+        backends.ensure_network(account, region, subnets, groups)
+        service = backends.find_service(
+            account, region, str(params.get("cluster", "default")), str(params.get("service", ""))
+        )
+        if service is None:
+            raise ApiError("ServiceNotFoundException", "Service not found.")
+        before_td = service.task_definition
+        running, pending = service.running_count, service.pending_count
+        props = {
+            camelcase_to_underscores(k): v
+            for k, v in params.items()
+            if k not in ("deploymentConfiguration",)
+        }
+        service = backend.update_service(props)
+        service.running_count, service.pending_count = running, pending  # moto's guess undone
+        if params.get("deploymentConfiguration"):
+            service.deployment_configuration = params["deploymentConfiguration"]
+        changed = service.task_definition != before_td
+        if changed or params.get("forceNewDeployment") or params.get("networkConfiguration"):
+            fault = engine.faults.take_deploy_fault(service.name)
+            deployments.start(account, region, service, engine.scheduler.now(), fault=fault)
+        elif "desiredCount" in params:
+            primary = next((d for d in service.deployments if d["status"] == "PRIMARY"), None)
+            if primary is not None:
+                primary["desiredCount"] = service.desired_count
+            deployments.start(account, region, service, engine.scheduler.now())
+        return _moto_json("UpdateService", {"service": service})
+
+    def list_tasks(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        cluster = str(params.get("cluster") or "default").split("/")[-1]
+        service_name = params.get("serviceName")
+        desired = params.get("desiredStatus") or "RUNNING"
+        family = params.get("family")
+        started_by = params.get("startedBy")
+        tasks = [
+            t
+            for t in deployments.tasks.values()
+            if t["clusterArn"].endswith(f":cluster/{cluster}")
+            and t["desiredStatus"] == desired
+            and (not service_name or t["group"] == f"service:{str(service_name).split('/')[-1]}")
+            and (not family or f":task-definition/{family}:" in t["taskDefinitionArn"])
+            and (not started_by or t["startedBy"] == started_by)
+        ]
+        if not tasks and not service_name:
+            raise PassThrough()
+        tasks.sort(key=lambda t: t["createdAt"])
+        return {"taskArns": [t["taskArn"] for t in tasks]}
+
+    def describe_tasks(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        wanted = [str(t) for t in params.get("tasks") or []]
+        found, failures = [], []
+        cluster = str(params.get("cluster") or "default").split("/")[-1]
+        for ref in wanted:
+            task = deployments.tasks.get(ref) or next(
+                (t for arn, t in deployments.tasks.items() if arn.endswith("/" + ref)), None
+            )
+            if task is None:
+                failures.append(
+                    {
+                        "arn": ref
+                        if ref.startswith("arn:")
+                        else (f"arn:aws:ecs:{region}:{account}:task/{cluster}/{ref}"),
+                        "reason": "MISSING",
+                    }
+                )
+            else:
+                found.append(task)
+        if not found:
+            raise PassThrough()
+        return {"tasks": found, "failures": failures}
+
+    return {
+        "ecs:CreateService": create_service,
+        "ecs:UpdateService": update_service,
+        "ecs:ListTasks": list_tasks,
+        "ecs:DescribeTasks": describe_tasks,
+    }

@@ -1,0 +1,195 @@
+"""The resources of a pipeline, made directly with boto3 the way `pipectl create` makes them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+CONNECTION_ARN = f"arn:aws:codeconnections:{REGION}:{ACCOUNT}:connection/abc"
+
+
+@dataclass(frozen=True)
+class Names:
+    pipeline: str = "hello-web"
+    project: str = "hello-web-build"
+    repository: str = "hello-web"
+    bucket: str = "hello-web-artifacts-123456789012-us-east-1"
+    cluster: str = "hello-web"
+    service: str = "hello-web"
+    container: str = "web"
+
+    @property
+    def repository_uri(self) -> str:
+        return f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{self.repository}"
+
+
+def _trust(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+
+
+def create_pipeline_resources(
+    client: Callable[[str], Any],
+    names: Names = Names(),
+    *,
+    privileged: bool = True,
+    execution_mode: str = "SUPERSEDED",
+    circuit_breaker: bool = True,
+    deploy_timeout_minutes: int = 1,
+    desired_count: int = 1,
+    variables: list[dict[str, str]] | None = None,
+) -> Names:
+    iam = client("iam")
+    build_role = iam.create_role(
+        RoleName=f"{names.pipeline}-codebuild",
+        AssumeRolePolicyDocument=_trust("codebuild.amazonaws.com"),
+    )["Role"]["Arn"]
+    pipeline_role = iam.create_role(
+        RoleName=f"{names.pipeline}-codepipeline",
+        AssumeRolePolicyDocument=_trust("codepipeline.amazonaws.com"),
+    )["Role"]["Arn"]
+    client("s3").create_bucket(Bucket=names.bucket)
+    client("ecr").create_repository(repositoryName=names.repository)
+    client("codebuild").create_project(
+        name=names.project,
+        source={"type": "CODEPIPELINE", "buildspec": "buildspec.yml"},
+        artifacts={"type": "CODEPIPELINE"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+            "privilegedMode": privileged,
+            "environmentVariables": [
+                {"name": "REPOSITORY_URI", "value": names.repository_uri, "type": "PLAINTEXT"},
+                {"name": "CONTAINER_NAME", "value": names.container, "type": "PLAINTEXT"},
+            ],
+        },
+        serviceRole=build_role,
+        timeoutInMinutes=30,
+    )
+    ecs = client("ecs")
+    ecs.create_cluster(clusterName=names.cluster)
+    task_definition = ecs.register_task_definition(
+        family=names.service,
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[
+            {
+                "name": names.container,
+                "image": "public.ecr.aws/nginx/nginx:latest",
+                "essential": True,
+                "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+            }
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(
+        cluster=names.cluster,
+        serviceName=names.service,
+        taskDefinition=task_definition,
+        desiredCount=desired_count,
+        launchType="FARGATE",
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": ["subnet-0123456789abcdef0"],
+                "securityGroups": ["sg-0123456789abcdef0"],
+                "assignPublicIp": "ENABLED",
+            }
+        },
+        deploymentConfiguration={
+            "deploymentCircuitBreaker": {"enable": circuit_breaker, "rollback": circuit_breaker},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+        },
+    )
+    pipeline: dict[str, Any] = {
+        "name": names.pipeline,
+        "roleArn": pipeline_role,
+        "artifactStore": {"type": "S3", "location": names.bucket},
+        "pipelineType": "V2",
+        "executionMode": execution_mode,
+        "stages": [
+            {
+                "name": "Source",
+                "actions": [
+                    {
+                        "name": "Source",
+                        "actionTypeId": {
+                            "category": "Source",
+                            "owner": "AWS",
+                            "provider": "CodeStarSourceConnection",
+                            "version": "1",
+                        },
+                        "configuration": {
+                            "ConnectionArn": CONNECTION_ARN,
+                            "FullRepositoryId": "acme/hello-web",
+                            "BranchName": "main",
+                        },
+                        "outputArtifacts": [{"name": "SourceOutput"}],
+                        "namespace": "SourceVariables",
+                        "runOrder": 1,
+                    }
+                ],
+            },
+            {
+                "name": "Build",
+                "actions": [
+                    {
+                        "name": "Build",
+                        "actionTypeId": {
+                            "category": "Build",
+                            "owner": "AWS",
+                            "provider": "CodeBuild",
+                            "version": "1",
+                        },
+                        "configuration": {"ProjectName": names.project},
+                        "inputArtifacts": [{"name": "SourceOutput"}],
+                        "outputArtifacts": [{"name": "BuildOutput"}],
+                        "namespace": "BuildVariables",
+                        "runOrder": 1,
+                    }
+                ],
+            },
+            {
+                "name": "Deploy",
+                "actions": [
+                    {
+                        "name": "Deploy",
+                        "actionTypeId": {
+                            "category": "Deploy",
+                            "owner": "AWS",
+                            "provider": "ECS",
+                            "version": "1",
+                        },
+                        "configuration": {
+                            "ClusterName": names.cluster,
+                            "ServiceName": names.service,
+                            "FileName": "imagedefinitions.json",
+                            "DeploymentTimeout": str(deploy_timeout_minutes),
+                        },
+                        "inputArtifacts": [{"name": "BuildOutput"}],
+                        "runOrder": 1,
+                    }
+                ],
+            },
+        ],
+    }
+    if variables:
+        pipeline["variables"] = variables
+    client("codepipeline").create_pipeline(pipeline=pipeline)
+    return names
