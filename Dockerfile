@@ -1,17 +1,13 @@
 # hello-web, the service the reference pipeline ships: a page on port 80 that shows the
-# commit the image was built from, and /health for the health checks.
+# commit the image was built from, /version (JSON) and /health for the health checks.
 #
-# The base comes from public.ecr.aws, pinned by tag: no Docker Hub pull limits in
-# CodeBuild. The image is the base plus one small layer; the build takes no secrets.
-FROM public.ecr.aws/docker/library/python:3.12-alpine
+# nginx from public.ecr.aws (no Docker Hub pull limits), pinned by tag. The image is the
+# base plus one small layer, the site's configuration; the build takes no secrets.
+FROM public.ecr.aws/nginx/nginx:1.28-alpine
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    PORT=80 \
-    APP_USER=nobody
-
-# Owned by root and read-only for the user the server runs as.
-COPY app/server.py /app/server.py
+# The base image's entrypoint turns templates into configuration when the container
+# starts, filling in environment variables (here APP_COMMIT).
+COPY app/default.conf.template /etc/nginx/templates/default.conf.template
 
 # Last, so that a new commit changes only the image's settings, not its layers.
 ARG COMMIT=unknown
@@ -24,6 +20,5 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
     CMD ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1/health"]
 
 # No USER line on purpose: ECS (Fargate included) gives a non-root process no way to
-# bind port 80, so the server starts as root, binds the port, and switches to APP_USER
-# before it serves a single request.
-CMD ["python", "/app/server.py"]
+# bind port 80. nginx's master process binds it as root and does nothing else; the
+# worker processes that serve every request run as the unprivileged user nginx.

@@ -109,7 +109,7 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Checko
     (root / "config").mkdir(parents=True)
     (root / "app").mkdir()
     for name in ("buildspec.yml", "Dockerfile", ".dockerignore", "config/pipeline.yml",
-                 "config/task_definition.json", "app/server.py"):
+                 "config/task_definition.json", "app/default.conf.template"):
         shutil.copyfile(REPO_ROOT / name, root / name)
     stubs = tmp_path / "stubs"
     stubs.mkdir()

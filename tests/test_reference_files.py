@@ -160,7 +160,7 @@ def test_dockerignore_lets_through_what_the_dockerfile_copies() -> None:
 
 
 def test_init_scaffolds_are_the_reference_files() -> None:
-    for name in ("buildspec.yml", "Dockerfile", "app/server.py"):
+    for name in ("buildspec.yml", "Dockerfile", "app/default.conf.template"):
         assert (SCAFFOLD / name).read_bytes() == (REPO_ROOT / name).read_bytes(), (
             f"src/pipectl/scaffold/{name} differs from {name}: copy it over")
 

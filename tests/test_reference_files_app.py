@@ -1,50 +1,106 @@
-"""hello-web, the service the Dockerfile packages: its pages, its start-up and its shutdown."""
+"""hello-web, the site the Dockerfile packages: an nginx configuration template.
+
+The nginx image's entrypoint fills environment variables into the template when the
+container starts (envsubst, for the variables that are set). These tests do the same
+and check the result; where nginx is installed they also serve it and request every page.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import pwd
-import signal
+import re
+import shutil
+import socket
 import subprocess
-import sys
-import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
 
 from tests.conftest import REPO_ROOT
 
-SERVER = REPO_ROOT / "app" / "server.py"
+TEMPLATE = REPO_ROOT / "app" / "default.conf.template"
 
 
-def load_app() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("hello_web_server", SERVER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def render(template: str, environ: dict[str, str]) -> str:
+    """What the image's entrypoint does: envsubst, restricted to the variables that are set."""
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        return environ.get(name, match.group(0))
+
+    return re.sub(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)", fill, template)
+
+
+def test_the_template_fills_in_only_the_commit() -> None:
+    template = TEMPLATE.read_text()
+    assert set(re.findall(r"\$\{?([A-Za-z_]\w*)", template)) == {"APP_COMMIT"}
+    site = render(template, {"APP_COMMIT": "abc1234", "HOME": "/root"})
+    assert "$" not in site
+    assert site.count("abc1234") == 2  # the page and /version
+    assert re.search(r"^\s*listen 80;$", site, re.MULTILINE)
+    for location in ("= /health", "= /version", "= /", "/"):
+        assert f"location {location} {{" in site
+
+
+def test_the_dockerfile_installs_the_template_and_sets_the_commit() -> None:
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    assert "COPY app/default.conf.template /etc/nginx/templates/default.conf.template" in (
+        dockerfile)
+    assert "ENV APP_COMMIT=${COMMIT}" in dockerfile
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @pytest.fixture
-def base_url() -> Iterator[str]:
-    app = load_app()
-    server = app.make_server("127.0.0.1", 0, "abc1234<b>")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def site(tmp_path: Path) -> Iterator[str]:
+    nginx = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}{os.pathsep}/usr/sbin")
+    if nginx is None:
+        pytest.skip("nginx is not installed here (the image brings its own)")
+    port = free_port()
+    conf = render(TEMPLATE.read_text(), {"APP_COMMIT": "deadbee"})
+    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    (tmp_path / "site.conf").write_text(conf)
+    temp = " ".join(f"{kind}_temp_path {tmp_path / kind};"
+                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path / 'nginx.pid'};\nerror_log stderr;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n  {temp}\n  include {tmp_path / 'site.conf'};\n}}\n"
+    )
+    args = [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
+    check = subprocess.run([*args, "-t"], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+    process = subprocess.Popen([*args, "-g", "daemon off;"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
     try:
-        host, port = server.server_address[:2]
-        yield f"http://{host}:{port}"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.05)
+        yield url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
 
 
 def get(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
@@ -56,66 +112,25 @@ def get(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
         return exc.code, dict(exc.headers), exc.read()
 
 
-def test_the_page_shows_the_commit_escaped(base_url: str) -> None:
-    status, headers, body = get(base_url + "/")
+def test_the_page_shows_the_commit(site: str) -> None:
+    status, headers, body = get(site + "/")
     assert status == 200
-    assert headers["Content-Type"].startswith("text/html")
-    assert "abc1234&lt;b&gt;" in body.decode()
-    assert "<b>" not in body.decode()
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<p>Built from commit <code>deadbee</code>.</p>" in body.decode()
+    assert headers["Cache-Control"] == "no-store"
 
 
-def test_health_and_version(base_url: str) -> None:
-    status, headers, body = get(base_url + "/health")
-    assert (status, json.loads(body)) == (200, {"status": "ok"})
-    assert headers["Content-Type"] == "application/json"
-    status, _, body = get(base_url + "/version?x=1")
-    assert (status, json.loads(body)) == (200, {"commit": "abc1234<b>"})
+def test_health_and_version_answer_json(site: str) -> None:
+    status, headers, body = get(site + "/health")
+    assert (status, headers["Content-Type"], json.loads(body)) == (
+        200, "application/json", {"status": "ok"})
+    status, _, body = get(site + "/version?verbose=1")
+    assert (status, json.loads(body)) == (200, {"commit": "deadbee"})
 
 
-def test_unknown_paths_are_404_and_head_has_no_body(base_url: str) -> None:
-    assert get(base_url + "/nope")[0] == 404
-    status, headers, body = get(base_url + "/", method="HEAD")
+def test_other_paths_are_404_and_head_has_no_body(site: str) -> None:
+    assert get(site + "/admin")[0] == 404
+    status, headers, body = get(site + "/", method="HEAD")
     assert status == 200
     assert int(headers["Content-Length"]) > 0
     assert body == b""
-
-
-@pytest.fixture
-def running_app() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": "0", "APP_COMMIT": "deadbee"}
-    process = subprocess.Popen([sys.executable, str(SERVER)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert "listening on http://127.0.0.1:" in first, first
-        yield process, first.rsplit(" ", 1)[-1].strip()
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-
-
-def test_the_server_answers_and_stops_promptly_on_sigterm(
-    running_app: tuple[subprocess.Popen[str], str],
-) -> None:
-    process, url = running_app
-    status, _, body = get(url + "/")
-    assert status == 200 and b"deadbee" in body
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=5) == 0
-    assert process.stdout is not None
-    assert "hello-web stopped" in process.stdout.read()
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root")
-def test_started_as_root_it_serves_as_nobody(
-    running_app: tuple[subprocess.Popen[str], str],
-) -> None:
-    process, url = running_app
-    assert get(url + "/health")[0] == 200
-    status = Path(f"/proc/{process.pid}/status").read_text()
-    uids: list[Any] = next(line.split()[1:] for line in status.splitlines()
-                           if line.startswith("Uid:"))
-    nobody = pwd.getpwnam("nobody").pw_uid
-    assert [int(u) for u in uids] == [nobody] * 4
