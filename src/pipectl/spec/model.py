@@ -238,8 +238,8 @@ class CreateService(Model):
 
 
 class DeploySettings(Model):
-    cluster: str
-    service: str
+    cluster: str = Field(description="ECS cluster.")
+    service: str = Field(description="ECS service the new image rolls out to.")
     container: str = Field(description="Container in the task definition that gets the image.")
     task_definition: str = Field(
         "config/task_definition.json",
