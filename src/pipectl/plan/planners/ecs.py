@@ -81,7 +81,7 @@ class TaskDefinitionPlanner(Planner[TaskDefinition]):
         # ECS answers a family without ACTIVE revisions with a generic ClientException.
         got = read(aws, "ecs", "DescribeTaskDefinition", desired.family, {"ClientException"},
                    taskDefinition=desired.family, include=["TAGS"])
-        if got is None:
+        if got is None or got["taskDefinition"].get("status") == "INACTIVE":
             return None
         current = got["taskDefinition"]
         image = next((c.get("image") for c in current.get("containerDefinitions", [])

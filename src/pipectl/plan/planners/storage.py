@@ -93,14 +93,27 @@ class BucketPlanner(Planner[ArtifactBucket]):
         return None
 
     def delete(self, ctx: ApplyContext, desired: ArtifactBucket, observed: Observed) -> None:
+        # The policy goes first: a Deny in it (ours, or one added later) must not stop
+        # emptying the bucket half-way.
+        call(ctx.aws, "s3", "DeleteBucketPolicy", desired.name, Bucket=desired.name)
         s3 = ctx.aws.client("s3")
         pages = s3.get_paginator("list_object_versions").paginate(Bucket=desired.name)
         for page in pages:
             objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
                        for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-            if objects:
-                call(ctx.aws, "s3", "DeleteObjects", desired.name, Bucket=desired.name,
-                     Delete={"Objects": objects, "Quiet": True})
+            if not objects:
+                continue
+            result = call(ctx.aws, "s3", "DeleteObjects", desired.name, Bucket=desired.name,
+                          Delete={"Objects": objects, "Quiet": True})
+            errors = result.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise AwsError(
+                    f"s3:DeleteObjects on {desired.name}: {len(errors)} objects were not "
+                    f"deleted ({first.get('Key')}: {first.get('Code')} {first.get('Message')})",
+                    operation="s3:DeleteObjects", resource=desired.name, code=first.get("Code"),
+                    hint="check the caller's s3:DeleteObjectVersion permission; then re-run",
+                )
         call(ctx.aws, "s3", "DeleteBucket", desired.name, Bucket=desired.name)
 
 
