@@ -15,6 +15,7 @@ from typing import Any
 from pipectl.errors import Finding, Location, SpecError
 from pipectl.spec.buildspec import BuildspecDocument, check_buildspec
 from pipectl.spec.load import ParsedSpec, SpecDocument, parse_spec, sort_findings, validate_parsed
+from pipectl.spec.paths import candidates, find_project_file
 from pipectl.spec.taskdef import TaskDefinitionDocument, check_task_definition
 from pipectl.spec.yaml_source import FieldPath
 
@@ -138,16 +139,14 @@ def _referenced(report: Report, parsed: ParsedSpec, document: SpecDocument | Non
             value = default
     if not isinstance(value, str) or not value or "${" in value:
         return None  # the spec's own findings say what is wrong with it
-    candidates = [cwd / value]
-    root = _repository_root(cwd)
-    if root is not None and root != cwd:
-        candidates.append(root / value)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
+    tried = candidates(value, parsed.path, cwd)
+    found = find_project_file(value, parsed.path, cwd)
+    if found is not None:
+        return found
     field = ".".join(map(str, key))
     location = parsed.source.locate(key)
-    where = "" if len(candidates) == 1 else " (looked here and at the repository root)"
+    where = "" if len(tried) == 1 else \
+        f" (looked for {', '.join(_display(p, cwd) for p in tried)})"
     report.findings.append(Finding(
         "error", f"{what} file '{value}' not found{where}",
         Location(location.file, location.line, location.column, field),
@@ -166,13 +165,6 @@ def _raw(data: Any, key: FieldPath) -> Any:
     for part in key:
         data = data.get(part) if isinstance(data, dict) else None
     return data
-
-
-def _repository_root(start: Path) -> Path | None:
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
-    return None
 
 
 def _display(path: Path, cwd: Path) -> str:
