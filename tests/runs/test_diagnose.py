@@ -18,6 +18,7 @@ from pipectl.runs.model import ActionView, DeployProgress, RunSnapshot, StageVie
     ("toomanyrequests: You have reached your pull rate limit.", "public.ecr.aws"),
     ("Invalid action configuration: The AWS ECS container web does not exist in the task "
      "definition.", "deploy.container"),
+    ("Invalid action configuration: The AWS ECS container api does not exist", "deploy.container"),
     ("CannotPullContainerError: pull image manifest has been retried 5 time(s)",
      "could not pull the image"),
     ("ResourceInitializationError: unable to pull secrets or registry auth",

@@ -55,7 +55,8 @@ def deploy_progress(
         failed_tasks=int(shown.get("failedTasks", 0) or 0),
         task_definition=task_definition,
         image=image_of(task_definition) if task_definition else None,
-        events=tuple(str(e.get("message")) for e in (service.get("events") or [])[:events]),
+        # Events from before the run belong to earlier deployments: not news.
+        events=tuple(str(e.get("message")) for e in recent_events[:events]),
         rolled_back=rolled_back,
     )
 

@@ -26,8 +26,8 @@ KNOWN_CAUSES: tuple[tuple[re.Pattern[str], str], ...] = (
         "(e.g. FROM public.ecr.aws/docker/library/python:3.12-slim) or log in to Docker Hub",
     ),
     (
-        re.compile(r"container\W+\S+\W+does not exist in the task definition|"
-                   r"does not exist in the task definition", re.I),
+        re.compile(r"ECS container \S+ does not exist|does not exist in the task definition",
+                   re.I),
         "imagedefinitions.json names a container the task definition does not have: "
         "deploy.container in the spec must equal a containerDefinitions name in the "
         "task definition",

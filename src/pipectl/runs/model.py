@@ -34,7 +34,8 @@ class BuildProgress:
     log_group: str | None = None
     log_stream: str | None = None
     log_link: str | None = None
-    log_tail: tuple[str, ...] = ()
+    log_tail: tuple[str, ...] = ()  # the last lines read
+    log_total: int = 0  # how many lines were read so far with --logs (what is new)
 
     @property
     def failed_phase(self) -> BuildPhase | None:

@@ -283,6 +283,27 @@ def log_tail(clients: Clients, group: str, stream: str, lines: int = 20) -> tupl
     )
 
 
+def log_page(
+    clients: Clients, group: str, stream: str, token: str | None
+) -> tuple[tuple[str, ...], str | None]:
+    """One forward page of a log stream: (lines, nextForwardToken). No stream yet: no lines."""
+    from pipectl.aws.errors import error_code
+
+    params: dict[str, Any] = {"logGroupName": group, "logStreamName": stream,
+                              "startFromHead": True}
+    if token:
+        params["nextToken"] = token
+    try:
+        response = clients.client("logs").get_log_events(**params)
+    except Exception as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return (), token
+        with aws_call("logs:GetLogEvents", resource=f"{group}/{stream}"):
+            raise
+    lines = tuple(str(e.get("message", "")).rstrip("\n") for e in response.get("events", []))
+    return lines, response.get("nextForwardToken")
+
+
 def services(
     clients: Clients, cluster: str, names: Iterable[str]
 ) -> dict[str, dict[str, Any]]:

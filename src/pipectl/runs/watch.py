@@ -85,6 +85,7 @@ class _Memory:
     deploys: dict[tuple[str, str], DeployProgress] = field(default_factory=dict)
     services: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     images: dict[str, str | None] = field(default_factory=dict)
+    log_tokens: dict[str, str] = field(default_factory=dict)
     rolled_back: tuple[str, str] | None = None
 
 
@@ -219,15 +220,18 @@ class RunWatcher:
             fetched = reads.builds(self.clients, wanted)
             for build_id, progress in fetched.items():
                 old = self.memory.builds.get(build_id)
-                tail = old.log_tail if old else ()
+                tail, total = (old.log_tail, old.log_total) if old else ((), 0)
                 final = progress.status in FINAL_BUILD_STATUSES
-                if progress.log_group and progress.log_stream and (
-                    (final and progress.status != "SUCCEEDED") or self.options.logs
-                ):
-                    lines = self.options.log_lines if final else min(10, self.options.log_lines)
-                    tail = reads.log_tail(self.clients, progress.log_group,
-                                          progress.log_stream, lines)
-                self.memory.builds[build_id] = replace(progress, log_tail=tail)
+                has_stream = bool(progress.log_group and progress.log_stream)
+                if has_stream and self.options.logs:
+                    fresh = self._read_forward(progress)
+                    tail = (tail + fresh)[-self.options.log_lines:]
+                    total += len(fresh)
+                elif has_stream and final and progress.status != "SUCCEEDED":
+                    # No --logs: one tail read for the diagnosis, not shown as new lines.
+                    tail = reads.log_tail(self.clients, str(progress.log_group),
+                                          str(progress.log_stream), self.options.log_lines)
+                self.memory.builds[build_id] = replace(progress, log_tail=tail, log_total=total)
                 if final:
                     self.memory.final_builds.add(build_id)
         return _map_actions(
@@ -235,6 +239,20 @@ class RunWatcher:
             lambda a: replace(a, build=self.memory.builds.get(a.external_id or ""))
             if a.provider == "CodeBuild" and a.external_id else a,
         )
+
+    def _read_forward(self, build: BuildProgress, pages: int = 5) -> tuple[str, ...]:
+        """New log lines since the last look: GetLogEvents from the saved forward token;
+        at the end of the stream the same token comes back."""
+        lines: list[str] = []
+        for _ in range(pages):
+            token = self.memory.log_tokens.get(build.build_id)
+            page, next_token = reads.log_page(self.clients, str(build.log_group),
+                                              str(build.log_stream), token)
+            lines.extend(page)
+            if next_token is None or next_token == token:
+                break
+            self.memory.log_tokens[build.build_id] = next_token
+        return tuple(lines)
 
     # -- deployments ---------------------------------------------------------------------
 
@@ -507,7 +525,8 @@ def _build_changes(
     ):
         changes.append(Change("phase", f"{where}: {after.current_phase} started", at,
                               {**base, "phase": after.current_phase, "status": "IN_PROGRESS"}))
-    for line in new_lines(before.log_tail if before else (), after.log_tail):
+    fresh = after.log_total - (before.log_total if before else 0)
+    for line in after.log_tail[-fresh:] if fresh > 0 else ():
         changes.append(Change("log", f"{where} | {line}", at, {**base, "line": line}))
     return changes
 
@@ -553,13 +572,3 @@ def _deploy_changes(
             changes.append(Change("stopped_task", f"{where}: task stopped: {reason}", at,
                                   {**base, "reason": reason}))
     return changes
-
-
-def new_lines(before: tuple[str, ...], after: tuple[str, ...]) -> tuple[str, ...]:
-    """Lines of the ``after`` tail window not already in the ``before`` window."""
-    if not before:
-        return after
-    for overlap in range(min(len(before), len(after)), 0, -1):
-        if before[-overlap:] == after[:overlap]:
-            return after[overlap:]
-    return after
