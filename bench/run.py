@@ -98,7 +98,7 @@ class Bench:
 
     def timed(self, label: str, args: Sequence[str]) -> Timing:
         return time_command(label, args, env=self.env, cwd=self.project,
-                            repeat=self.settings.repeat)
+                            repeat=self.settings.repeat, warm_up=not self.settings.quick)
 
     def cost(self, label: str, args: Sequence[str], timeout: float = 300) -> CommandCost:
         done = run(args, env=self.env, cwd=self.project, timeout=timeout).check()
@@ -284,9 +284,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="1 repetition, 1 pipeline, a fast run: a smoke test (seconds)")
     parser.add_argument("--repeat", type=int, default=None,
-                        help="timed runs per command (default 7, quick 1)")
+                        help="timed runs per command (default 7, quick 1 with no warm-up run)")
     parser.add_argument("--time-scale", type=float, default=None,
-                        help="sandbox time scale of the watched run (default 1.0, quick 0.02)")
+                        help="sandbox time scale of the watched run (default 1.0, quick 0.005)")
     parser.add_argument("--output", type=Path, default=None,
                         help="where to write the Markdown report (default docs/benchmarks.md; "
                              "--quick writes none unless given)")
@@ -298,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings(
         repeat=args.repeat or (1 if args.quick else 7),
         scale=(1,) if args.quick else SCALE_STEPS,
-        time_scale=args.time_scale or (0.02 if args.quick else 1.0),
+        time_scale=args.time_scale or (0.005 if args.quick else 1.0),
         quick=args.quick,
     )
     output: Path | None = args.output or (None if args.quick else DEFAULT_OUTPUT)

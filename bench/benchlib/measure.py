@@ -83,9 +83,11 @@ def time_command(
     env: Mapping[str, str],
     cwd: Path | None = None,
     repeat: int = 5,
+    warm_up: bool = True,
 ) -> Timing:
     """Median-ready wall times; the first (cold cache) run is not counted."""
-    run(args, env=env, cwd=cwd).check()
+    if warm_up:
+        run(args, env=env, cwd=cwd).check()
     samples = tuple(run(args, env=env, cwd=cwd).check().seconds for _ in range(max(1, repeat)))
     return Timing(label, samples)
 

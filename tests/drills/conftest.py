@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,26 @@ from tests.drills.workspace import write_workspace
 
 # 1 simulated second = 10 ms: a whole run takes about a second.
 DRILL_TIME_SCALE = 0.01
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_service_models() -> Iterator[None]:
+    """Parse botocore's service models once per test process, not once per command.
+
+    Each in-process ``pipectl`` command makes a new boto3 session, which would read and
+    parse every service model it uses again (a few hundred ms per command, more than
+    the drill's own work). Only the loading of those read-only files is shared;
+    credentials, configuration and clients stay per command, as in a real process.
+    """
+    import botocore.session
+
+    shared = cache(botocore.session.create_loader)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared)
+        # moto's EC2 backend (the sandbox's networks) otherwise makes thousands of
+        # public AMIs every time it starts afresh, i.e. after every sandbox reset.
+        patch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        yield
 
 
 @pytest.fixture
@@ -29,3 +50,18 @@ def project(sandbox: SandboxServer, tmp_path: Path,
             monkeypatch: pytest.MonkeyPatch) -> Project:
     monkeypatch.chdir(tmp_path)
     return Project(sandbox, write_workspace(tmp_path))
+
+
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's own retry decisions, with its back-off scaled down like the sandbox's clock.
+
+    Throttling backs off from 1 s (doubling) on AWS; here from 20 ms, so a drill that
+    meets dozens of throttles takes seconds, not minutes. Which calls are retried, and
+    how many times, is left to botocore.
+    """
+    from botocore.retries.standard import ExponentialBackoff
+
+    scales = ExponentialBackoff._DEFAULT_BACKOFF_CONFIG
+    monkeypatch.setitem(scales, "throttling_base_scale", 0.02)
+    monkeypatch.setitem(scales, "non_throttling_base_scale", 0.005)

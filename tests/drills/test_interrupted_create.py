@@ -1,0 +1,111 @@
+"""Drill: Ctrl-C during ``create``, after every one of its changes. A re-run converges.
+
+In-process, the interruption comes from a botocore ``after-call`` hook that raises
+KeyboardInterrupt (what Python raises on SIGINT) once the k-th mutating request has
+been answered: AWS has made the change, pipectl has not yet seen the answer. That is
+the worst moment, and every k is tried. One more test sends a real SIGINT to a real
+``pipectl create`` process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pipectl.aws.session import AwsSession, is_read_operation
+from tests.drills.project import Project
+
+
+class InterruptAfter:
+    """After-call hook: Ctrl-C once ``limit`` mutating calls have been answered."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.mutating: list[str] = []
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        if is_read_operation(model.name):
+            return
+        self.mutating.append(f"{model.service_model.service_name}:{model.name}")
+        if self.limit is not None and len(self.mutating) == self.limit:
+            raise KeyboardInterrupt
+
+
+@pytest.fixture
+def interrupter(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[InterruptAfter]]:
+    """Every AWS client pipectl makes gets the current hook (the last one appended)."""
+    hooks: list[InterruptAfter] = []
+    make_client = AwsSession.client
+
+    def client(self: AwsSession, service: str) -> Any:
+        made = make_client(self, service)
+        if hooks:
+            made.meta.events.register("after-call", hooks[-1],
+                                      unique_id=f"drill-interrupt-{id(hooks[-1])}")
+        return made
+
+    monkeypatch.setattr(AwsSession, "client", client)
+    yield hooks
+
+
+def assert_converged(project: Project) -> None:
+    again = project.cli("create")
+    assert again.exit_code == 0, again.output
+    plan = project.cli("plan", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    assert project.inventory() == project.expected_inventory()
+
+
+@pytest.mark.parametrize("first", [1, 2], ids=["odd changes", "even changes"])
+def test_ctrl_c_after_each_change_then_rerun_converges(
+    project: Project, interrupter: list[InterruptAfter], first: int
+) -> None:
+    """Every k is tried; odd and even k are two tests, so that two workers share them."""
+    counting = InterruptAfter(None)
+    interrupter.append(counting)
+    assert project.cli("create").exit_code == 0
+    changes = list(counting.mutating)
+    assert len(changes) >= 10, changes  # a new pipeline is many changes
+    for k in range(first, len(changes), 2):
+        project.sandbox.reset()
+        hook = InterruptAfter(k)
+        interrupter.append(hook)
+        stopped = project.cli("create")
+        interrupter.append(InterruptAfter(None))  # the re-run is not interrupted
+        where = f"interrupted after {changes[k - 1]} (change {k} of {len(changes)})"
+        assert stopped.exit_code == 130, (where, stopped.output)
+        assert "Traceback" not in stopped.output, where
+        assert "re-run `pipectl create`" in stopped.stderr, (where, stopped.stderr)
+        assert_converged(project)
+
+
+def test_sigint_to_a_real_create_process(project: Project) -> None:
+    """A real SIGINT once the first change is reported: exit 130, and a re-run converges."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipectl", "--endpoint-url", project.url,
+         "-c", str(project.spec_path), "create"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+    )
+    try:
+        assert process.stdout is not None
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if "created" in line:
+                process.send_signal(signal.SIGINT)
+                break
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, "".join(seen) + out + err
+    assert "Traceback" not in err
+    assert "interrupted" in err and "re-run `pipectl create`" in err
+    assert_converged(project)
