@@ -136,3 +136,14 @@ def test_missing_task_definition_is_invalid_input(project: Path) -> None:
     result = run_cli(["plan"])
     assert result.exit_code == ExitStatus.INVALID_INPUT
     assert "deploy.task_definition: config/task_definition.json does not exist" in result.stderr
+
+
+def test_create_json_reports_what_it_applied(project: Path) -> None:
+    result = run_cli(["create", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["ok"] is True
+    assert [a["action"] for a in data["applied"]] == ["create"] * 16
+    again = json.loads(run_cli(["create", "-o", "json"]).stdout)
+    assert again["applied"] == []
+    assert again["plan"]["changes_pending"] is False

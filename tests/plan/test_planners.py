@@ -255,3 +255,36 @@ def test_bucket_in_another_region_is_a_clear_error(aws: AwsSession, state: Desir
         "LocationConstraint": "eu-west-1"})
     with pytest.raises(AwsError, match="exists in eu-west-1, but the pipeline is in us-east-1"):
         make_plan(aws, state)
+
+
+def test_a_new_role_not_yet_assumable_is_waited_for_without_real_sleeps(
+        aws: AwsSession, state: DesiredState, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipectl.plan.base import ApplyContext
+    from pipectl.plan.planners import codebuild
+
+    refusals = ["codebuild:CreateProject"]
+    real_call = codebuild.call
+
+    def flaky(session: AwsSession, service: str, operation: str, resource: str,
+              /, **params: Any) -> Any:
+        if f"{service}:{operation}" in refusals:
+            refusals.remove(f"{service}:{operation}")
+            raise AwsError(f"{service}:{operation} on {resource} failed: InvalidInputException: "
+                           "CodeBuild is not authorized to perform: sts:AssumeRole on "
+                           f"{state.codebuild_role.arn}", code="InvalidInputException")
+        return real_call(session, service, operation, resource, **params)
+
+    monkeypatch.setattr(codebuild, "call", flaky)
+    slept: list[float] = []
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    ctx = ApplyContext(aws, clock=lambda: now[0], sleep=sleep)
+    for _ in apply_plan(make_plan(aws, state), ctx):
+        pass
+    assert slept == [2.0]
+    assert refusals == []
+    assert make_plan(aws, state).pending == ()
