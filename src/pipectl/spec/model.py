@@ -126,7 +126,8 @@ Source = Annotated[GitHubSource | CodeCommitSource | S3Source, Field(discriminat
 
 class BuildSettings(Model):
     project: str | None = Field(None, description="CodeBuild project. Default: <name>-build.")
-    buildspec: str = Field("buildspec.yml", description="Path of the buildspec in the source.")
+    buildspec: str = Field("buildspec.yml", min_length=1,
+                           description="Path of the buildspec in the source.")
     image: str = Field("aws/codebuild/standard:7.0", description="CodeBuild build image.")
     compute_type: ComputeType = Field("BUILD_GENERAL1_SMALL",
                                       description="CodeBuild compute type (size of the build).")
@@ -242,7 +243,7 @@ class DeploySettings(Model):
     service: str = Field(description="ECS service the new image rolls out to.")
     container: str = Field(description="Container in the task definition that gets the image.")
     task_definition: str = Field(
-        "config/task_definition.json",
+        "config/task_definition.json", min_length=1,
         description="Task definition JSON (RegisterTaskDefinition input), relative to the "
                     "repository root.",
     )

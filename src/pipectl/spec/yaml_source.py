@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
 from pipectl.errors import Finding, Location, SpecError
 
 FieldPath = tuple[str | int, ...]
+#: More values than any spec or buildspec has; only aliases of aliases get there.
+MAX_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -74,13 +76,32 @@ class _Builder:
         self.transform = transform
         self.findings: list[Finding] = []
         self.constructor = yaml.SafeLoader("")
+        self.count = 0
+        self.active: set[int] = set()  # the collections being built, to catch alias loops
+
+    def _fail(self, node: yaml.Node, message: str, hint: str) -> NoReturn:
+        pos = _pos(node.start_mark)
+        raise SpecError([Finding("error", message, Location(self.source.file, pos.line,
+                                                            pos.column), hint=hint,
+                                 code="yaml-aliases")])
 
     def build(self, node: yaml.Node, path: FieldPath) -> Any:
         self.source.values.setdefault(path, _pos(node.start_mark))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        self.count += 1
+        if self.count > MAX_VALUES:  # aliases of aliases ("billion laughs")
+            self._fail(node, f"the document expands to more than {MAX_VALUES} values",
+                       "YAML aliases (*name) multiply what they point at; write it out")
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            if id(node) in self.active:
+                self._fail(node, "an alias refers to the value that contains it",
+                           "a value cannot contain itself; remove the alias")
+            self.active.add(id(node))
+            try:
+                if isinstance(node, yaml.MappingNode):
+                    return self._mapping(node, path)
+                return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            finally:
+                self.active.discard(id(node))
         value = self.constructor.construct_object(node, deep=True)
         if isinstance(value, str) and self.transform is not None:
             return self.transform(value, path, _pos(node.start_mark))
