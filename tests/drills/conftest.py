@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,3 +66,32 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     scales = ExponentialBackoff._DEFAULT_BACKOFF_CONFIG
     monkeypatch.setitem(scales, "throttling_base_scale", 0.02)
     monkeypatch.setitem(scales, "non_throttling_base_scale", 0.005)
+
+
+#: A hook runs after every AWS call pipectl makes and has been answered.
+CallHook = Callable[..., None]
+
+
+@pytest.fixture
+def call_hooks(monkeypatch: pytest.MonkeyPatch) -> list[CallHook]:
+    """botocore ``after-call`` hooks on every client pipectl makes while the test runs.
+
+    Append a hook (``hook(model=OperationModel, parsed=..., **_)``) to act at a chosen
+    call: interrupt, or take the endpoint away. Only the current list is consulted.
+    """
+    from pipectl.aws.session import AwsSession
+
+    hooks: list[CallHook] = []
+    make_client = AwsSession.client
+
+    def dispatch(**kwargs: Any) -> None:
+        for hook in list(hooks):
+            hook(**kwargs)
+
+    def client(self: AwsSession, service: str) -> Any:
+        made = make_client(self, service)
+        made.meta.events.register("after-call", dispatch, unique_id="drill-call-hooks")
+        return made
+
+    monkeypatch.setattr(AwsSession, "client", client)
+    return hooks

@@ -13,12 +13,12 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from pipectl.aws.session import AwsSession, is_read_operation
+from pipectl.aws.session import is_read_operation
+from tests.drills.conftest import CallHook
 from tests.drills.project import Project
 
 
@@ -37,23 +37,6 @@ class InterruptAfter:
             raise KeyboardInterrupt
 
 
-@pytest.fixture
-def interrupter(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[InterruptAfter]]:
-    """Every AWS client pipectl makes gets the current hook (the last one appended)."""
-    hooks: list[InterruptAfter] = []
-    make_client = AwsSession.client
-
-    def client(self: AwsSession, service: str) -> Any:
-        made = make_client(self, service)
-        if hooks:
-            made.meta.events.register("after-call", hooks[-1],
-                                      unique_id=f"drill-interrupt-{id(hooks[-1])}")
-        return made
-
-    monkeypatch.setattr(AwsSession, "client", client)
-    yield hooks
-
-
 def assert_converged(project: Project) -> None:
     again = project.cli("create")
     assert again.exit_code == 0, again.output
@@ -64,20 +47,19 @@ def assert_converged(project: Project) -> None:
 
 @pytest.mark.parametrize("first", [1, 2], ids=["odd changes", "even changes"])
 def test_ctrl_c_after_each_change_then_rerun_converges(
-    project: Project, interrupter: list[InterruptAfter], first: int
+    project: Project, call_hooks: list[CallHook], first: int
 ) -> None:
     """Every k is tried; odd and even k are two tests, so that two workers share them."""
     counting = InterruptAfter(None)
-    interrupter.append(counting)
+    call_hooks.append(counting)
     assert project.cli("create").exit_code == 0
     changes = list(counting.mutating)
     assert len(changes) >= 10, changes  # a new pipeline is many changes
     for k in range(first, len(changes), 2):
         project.sandbox.reset()
-        hook = InterruptAfter(k)
-        interrupter.append(hook)
+        call_hooks[:] = [InterruptAfter(k)]
         stopped = project.cli("create")
-        interrupter.append(InterruptAfter(None))  # the re-run is not interrupted
+        call_hooks.clear()  # the re-run is not interrupted
         where = f"interrupted after {changes[k - 1]} (change {k} of {len(changes)})"
         assert stopped.exit_code == 130, (where, stopped.output)
         assert "Traceback" not in stopped.output, where

@@ -1,0 +1,58 @@
+"""Drill: the endpoint goes away while ``watch`` follows a run; then it comes back.
+
+The sandbox's ``offline`` fault drops every connection, as a lost network or a VPN
+that went down does. ``watch`` must stop with one clear error (exit 3) naming the call and the
+endpoint it could not reach, and ``watch`` afterwards must find the run and give its
+verdict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.drills.conftest import CallHook
+from tests.drills.project import Project
+
+
+class GoOfflineAfter:
+    """After-call hook: take the endpoint away once ``looks`` pipeline states were read."""
+
+    def __init__(self, project: Project, looks: int) -> None:
+        self.project = project
+        self.looks = looks
+        self.seen = 0
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        if model.name != "GetPipelineState":
+            return
+        self.seen += 1
+        if self.seen == self.looks:
+            self.project.fault(type="offline")  # until cleared
+
+
+@pytest.mark.usefixtures("quick_retries")
+def test_watch_fails_clearly_when_the_endpoint_goes_away_and_reattaches_later(
+    project: Project, call_hooks: list[CallHook]
+) -> None:
+    assert project.cli("create").exit_code == 0
+    started = project.cli("run")
+    assert started.exit_code == 0, started.output
+    execution = started.stdout.strip()
+
+    call_hooks.append(GoOfflineAfter(project, looks=2))
+    lost = project.cli("watch", execution, "--interval", "0.05")
+    call_hooks.clear()
+
+    assert lost.exit_code == 3, lost.output
+    assert "Traceback" not in lost.output
+    errors = [line for line in lost.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, lost.stderr
+    assert "could not reach AWS" in errors[0]
+    assert project.url in lost.stderr or "endpoint" in lost.stderr
+
+    project.clear_faults()
+    back = project.cli("watch", execution, "--interval", "0.05")
+    assert back.exit_code == 0, back.output
+    assert execution in back.output and "succeeded" in back.output
