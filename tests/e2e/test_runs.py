@@ -252,3 +252,21 @@ def _calls(stderr: str) -> dict[str, int]:
             counts[parts[0]] = int(parts[1])
     return counts
 
+
+
+def test_logs_follow_reads_a_running_build_to_its_end_without_repeats(
+    make_project: Callable[[float], Project],
+) -> None:
+    import time
+
+    project = make_project(SLOW)
+    assert project.cli("run").exit_code == 0
+    codebuild = project.client("codebuild")
+    deadline = time.monotonic() + 20
+    while not codebuild.list_builds_for_project(projectName="hello-web-build")["ids"]:
+        assert time.monotonic() < deadline, "no build started"
+        time.sleep(0.05)
+    result = project.cli("logs", "--follow", "--interval", "0.05")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("Entering phase BUILD") == 1
+    assert "Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED" in result.stdout

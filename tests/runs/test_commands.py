@@ -346,3 +346,14 @@ def test_watch_on_a_terminal_draws_the_live_view_and_the_summary(
     assert "rollout COMPLETED" in screen and "running 1/1" in screen
     assert f"Run {RUN} succeeded" in screen
     assert "url       http://198.51.100.4:8080" in screen
+
+
+def test_run_of_a_missing_pipeline_exits_3_and_says_to_create_it(
+    stubbed: StubbedClients,
+) -> None:
+    stubbed.add_error("codepipeline", "start_pipeline_execution", "PipelineNotFoundException",
+                      "Account '123456789012' does not have a pipeline with name 'hello-web'")
+    result = run_cli(["run"])
+    assert result.exit_code == 3
+    assert "codepipeline:StartPipelineExecution" in result.stderr
+    assert "hint: create it with `pipectl create`" in result.stderr

@@ -41,3 +41,10 @@ def test_a_failure_from_before_the_run_is_not_ours() -> None:
     svc = doc(deployment("d2", "PRIMARY", 8, "IN_PROGRESS", created=50),
               deployment("d0", "ACTIVE", 6, "FAILED", created=-5000))
     assert not deploy_progress(svc, "c", T0, lambda arn: None).rolled_back
+
+
+def test_the_deployment_the_action_names_is_ours_whatever_the_clocks_say() -> None:
+    svc = doc(deployment("d2", "PRIMARY", 8, "FAILED", created=-50, failed=3))
+    assert not deploy_progress(svc, "c", T0, lambda arn: None).rolled_back  # looks old
+    named = deploy_progress(svc, "c", T0, lambda arn: None, deployment_id="d2")
+    assert named.rolled_back and named.failed_tasks == 3

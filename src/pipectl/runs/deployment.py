@@ -30,14 +30,24 @@ def deploy_progress(
     since: float | None,
     image_of: Callable[[str], str | None],
     events: int = 5,
+    deployment_id: str | None = None,
 ) -> DeployProgress:
-    """The newest deployment made since ``since`` (the run's start), as DeployProgress."""
+    """The newest deployment made since ``since`` (the run's start), as DeployProgress.
+
+    ``deployment_id``: the ECS action's external execution id, which names the
+    deployment it started; when ECS still lists it, it is ours for certain.
+    """
     deployments = list(service.get("deployments") or [])
     deployments.sort(key=lambda d: epoch(d.get("createdAt")) or 0.0, reverse=True)
     recent = _recent(deployments, since)
     failed = [d for d in recent if d.get("rolloutState") == "FAILED"]
     primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
     ours = failed[0] if failed else (primary if primary in recent else None)
+    named = next((d for d in deployments if deployment_id and d.get("id") == deployment_id), None)
+    if named is not None:
+        ours = named
+        if named.get("rolloutState") == "FAILED" and named not in failed:
+            failed = [named]
     recent_events = _recent(list(service.get("events") or []), since)
     rolled_back = bool(failed) or any(
         ROLLBACK_WORDS.search(str(d.get("rolloutStateReason") or "")) for d in recent

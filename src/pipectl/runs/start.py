@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipectl.aws.errors import aws_call
-from pipectl.errors import InvalidInput
+from pipectl.errors import AwsError, InvalidInput, NotFound
 from pipectl.runs import reads
 from pipectl.runs.reads import Clients
 
@@ -96,6 +96,15 @@ def start_run(clients: Clients, request: StartRequest) -> str:
         params["sourceRevisions"] = [
             {"actionName": source.name, "revisionType": kind, "revisionValue": value}
         ]
-    with aws_call("codepipeline:StartPipelineExecution", resource=request.pipeline):
-        response = clients.client("codepipeline").start_pipeline_execution(**params)
+    try:
+        with aws_call("codepipeline:StartPipelineExecution", resource=request.pipeline):
+            response = clients.client("codepipeline").start_pipeline_execution(**params)
+    except NotFound as exc:
+        exc.hint = exc.hint or "create it with `pipectl create`"
+        raise
+    except AwsError as exc:
+        if exc.code == "ConflictException":
+            exc.hint = exc.hint or ("this invocation's request token was already used; "
+                                    "run `pipectl run` again for a new run")
+        raise
     return str(response["pipelineExecutionId"])

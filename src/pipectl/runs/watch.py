@@ -283,18 +283,21 @@ class RunWatcher:
 
     def _with_deploys(self, stages: tuple[StageView, ...]) -> tuple[StageView, ...]:
         running: list[tuple[str, str]] = []
+        deployment_ids: dict[tuple[str, str], str | None] = {}
         for action in _all(stages):
             if action.provider == "ECS" and action.status in RUNNING_STATUSES:
                 key = self._target_of(action)
                 if key:
                     running.append(key)
+                    deployment_ids[key] = action.external_id
         if running:
             self._read_services(running)
             for key in running:
                 doc = self.memory.services.get(key)
                 if doc is None:
                     continue
-                progress = deploy_progress(doc, key[0], self.started_at, self._image_of)
+                progress = deploy_progress(doc, key[0], self.started_at, self._image_of,
+                                           deployment_id=deployment_ids.get(key))
                 if progress.rolled_back and self.memory.rolled_back is None:
                     self.memory.rolled_back = key
                     reasons = reads.stopped_task_reasons(self.clients, key[0], key[1])
