@@ -148,7 +148,8 @@ def test_builds_logs_in_pushes_and_writes_image_definitions(checkout: Checkout) 
     login = next(c for c in checkout.calls() if c["argv"] == docker[0])
     assert login["stdin"] == "fake-ecr-password\n"  # the password went through the pipe
     assert ["manifest", "inspect", image] in docker
-    assert ["buildx", "create", "--name", "pipectl", "--driver", "docker-container"] in docker
+    assert ["buildx", "create", "--name", "pipectl", "--driver", "docker-container",
+            "--driver-opt", "image=mirror.gcr.io/moby/buildkit:buildx-stable-1"] in docker
     build = next(a for a in docker if a[:2] == ["buildx", "build"])
     assert build == [
         "buildx", "build",
@@ -290,3 +291,16 @@ def test_variables_from_env_option_stand_in_for_the_spec(checkout: Checkout) -> 
     assert json.loads((checkout.root / "imagedefinitions.json").read_text()) == [
         {"name": "api", "imageUri": f"{uri}:build-1"}
     ]
+
+
+def test_the_specs_build_env_overrides_the_buildspecs_variables(checkout: Checkout) -> None:
+    spec = checkout.root / "config" / "pipeline.yml"
+    mirror = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/buildkit:v0.23"
+    text = spec.read_text()
+    assert "  cache: local\n" in text
+    spec.write_text(text.replace("  cache: local\n",
+                                 f"  cache: local\n  env:\n    BUILDKIT_IMAGE: {mirror}\n"))
+    result = run_cli(["build", "--local"], environ=checkout.environ)
+    assert result.exit_code == 0, result.output
+    create = next(a for a in checkout.argvs("docker") if a[:2] == ["buildx", "create"])
+    assert create[-1] == f"image={mirror}"
