@@ -11,6 +11,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,10 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     args = list(sys.argv[1:] if argv is None else argv)
     app: dict[str, Any] = {}
     try:
-        with cli.make_context("pipectl", args, obj=env) as ctx:
+        # click writes --help, --version and prompts to sys.stdout: point it at env's.
+        with redirect_stdout(env.stdout), redirect_stderr(env.stderr), cli.make_context(
+            "pipectl", args, obj=env
+        ) as ctx:
             app["ctx"] = ctx
             result = cli.invoke(ctx)
         return int(result) if isinstance(result, int) else ExitStatus.SUCCESS
