@@ -18,7 +18,9 @@ from tests.resources.specs import make_spec, make_state, spec_data
 
 
 @pytest.fixture
-def aws() -> Iterator[AwsSession]:
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsSession]:
+    # The EC2 backend (subnets for the service) loads hundreds of AMIs unless told not to.
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     with mock_aws():
         yield AwsSession(AwsSettings(region="us-east-1"))
 

@@ -288,3 +288,15 @@ def test_a_new_role_not_yet_assumable_is_waited_for_without_real_sleeps(
     assert slept == [2.0]
     assert refusals == []
     assert make_plan(aws, state).pending == ()
+
+
+def test_empty_lists_in_the_task_definition_file_are_no_difference(
+        aws: AwsSession, spec_sections: dict[str, Any]) -> None:
+    from tests.resources.specs import task_definition
+
+    task = task_definition()
+    task["containerDefinitions"][0]["environment"] = []
+    task["volumes"] = []
+    with_empties = make_state(make_spec(**spec_sections), task)
+    converge(aws, with_empties)
+    assert make_plan(aws, with_empties).pending == ()

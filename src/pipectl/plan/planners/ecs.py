@@ -50,6 +50,15 @@ class ClusterPlanner(Planner[Cluster]):
         call(ctx.aws, "ecs", "DeleteCluster", desired.name, cluster=desired.name)
 
 
+def _without_empty(value: Any) -> Any:
+    """Drop empty lists, mappings and nulls: ECS reports ``[]`` and no key alike."""
+    if isinstance(value, dict):
+        return {k: _without_empty(v) for k, v in value.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
+
+
 def _comparable_document(document: dict[str, Any], container: str) -> dict[str, Any]:
     """The task definition without what the deploy action owns (the container's image)."""
     out = {k: v for k, v in document.items() if k not in DESCRIBE_ONLY_KEYS}
@@ -57,7 +66,7 @@ def _comparable_document(document: dict[str, Any], container: str) -> dict[str, 
         {k: v for k, v in c.items() if not (k == "image" and c.get("name") == container)}
         for c in out.get("containerDefinitions", [])
     ]
-    return out
+    return dict(_without_empty(out))
 
 
 class TaskDefinitionPlanner(Planner[TaskDefinition]):
@@ -88,7 +97,7 @@ class TaskDefinitionPlanner(Planner[TaskDefinition]):
                       if c.get("name") == desired.container), None)
         want = _comparable_document(desired.document, desired.container)
         return Observed(
-            {"definition": shaped_like(current, want)},
+            {"definition": _without_empty(shaped_like(current, want))},
             tag_dict(got.get("tags"), "key", "value"),
             {"arn": current.get("taskDefinitionArn"), "image": image},
         )
