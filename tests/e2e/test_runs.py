@@ -138,6 +138,7 @@ def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
     assert result.exit_code == 1, result.output
     assert "ROLLED BACK" in result.stdout
     assert "stopped task: CannotPullContainerError" in result.stdout
+    assert "Scaling activity" not in result.stdout  # drained old tasks are not the reason
     assert "rolled back by the deployment circuit breaker" in result.stderr
     assert "CodePipeline still says InProgress" in result.stderr
     assert "hint: ECS could not pull the image" in result.stderr

@@ -24,6 +24,7 @@ from tests.runs.world import (
     stage_state,
     state,
     summary,
+    task_def,
     taskdef_response,
 )
 
@@ -186,8 +187,13 @@ def test_circuit_breaker_rollback_fails_while_codepipeline_still_says_in_progres
              "maxResults": 5})
     aws.add("ecs", "describe_tasks", {"tasks": [{
         "taskArn": "arn:aws:ecs:us-east-1:1:task/c/t1", "lastStatus": "STOPPED",
+        "taskDefinitionArn": task_def(8),
         "stoppedReason": "CannotPullContainerError: pull image manifest has been retried 5 "
-                         "time(s): not found", "stopCode": "TaskFailedToStart"}],
+                         "time(s): not found", "stopCode": "TaskFailedToStart"}, {
+        # An old task the deployment drained: not a reason for the failure.
+        "taskArn": "arn:aws:ecs:us-east-1:1:task/c/t0", "lastStatus": "STOPPED",
+        "taskDefinitionArn": task_def(7), "stopCode": "ServiceSchedulerInitiated",
+        "stoppedReason": "Scaling activity initiated by (deployment ecs-svc/3)"}],
         "failures": []})
 
     events, result = run(aws, clock)
@@ -196,7 +202,8 @@ def test_circuit_breaker_rollback_fails_while_codepipeline_still_says_in_progres
     assert result.status == "InProgress"
     assert "rolled back" in result.reason and "InProgress" in result.reason
     assert result.diagnosis is not None
-    assert any("CannotPullContainerError" in r for r in result.diagnosis.stopped_reasons)
+    assert len(result.diagnosis.stopped_reasons) == 1
+    assert "CannotPullContainerError" in result.diagnosis.stopped_reasons[0]
     assert result.diagnosis.hint and "could not pull the image" in result.diagnosis.hint
     assert any("task stopped: CannotPullContainerError" in m for m in messages(events))
     assert clock.sleeps == []  # it failed on the first look that showed the rollback

@@ -328,9 +328,14 @@ def task_definition_image(clients: Clients, arn: str, container: str | None) -> 
 
 
 def stopped_task_reasons(
-    clients: Clients, cluster: str, service: str, limit: int = 5
+    clients: Clients, cluster: str, service: str, limit: int = 5,
+    task_definition: str | None = None,
 ) -> tuple[str, ...]:
-    """Why the service's tasks stopped (ListTasks STOPPED + DescribeTasks), newest first."""
+    """Why the service's tasks failed (ListTasks STOPPED + DescribeTasks), newest first.
+
+    Tasks the scheduler stopped on purpose (old ones drained by a deployment) say
+    nothing about a failure; with ``task_definition``, only that revision's tasks count.
+    """
     ecs = clients.client("ecs")
     with aws_call("ecs:ListTasks", resource=f"{cluster}/{service}"):
         arns = ecs.list_tasks(
@@ -343,10 +348,16 @@ def stopped_task_reasons(
     tasks.sort(key=lambda t: epoch(t.get("stoppedAt")) or 0.0, reverse=True)
     reasons: list[str] = []
     for task in tasks:
-        parts = [str(task.get("stoppedReason") or task.get("stopCode") or "stopped")]
+        if task.get("stopCode") in ("ServiceSchedulerInitiated", "UserInitiated"):
+            continue
+        if task_definition and task.get("taskDefinitionArn") not in (None, task_definition):
+            continue
+        stopped = str(task.get("stoppedReason") or task.get("stopCode") or "stopped")
+        parts = [stopped]
         for container in task.get("containers") or []:
-            if container.get("reason"):
-                parts.append(f"{container.get('name')}: {container['reason']}")
+            reason = container.get("reason")
+            if reason and reason not in stopped:
+                parts.append(f"{container.get('name')}: {reason}")
         line = " — ".join(parts)
         if line not in reasons:
             reasons.append(line)

@@ -160,7 +160,8 @@ def watch_rollout(
                               f"{task_definition_label(plan.previous)} again", progress)
             return
         if state == "FAILED":
-            reasons = reads.stopped_task_reasons(clients, plan.cluster, plan.service)
+            reasons = reads.stopped_task_reasons(clients, plan.cluster, plan.service,
+                                                 task_definition=plan.previous)
             progress = replace(progress, stopped_reasons=reasons)
             yield RolloutDone(False, "failed", f"the rollback deployment of {plan.service} "
                               f"failed: {(ours or {}).get('rolloutStateReason') or 'FAILED'}",

@@ -300,7 +300,8 @@ class RunWatcher:
                                            deployment_id=deployment_ids.get(key))
                 if progress.rolled_back and self.memory.rolled_back is None:
                     self.memory.rolled_back = key
-                    reasons = reads.stopped_task_reasons(self.clients, key[0], key[1])
+                    reasons = reads.stopped_task_reasons(
+                        self.clients, key[0], key[1], task_definition=progress.task_definition)
                     progress = replace(progress, stopped_reasons=reasons)
                 elif self.memory.rolled_back == key:
                     old = self.memory.deploys.get(key)
@@ -360,7 +361,8 @@ class RunWatcher:
             self.memory.deploys[key] = progress
             if done is False:
                 self.memory.rolled_back = key
-                reasons = reads.stopped_task_reasons(self.clients, key[0], key[1])
+                reasons = reads.stopped_task_reasons(
+                    self.clients, key[0], key[1], task_definition=progress.task_definition)
                 self.memory.deploys[key] = replace(progress, rolled_back=True,
                                                    stopped_reasons=reasons)
                 return self._verdict(snapshot, {})

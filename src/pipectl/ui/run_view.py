@@ -25,6 +25,7 @@ ICONS = {"Succeeded": "✓", "Failed": "✗", "Abandoned": "✗", "Stopped": "�
          "Cancelled": "■", "Pending": "·", "Skipped": "·", "Never run": "·"}
 STYLES = {"Succeeded": "green", "Failed": "red", "Abandoned": "red", "Stopped": "yellow",
           "Stopping": "yellow", "Cancelled": "yellow", "InProgress": "cyan", "Pending": "dim"}
+LIVE_LOG_LINES = 6
 OUTCOME_WORDS = {"succeeded": "succeeded", "failed": "FAILED", "rolled_back": "ROLLED BACK",
                  "stopped": "STOPPED", "superseded": "SUPERSEDED", "timed_out": "TIMED OUT"}
 
@@ -158,28 +159,35 @@ def render_snapshot(snapshot: RunSnapshot, *, show_logs: bool = False) -> Any:
         header.append(f"  {snapshot.revision[:12]}")
         if snapshot.revision_summary:
             header.append(f" {snapshot.revision_summary.splitlines()[0][:60]}", style="dim")
-    table = Table.grid(padding=(0, 2))
-    table.add_column(width=2)
-    table.add_column(min_width=18)
-    table.add_column(min_width=10)
-    table.add_column(justify="right")
+    # Two columns: the icon (a spinner while running) and one line of text that never
+    # wraps, so the view keeps its height on narrow terminals and Live never crops it.
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(width=1)
+    table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
 
     def icon(status: str) -> Any:
         if status in ("InProgress",):
             return Spinner("dots", style="cyan")
         return Text(ICONS.get(status, "?"), style=STYLES.get(status, ""))
 
+    def row(name: str, status: str, elapsed: str, bold: bool) -> Text:
+        text = Text(f"{name:<18} ", style="bold" if bold else "")
+        text.append(f"{status:<11}", style=STYLES.get(status, ""))
+        if elapsed:
+            text.append(f" {elapsed}")
+        return text
+
     for stage in snapshot.stages:
-        table.add_row(icon(stage.status), Text(stage.name, style="bold"),
-                      Text(stage.status, style=STYLES.get(stage.status, "")), "")
+        table.add_row(icon(stage.status), row(stage.name, stage.status, "", True))
         for action in stage.actions:
             elapsed = ""
             if action.status in RUNNING_STATUSES and action.changed_at is not None:
                 elapsed = format_duration(max(0.0, snapshot.now - action.changed_at))
-            table.add_row(icon(action.status), f"  {action.name}",
-                          Text(action.status, style=STYLES.get(action.status, "")), elapsed)
+            table.add_row(icon(action.status), row(f"  {action.name}", action.status,
+                                                   elapsed, False))
             for line, style in detail_lines(action, show_logs=show_logs):
-                table.add_row("", Text(f"    {line}", style=style), "", "")
+                table.add_row("", Text(f"    {line}", style=style, no_wrap=True,
+                                       overflow="ellipsis"))
     return Group(header, table)
 
 
@@ -200,8 +208,10 @@ def detail_lines(action: ActionView, *, show_logs: bool) -> list[tuple[str, str]
         failed = build.failed_phase
         if failed is not None and failed.message:
             lines.append((f"{failed.name}: {failed.message}", "red"))
-        if show_logs or build.status not in ("IN_PROGRESS", "SUCCEEDED"):
-            lines.extend((f"| {line}", "dim") for line in build.log_tail[-10:])
+        # Logs while the build runs (--logs), or when it failed; one line per message.
+        if (show_logs and build.status == "IN_PROGRESS") or build.failed_phase is not None:
+            lines.extend((f"| {line.splitlines()[0] if line else ''}", "dim")
+                         for line in build.log_tail[-LIVE_LOG_LINES:])
     deploy = action.deploy
     if deploy is not None:
         tag = image_tag(deploy.image)
