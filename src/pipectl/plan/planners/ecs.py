@@ -190,7 +190,8 @@ class ServicePlanner(Planner[Service]):
         self.create_or_converge(ctx, desired, lambda: ctx.when_role_assumable(
             lambda: call(ctx.aws, "ecs", "CreateService", desired.name,
                          **desired.create_request()),
-            operation="ecs:CreateService", resource=desired.name, role="the task roles"))
+            operation="ecs:CreateService", resource=desired.name,
+            role="the ECS service-linked role"))
 
     def update(self, ctx: ApplyContext, desired: Service, observed: Observed,
                diffs: list[FieldDiff]) -> None:
