@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchlib import machine
-from benchlib.measure import BenchError, Timing, parse_calls, run, time_command
+from benchlib.measure import BenchError, Timing, parse_calls, run, time_commands
 from benchlib.report import CommandCost, Results, ScaleRow, Target, ms, per_minute, render
 from benchlib.sandbox import Sandbox
 from benchlib.workspace import REPO_ROOT, pipeline_name, write_project
@@ -96,9 +96,9 @@ class Bench:
         flags = ["-v"] if verbose else []
         return [*self.tools.pipectl, *flags, "--endpoint-url", self.url, "-c", str(spec), *args]
 
-    def timed(self, label: str, args: Sequence[str]) -> Timing:
-        return time_command(label, args, env=self.env, cwd=self.project,
-                            repeat=self.settings.repeat, warm_up=not self.settings.quick)
+    def timed(self, *commands: tuple[str, Sequence[str]]) -> list[Timing]:
+        return time_commands(commands, env=self.env, cwd=self.project,
+                             repeat=self.settings.repeat, warm_up=not self.settings.quick)
 
     def cost(self, label: str, args: Sequence[str], timeout: float = 300) -> CommandCost:
         done = run(args, env=self.env, cwd=self.project, timeout=timeout).check()
@@ -108,16 +108,16 @@ class Bench:
 
     def startup(self) -> None:
         spec = self.specs[0]
-        timings = [self.timed("python -c pass", [self.tools.python, "-c", "pass"])]
+        commands: list[tuple[str, Sequence[str]]] = [
+            ("python -c pass", [self.tools.python, "-c", "pass"])]
         if self.tools.aws:
-            timings.append(self.timed("aws --version", [*self.tools.aws, "--version"]))
+            commands.append(("aws --version", [*self.tools.aws, "--version"]))
         else:
             self.results.notes.append("`aws` is not installed: no aws CLI comparisons.")
-        timings.append(self.timed("pipectl --help", [*self.tools.pipectl, "--help"]))
-        timings.append(self.timed("pipectl validate",
-                                  [*self.tools.pipectl, "-c", str(spec), "validate"]))
-        self.results.startup = timings
-        self.results.imports = slowest_imports(self.tools.python, self.env)
+        commands += [("pipectl --help", [*self.tools.pipectl, "--help"]),
+                     ("pipectl validate", [*self.tools.pipectl, "-c", str(spec), "validate"])]
+        self.results.startup = self.timed(*commands)
+        self.results.imports = slowest_imports(self.tools.python, self.env, ["--help"])
 
     def create_and_run(self) -> None:
         spec = self.specs[0]
@@ -139,20 +139,23 @@ class Bench:
 
     def status_beside_aws(self) -> None:
         spec = self.specs[0]
-        timings = [self.timed("pipectl status", self.pipectl(spec, "status"))]
+        commands: list[tuple[str, Sequence[str]]] = [
+            ("pipectl status", self.pipectl(spec, "status"))]
         if self.tools.aws:
-            timings.append(self.timed(
-                "aws codepipeline get-pipeline-state",
-                [*self.tools.aws, "--endpoint-url", self.url, "codepipeline",
-                 "get-pipeline-state", "--name", pipeline_name(1)]))
-        self.results.status_vs_aws = timings
+            commands.append(("aws codepipeline get-pipeline-state",
+                             [*self.tools.aws, "--endpoint-url", self.url, "codepipeline",
+                              "get-pipeline-state", "--name", pipeline_name(1)]))
+        self.results.status_vs_aws = self.timed(*commands)
+        self.results.status_imports = slowest_imports(
+            self.tools.python, self.env,
+            ["--endpoint-url", self.url, "-c", str(spec), "status"], cwd=self.project)
 
     def scale(self) -> None:
         created = 1
         for count in self.settings.scale:
             create_in_process(self.specs[created:count], self.url, self.env)
             created = max(created, count)
-            one = self.timed("pipectl status", self.pipectl(self.specs[0], "status"))
+            [one] = self.timed(("pipectl status", self.pipectl(self.specs[0], "status")))
             one_calls = self.cost("status", self.pipectl(self.specs[0], "status", verbose=True))
             started = time.perf_counter()
             calls = 0
@@ -162,6 +165,7 @@ class Bench:
                                                time.perf_counter() - started, calls))
 
     def run_all(self) -> Results:
+        started = time.perf_counter()
         count = max(self.settings.scale)
         self.specs = write_project(self.project, count)
         self.startup()
@@ -172,6 +176,7 @@ class Bench:
             self.scale()
         self.results.targets = targets(self.results)
         self.results.notes += explain(self.results)
+        self.results.mode += f"; the whole benchmark took {time.perf_counter() - started:.0f} s"
         return self.results
 
 
@@ -207,9 +212,10 @@ def patched_environ(env: Mapping[str, str]) -> Iterator[None]:
 _IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)\s*$")
 
 
-def slowest_imports(python: str, env: Mapping[str, str], top: int = 8) -> list[tuple[str, float]]:
-    """The largest cumulative imports of ``pipectl --help`` (depth 0 and 1 of the tree)."""
-    done = run([python, "-X", "importtime", "-m", "pipectl", "--help"], env=env).check()
+def slowest_imports(python: str, env: Mapping[str, str], args: Sequence[str],
+                    cwd: Path | None = None, top: int = 8) -> list[tuple[str, float]]:
+    """The largest cumulative imports of ``pipectl ARGS`` (depth 0 and 1 of the tree)."""
+    done = run([python, "-X", "importtime", "-m", "pipectl", *args], env=env, cwd=cwd).check()
     found = []
     for line in done.stderr.splitlines():
         m = _IMPORT_LINE.match(line)

@@ -76,20 +76,27 @@ class Timing:
         return min(self.samples), max(self.samples)
 
 
-def time_command(
-    label: str,
-    args: Sequence[str],
+def time_commands(
+    commands: Sequence[tuple[str, Sequence[str]]],
     *,
     env: Mapping[str, str],
     cwd: Path | None = None,
     repeat: int = 5,
     warm_up: bool = True,
-) -> Timing:
-    """Median-ready wall times; the first (cold cache) run is not counted."""
+) -> list[Timing]:
+    """Wall times of commands to compare, taken in turns (A B C A B C ...).
+
+    Taking turns spreads any change in the machine's load over every command alike,
+    so the ratios stay fair on a busy machine. A first, untimed round warms the caches.
+    """
     if warm_up:
-        run(args, env=env, cwd=cwd).check()
-    samples = tuple(run(args, env=env, cwd=cwd).check().seconds for _ in range(max(1, repeat)))
-    return Timing(label, samples)
+        for _, args in commands:
+            run(args, env=env, cwd=cwd).check()
+    samples: list[list[float]] = [[] for _ in commands]
+    for _ in range(max(1, repeat)):
+        for index, (_, args) in enumerate(commands):
+            samples[index].append(run(args, env=env, cwd=cwd).check().seconds)
+    return [Timing(label, tuple(s)) for (label, _), s in zip(commands, samples, strict=True)]
 
 
 @dataclass(frozen=True)

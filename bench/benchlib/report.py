@@ -44,6 +44,7 @@ class Results:
     watch_verdict: str = ""
     scale: list[ScaleRow] = field(default_factory=list)
     imports: list[tuple[str, float]] = field(default_factory=list)
+    status_imports: list[tuple[str, float]] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -151,17 +152,18 @@ def render(results: Results) -> str:
                       f"{r.all_seconds:.2f} s", str(r.all_calls),
                       ms(r.all_seconds / r.pipelines)] for r in results.scale]),
         ]
-    if results.imports:
-        out += [
-            "## Where `pipectl --help` spends its start-up",
-            "",
-            "Largest cumulative imports (`python -X importtime -m pipectl --help`), "
-            "beyond the interpreter's own start-up:",
-            "",
-            *_table(["module", "cumulative"],
-                    [[f"`{name}`", f"{micro / 1000:.1f} ms"]
-                     for name, micro in results.imports]),
-        ]
+    for command, imports in (("--help", results.imports),
+                             ("status", results.status_imports)):
+        if imports:
+            out += [
+                f"## Where `pipectl {command}` spends its imports",
+                "",
+                f"Largest cumulative imports (`python -X importtime -m pipectl {command}`, "
+                "one run, so only a rough guide):",
+                "",
+                *_table(["module", "cumulative"],
+                        [[f"`{name}`", f"{micro / 1000:.1f} ms"] for name, micro in imports]),
+            ]
     if results.notes:
         out += ["## Notes", "", *[f"- {n}" for n in results.notes], ""]
     return "\n".join(out).rstrip() + "\n"
