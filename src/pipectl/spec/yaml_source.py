@@ -79,6 +79,16 @@ class _Builder:
         self.count = 0
         self.active: set[int] = set()  # the collections being built, to catch alias loops
 
+    def _scalar(self, node: yaml.Node) -> Any:
+        """A scalar's value (or a collection used as a key), its tag applied."""
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except Exception as exc:  # PyYAML's tag constructors fail in many ways on bad input
+            problem = getattr(exc, "problem", None) or (
+                str(exc).splitlines() or [type(exc).__name__])[0]
+            self._fail(node, f"invalid YAML value: {problem}",
+                       "remove the !!tag, or quote the value to keep it a string")
+
     def _fail(self, node: yaml.Node, message: str, hint: str) -> NoReturn:
         pos = _pos(node.start_mark)
         raise SpecError([Finding("error", message, Location(self.source.file, pos.line,
@@ -102,7 +112,7 @@ class _Builder:
                 return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
             finally:
                 self.active.discard(id(node))
-        value = self.constructor.construct_object(node, deep=True)
+        value = self._scalar(node)
         if isinstance(value, str) and self.transform is not None:
             return self.transform(value, path, _pos(node.start_mark))
         return value
@@ -111,7 +121,7 @@ class _Builder:
         self.constructor.flatten_mapping(node)
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = self.constructor.construct_object(key_node, deep=True)
+            key = self._scalar(key_node)
             if not isinstance(key, str):
                 key = str(key)
             child = (*path, key)
