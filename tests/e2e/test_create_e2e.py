@@ -96,7 +96,7 @@ def test_create_converges_updates_one_field_and_destroys(
     # --- create, in a real process --------------------------------------------------
     created = run_cli_process([*endpoint, "create"], cwd=tmp_path)
     assert created.returncode == 0, created.stderr
-    assert "Done: 16 to create." in created.stdout
+    assert "Done: 16 created." in created.stdout
 
     pipeline = aws("codepipeline", "get-pipeline", "--name", "hello-web")["pipeline"]
     assert pipeline["pipelineType"] == "V2"

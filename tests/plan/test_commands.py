@@ -56,7 +56,7 @@ def test_plan_json_lists_every_resource_with_its_changes(project: Path) -> None:
 def test_second_create_changes_nothing_and_only_reads(project: Path) -> None:
     first = run_cli(["create"])
     assert first.exit_code == 0, first.output
-    assert "Done: 16 to create." in first.stdout
+    assert "Done: 16 created." in first.stdout
     second = run_cli(["-v", "create"])
     assert second.exit_code == 0, second.output
     assert "Nothing to change: the 16 resources of pipeline hello-web match the spec." \

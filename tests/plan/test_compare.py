@@ -69,3 +69,9 @@ def test_shaped_like_ignores_defaults_aws_adds() -> None:
                                                             "protocol": "tcp"}]}],
                 "revision": 3}
     assert shaped_like(observed, desired) == desired
+
+
+def test_lists_of_unnamed_items_are_compared_by_position() -> None:
+    old = {"rules": [{"rulePriority": 1, "selection": {"countNumber": 30}}]}
+    new = {"rules": [{"rulePriority": 1, "selection": {"countNumber": 10}}]}
+    assert diff_fields(new, old) == [FieldDiff("rules[0].selection.countNumber", 30, 10)]

@@ -113,7 +113,10 @@ def test_drifted_repository_and_lifecycle(aws: AwsSession, state: DesiredState) 
     diffs = changes(plan)
     assert diffs["ecr-repository hello-web"] == (
         Action.UPDATE, [FieldDiff("imageTagMutability", "MUTABLE", "IMMUTABLE")])
-    assert diffs["ecr-lifecycle-policy hello-web"][1][0].field == "policy.rules"
+    assert diffs["ecr-lifecycle-policy hello-web"] == (Action.UPDATE, [
+        FieldDiff("policy.rules[0].description", "keep the newest 30 images",
+                  "keep the newest 5 images"),
+        FieldDiff("policy.rules[0].selection.countNumber", 30, 5)])
     apply(aws, plan)
     assert make_plan(aws, changed).pending == ()
 

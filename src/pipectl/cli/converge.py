@@ -66,7 +66,7 @@ def apply(app: AppContext, loaded: Loaded, plan: Plan, *, verb: str, force: bool
         env.write_json({"ok": True, "pipeline": plan.pipeline, "applied": applied,
                         "plan": plan.to_dict()})
     else:
-        env.write(f"Done: {summary(plan)}.")
+        env.write(f"Done: {summary(plan, done=True)}.")
     return ExitStatus.SUCCESS
 
 

@@ -90,6 +90,12 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(value, list) and _named_items(value):
         return flatten({str(i["name"]): {k: v for k, v in i.items() if k != "name"}
                         for i in value}, prefix)
+    if isinstance(value, list) and value and all(isinstance(i, Mapping) for i in value):
+        # e.g. lifecycle rules: by position, so a diff names the one value that moved
+        out = {}
+        for index, item in enumerate(value):
+            out.update(flatten(item, f"{prefix}[{index}]"))
+        return out
     return {prefix: value}
 
 

@@ -38,10 +38,10 @@ def format_value(value: Any) -> str:
     return text if len(text) <= MAX_VALUE_WIDTH else text[: MAX_VALUE_WIDTH - 3] + "..."
 
 
-def summary(plan: Plan) -> str:
+def summary(plan: Plan, *, done: bool = False) -> str:
     counts = plan.counts()
-    parts = [f"{counts[a.value]} to {a.value}" for a in (Action.CREATE, Action.UPDATE,
-                                                          Action.DELETE) if a.value in counts]
+    parts = [f"{counts[a.value]} {PAST[a] if done else 'to ' + a.value}"
+             for a in (Action.CREATE, Action.UPDATE, Action.DELETE) if a.value in counts]
     if Action.KEEP.value in counts:
         parts.append(f"{counts[Action.KEEP.value]} kept")
     if Action.NO_CHANGE.value in counts:
