@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pipectl.aws.session import AwsSession
 from pipectl.plan.destroy import destroy_plan
@@ -63,3 +64,32 @@ def test_keeps_bucket_and_repository_with_data_unless_forced(
     apply(aws, forced)
     assert aws.client("s3").list_buckets()["Buckets"] == []
     assert aws.client("ecr").describe_repositories()["repositories"] == []
+
+
+def test_cluster_deletion_waits_while_the_deleted_service_drains(
+        aws: AwsSession, state: DesiredState, monkeypatch: Any) -> None:
+    from pipectl.errors import AwsError
+    from pipectl.plan.base import ApplyContext
+    from pipectl.plan.executor import apply_plan
+    from pipectl.plan.planners import ecs
+
+    converge(aws, state)
+    draining = [AwsError("ecs:DeleteCluster on hello-cluster failed: The Cluster cannot be "
+                         "deleted while Services are active.",
+                         code="ClusterContainsServicesException")]
+    real_call = ecs.call
+
+    def call(session: AwsSession, service: str, operation: str, resource: str,
+             /, **params: Any) -> Any:
+        if operation == "DeleteCluster" and draining:
+            raise draining.pop()
+        return real_call(session, service, operation, resource, **params)
+
+    monkeypatch.setattr(ecs, "call", call)
+    slept: list[float] = []
+    ctx = ApplyContext(aws, clock=lambda: sum(slept), sleep=slept.append)
+    for _ in apply_plan(destroy_plan(aws, state, force=False), ctx):
+        pass
+    assert slept == [2.0]
+    assert aws.client("ecs").describe_clusters(clusters=["hello-cluster"])["clusters"][0][
+        "status"] == "INACTIVE"

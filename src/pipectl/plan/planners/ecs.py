@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipectl.aws.session import AwsSession
+from pipectl.errors import AwsError
 from pipectl.plan.base import ApplyContext, Planner, changed
 from pipectl.plan.calls import call, read
 from pipectl.plan.compare import shaped_like
@@ -14,6 +15,10 @@ from pipectl.resources.ecs import DESCRIBE_ONLY_KEYS, Cluster, Service, TaskDefi
 
 if TYPE_CHECKING:
     from pipectl.resources.desired import DesiredState
+
+
+CLUSTER_DRAIN_SECONDS = 600.0
+DRAINING_CODES = frozenset({"ClusterContainsServicesException", "ClusterContainsTasksException"})
 
 
 class ClusterPlanner(Planner[Cluster]):
@@ -47,7 +52,19 @@ class ClusterPlanner(Planner[Cluster]):
              tags=tag_list(desired.tags, "key", "value"))
 
     def delete(self, ctx: ApplyContext, desired: Cluster, observed: Observed) -> None:
-        call(ctx.aws, "ecs", "DeleteCluster", desired.name, cluster=desired.name)
+        # The service deleted just before drains its tasks first; until it is gone, ECS
+        # refuses to delete the cluster. Wait for that, for a bounded time.
+        deadline = ctx.clock() + CLUSTER_DRAIN_SECONDS
+        delay = 2.0
+        while True:
+            try:
+                call(ctx.aws, "ecs", "DeleteCluster", desired.name, cluster=desired.name)
+                return
+            except AwsError as exc:
+                if exc.code not in DRAINING_CODES or ctx.clock() + delay > deadline:
+                    raise
+            ctx.sleep(delay)
+            delay = min(delay * 2, 15.0)
 
 
 def _without_empty(value: Any) -> Any:
