@@ -58,10 +58,10 @@ def apply(app: AppContext, loaded: Loaded, plan: Plan, *, verb: str, force: bool
             f"interrupted{where}: {len(applied)} of {total} changes were applied",
             hint=f"re-run `pipectl {verb}`: it reads what exists and converges the rest",
         ) from None
-    except PipectlError as exc:
+    except PipectlError:
         env.note(f"stopped after {len(applied)} of {total} changes; fix the cause and re-run "
                  f"`pipectl {verb}`: it converges from where it stopped")
-        raise exc
+        raise
     if env.output == "json":
         env.write_json({"ok": True, "pipeline": plan.pipeline, "applied": applied,
                         "plan": plan.to_dict()})

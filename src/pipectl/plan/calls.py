@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from pipectl.aws.errors import error_code, is_botocore_error, translate
@@ -45,3 +45,16 @@ def read(
 def code_of(exc: BaseException) -> str:
     """The AWS error code of a botocore error or of a translated pipectl error."""
     return error_code(exc) or str(getattr(exc, "code", "") or "")
+
+
+def named(pages: Iterable[Any], operation: str, resource: str) -> Iterator[Any]:
+    """A paginator's pages; a failure names the operation and the resource."""
+    from pipectl.aws.errors import aws_call
+
+    iterator = iter(pages)
+    while True:
+        with aws_call(operation, resource):
+            page = next(iterator, None)
+        if page is None:
+            return
+        yield page

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from pipectl.aws.session import AwsSession
 from pipectl.errors import AwsError
 from pipectl.plan.base import ApplyContext, Planner, changed
-from pipectl.plan.calls import call, read
+from pipectl.plan.calls import call, named, read
 from pipectl.plan.compare import shaped_like
 from pipectl.plan.model import FieldDiff, Observed
 from pipectl.resources.common import tag_dict, tag_list
@@ -144,7 +144,7 @@ class TaskDefinitionPlanner(Planner[TaskDefinition]):
     def delete(self, ctx: ApplyContext, desired: TaskDefinition, observed: Observed) -> None:
         pages = ctx.aws.client("ecs").get_paginator("list_task_definitions").paginate(
             familyPrefix=desired.family, status="ACTIVE")
-        for page in pages:
+        for page in named(pages, "ecs:ListTaskDefinitions", desired.family):
             for arn in page.get("taskDefinitionArns", []):
                 # familyPrefix matches prefixes: deregister this family's revisions only.
                 if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == desired.family:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pipectl.aws.session import AwsSession
 from pipectl.errors import AwsError
 from pipectl.plan.base import ApplyContext, Planner, changed
-from pipectl.plan.calls import call, read
+from pipectl.plan.calls import call, named, read
 from pipectl.plan.compare import canonical_policy
 from pipectl.plan.model import FieldDiff, Observed
 from pipectl.resources.bucket import DEFAULT_SSE, KMS_SSE, ArtifactBucket
@@ -98,7 +98,7 @@ class BucketPlanner(Planner[ArtifactBucket]):
         call(ctx.aws, "s3", "DeleteBucketPolicy", desired.name, Bucket=desired.name)
         s3 = ctx.aws.client("s3")
         pages = s3.get_paginator("list_object_versions").paginate(Bucket=desired.name)
-        for page in pages:
+        for page in named(pages, "s3:ListObjectVersions", desired.name):
             objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
                        for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
             if not objects:
