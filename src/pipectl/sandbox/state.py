@@ -62,3 +62,44 @@ def require_running_endpoint(environ: Mapping[str, str]) -> str:
             hint="start one with `pipectl sandbox start`",
         )
     return url
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (a zombie child counts as gone)."""
+    if pid <= 0 or not _pid_alive(pid):
+        return False
+    try:
+        # A child that has exited but was not reaped yet is not running.
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True  # not our child: it exists
+    return done == 0
+
+
+def running_state(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """The state of the sandbox that is running, or None (a stale file is ignored)."""
+    state = read_state(environ)
+    if not state or not pid_alive(int(state.get("pid", 0) or 0)):
+        return None
+    return state
+
+
+def write_state_file(path: Path, data: Mapping[str, Any]) -> None:
+    """Write atomically, readable by the user only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(dict(data), indent=2) + "\n")
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def remove_state_file(path: Path, pid: int | None = None) -> None:
+    """Remove the state file; with ``pid``, only if it still names that process."""
+    if pid is not None:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return
+        if not isinstance(data, dict) or int(data.get("pid", 0) or 0) != pid:
+            return
+    path.unlink(missing_ok=True)

@@ -1,0 +1,375 @@
+"""`pipectl sandbox start|stop|status|reset|fault`: a local AWS endpoint where runs run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipectl.cli.options import get_app, output_option
+from pipectl.ui.environment import Environment
+
+SPEED_HELP = "demo (a run takes ~25 s), fast (~5 s), test (~1 s), real (~50 s), or a time scale"
+
+
+@click.group("sandbox")
+def command() -> None:
+    """A local AWS endpoint (moto plus a run engine) where pipelines really run.
+
+    Runs go through Source, Build (CodeBuild phases, logs, an image in ECR) and Deploy
+    (a new task definition rolling out on ECS) over time, with no AWS account. The
+    sandbox listens on 127.0.0.1 only and stops by itself when left idle.
+
+    \b
+    Example:
+      pipectl sandbox start
+      pipectl --sandbox create
+      pipectl --sandbox run --watch
+      pipectl sandbox fault build --phase BUILD
+      pipectl sandbox stop
+    """
+
+
+def _speed_words(scale: float) -> str:
+    from pipectl.sandbox.process import SPEEDS
+
+    named = {v: k for k, v in SPEEDS.items()}.get(scale)
+    seconds = 50 * scale
+    pace = f"a run takes about {seconds:.0f} s" if seconds >= 1 else "a run takes under a second"
+    return f"speed {named}: {pace}" if named else f"time scale {scale}: {pace}"
+
+
+def _write_environment(env: Environment, url: str) -> None:
+    from pipectl.sandbox.process import sandbox_environment
+
+    for key, value in sandbox_environment(url).items():
+        env.write(f"export {key}={value}")
+
+
+@command.command("start")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Loopback address to bind; anything else is refused.")
+@click.option("--speed", default="demo", show_default=True, metavar="SPEED", help=SPEED_HELP)
+@click.option("--idle-timeout", default="2h", show_default=True, metavar="DURATION",
+              help="Stop after this long without a request (e.g. 30m, 2h).")
+@click.option("--source-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where builds read the buildspec the project names [default: here].")
+@output_option
+@click.pass_context
+def start(ctx: click.Context, port: int, host: str, speed: str, idle_timeout: str,
+          source_dir: Path | None) -> None:
+    """Start the sandbox in the background and print the variables to use it.
+
+    The `export` lines go to stdout, so `eval "$(pipectl sandbox start)"` points every
+    AWS tool of the shell at the sandbox; `pipectl --sandbox ...` finds it by itself.
+    A second start while one runs prints the running one.
+
+    \b
+    Example:
+      pipectl sandbox start
+      pipectl sandbox start --speed fast --port 4599
+      eval "$(pipectl sandbox start)"
+    """
+    from pipectl.sandbox.process import (
+        parse_duration,
+        parse_speed,
+        sandbox_environment,
+        start_detached,
+    )
+
+    app = get_app(ctx)
+    env = app.env
+    result = start_detached(
+        env.environ, host=host, port=port, time_scale=parse_speed(speed),
+        idle_timeout=parse_duration(idle_timeout),
+        source_dir=(source_dir or Path.cwd()).resolve(),
+    )
+    state = result.state
+    url = str(state["url"])
+    if env.output == "json":
+        env.write_json({
+            "running": True, "already_running": result.already_running, "url": url,
+            "pid": state.get("pid"), "time_scale": state.get("time_scale"),
+            "idle_timeout": state.get("idle_timeout"), "log": state.get("log"),
+            "environment": sandbox_environment(url),
+        })
+        return
+    if result.already_running:
+        env.note(f"a sandbox is already running at {url} (pid {state.get('pid')})")
+    else:
+        env.note(
+            f"sandbox running at {url} (pid {state.get('pid')}, "
+            f"{_speed_words(float(state.get('time_scale', 0.5)))})"
+        )
+    _write_environment(env, url)
+    env.note("use it with `pipectl --sandbox ...`, or run the export lines above "
+             "to point any AWS tool at it")
+    env.note(f"it stops after {idle_timeout} without requests; `pipectl sandbox stop` "
+             "ends it now")
+
+
+@command.command("stop")
+@output_option
+@click.pass_context
+def stop(ctx: click.Context) -> None:
+    """Stop the running sandbox (its state is gone with it).
+
+    \b
+    Example:
+      pipectl sandbox stop
+    """
+    from pipectl.sandbox.process import stop as stop_sandbox
+
+    env = get_app(ctx).env
+    state = stop_sandbox(env.environ)
+    if env.output == "json":
+        env.write_json({"stopped": state is not None,
+                        "url": state.get("url") if state else None})
+        return
+    if state is None:
+        env.write("no sandbox is running")
+    else:
+        env.write(f"stopped the sandbox at {state.get('url')} (pid {state.get('pid')})")
+
+
+@command.command("status")
+@output_option
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Say whether the sandbox runs, and where.
+
+    \b
+    Example:
+      pipectl sandbox status
+      pipectl sandbox status -o json
+    """
+    from pipectl.sandbox.process import health
+    from pipectl.sandbox.state import running_state
+
+    env = get_app(ctx).env
+    state = running_state(env.environ)
+    answer: dict[str, Any] = {"running": state is not None}
+    if state is not None:
+        live = health(str(state["url"]))
+        answer.update({
+            "url": state.get("url"), "pid": state.get("pid"),
+            "time_scale": state.get("time_scale"), "started_at": state.get("started_at"),
+            "idle_timeout": state.get("idle_timeout"), "log": state.get("log"),
+            "answering": live is not None,
+            "executions": (live or {}).get("executions"), "builds": (live or {}).get("builds"),
+        })
+    if env.output == "json":
+        env.write_json(answer)
+        return
+    if state is None:
+        env.write("no sandbox is running (start one with `pipectl sandbox start`)")
+        return
+    env.write(f"sandbox running at {state['url']} (pid {state.get('pid')}, "
+              f"{_speed_words(float(state.get('time_scale', 0.5)))})")
+    env.write(f"  since {state.get('started_at')}; "
+              f"{answer['executions'] if answer['answering'] else '?'} runs, "
+              f"{answer['builds'] if answer['answering'] else '?'} builds")
+    if not answer["answering"]:
+        env.note("it does not answer right now (an `offline` fault?)")
+    env.write(f"  log: {state.get('log')}")
+
+
+@command.command("reset")
+@output_option
+@click.pass_context
+def reset(ctx: click.Context) -> None:
+    """Wipe every resource, run and fault in the sandbox; it keeps running.
+
+    \b
+    Example:
+      pipectl sandbox reset
+    """
+    from pipectl.sandbox.process import control, require_running
+
+    env = get_app(ctx).env
+    state = require_running(env.environ)
+    control(str(state["url"]), "POST", "/_pipectl/reset")
+    if env.output == "json":
+        env.write_json({"reset": True, "url": state["url"]})
+    else:
+        env.write(f"reset the sandbox at {state['url']}: no resources, runs or faults left")
+
+
+# --- faults -------------------------------------------------------------------------
+
+@command.group("fault")
+def fault() -> None:
+    """Make the next run fail the way runs fail on AWS, or make the API misbehave.
+
+    \b
+    Example:
+      pipectl sandbox fault build --phase BUILD
+      pipectl sandbox fault deploy
+      pipectl sandbox fault api ecs:DescribeServices --throttle --rate 0.5 --seed 1
+      pipectl sandbox fault offline --seconds 30
+      pipectl sandbox fault list
+      pipectl sandbox fault clear
+    """
+
+
+def _send_fault(ctx: click.Context, spec: dict[str, Any]) -> None:
+    from pipectl.sandbox.process import control, require_running
+
+    env = get_app(ctx).env
+    state = require_running(env.environ)
+    armed = control(str(state["url"]), "POST", "/_pipectl/faults", spec)
+    if env.output == "json":
+        env.write_json(armed)
+        return
+    shown = {k: v for k, v in armed.items() if v not in ("", None) and k not in ("type", "hits")}
+    if shown.get("kind") == "throttle":
+        shown.pop("status", None)
+    details = ", ".join(f"{k}={v}" for k, v in shown.items())
+    env.write(f"armed a {armed.get('type')} fault: {details}")
+
+
+@fault.command("build")
+@click.option("--phase", default="BUILD", show_default=True,
+              type=click.Choice(["PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD",
+                                 "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS"],
+                                case_sensitive=False),
+              help="The build phase that fails.")
+@click.option("--message", default="", metavar="TEXT",
+              help="The error line in the log (default: a realistic one for the phase).")
+@click.option("--command", "command_text", default="", metavar="TEXT",
+              help="Fail at the first command containing this text.")
+@click.option("--project", default="", metavar="NAME", help="Only builds of this project.")
+@click.option("--count", type=click.IntRange(1), default=1, show_default=True,
+              help="How many builds fail.")
+@output_option
+@click.pass_context
+def fault_build(ctx: click.Context, phase: str, message: str, command_text: str,
+                project: str, count: int) -> None:
+    """Fail the next build(s) in a phase, with the log line and context AWS would show.
+
+    BUILD defaults to the error of a project without privileged mode: "Cannot connect
+    to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"
+
+    \b
+    Example:
+      pipectl sandbox fault build --phase BUILD
+      pipectl sandbox fault build --phase POST_BUILD --message "denied: not authorized"
+    """
+    _send_fault(ctx, {"type": "build", "phase": phase.upper(), "message": message,
+                      "command": command_text, "project": project, "count": count})
+
+
+@fault.command("deploy")
+@click.option("--reason", default="", metavar="TEXT",
+              help="The tasks' stoppedReason (default: CannotPullContainerError ...).")
+@click.option("--service", default="", metavar="NAME", help="Only deployments of this service.")
+@click.option("--count", type=click.IntRange(1), default=1, show_default=True,
+              help="How many deployments fail.")
+@output_option
+@click.pass_context
+def fault_deploy(ctx: click.Context, reason: str, service: str, count: int) -> None:
+    """Fail the next deployment: its tasks stop before running, the circuit breaker trips.
+
+    With the breaker's rollback on, ECS rolls back to the previous task definition; the
+    pipeline's Deploy action stays InProgress until its DeploymentTimeout, as on AWS.
+
+    \b
+    Example:
+      pipectl sandbox fault deploy
+    """
+    _send_fault(ctx, {"type": "deploy", "reason": reason, "service": service, "count": count})
+
+
+@fault.command("api")
+@click.argument("target")
+@click.option("--throttle", "kind", flag_value="throttle", default=True,
+              help="Answer ThrottlingException (400) [default].")
+@click.option("--error", "status", type=click.IntRange(500, 599), default=None,
+              help="Answer this 5xx status instead.")
+@click.option("--rate", type=click.FloatRange(0, 1, min_open=True), default=1.0,
+              show_default=True, help="Fraction of matching calls that fail.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the choice, for repeatable runs.")
+@click.option("--count", type=click.IntRange(1), default=None,
+              help="Stop after this many failures [default: never].")
+@output_option
+@click.pass_context
+def fault_api(ctx: click.Context, target: str, kind: str, status: int | None, rate: float,
+              seed: int, count: int | None) -> None:
+    """Throttle or fail (5xx) calls to a service (ecs) or an operation (ecs:DescribeServices).
+
+    \b
+    Example:
+      pipectl sandbox fault api codepipeline:GetPipelineState --rate 0.3 --seed 7
+      pipectl sandbox fault api codebuild --error 503 --count 2
+    """
+    spec: dict[str, Any] = {"type": "api", "target": target, "rate": rate, "seed": seed,
+                            "kind": "error" if status else kind}
+    if status:
+        spec["status"] = status
+    if count:
+        spec["count"] = count
+    _send_fault(ctx, spec)
+
+
+@fault.command("offline")
+@click.option("--seconds", type=click.FloatRange(0, min_open=True), default=None,
+              help="For how long [default: until `fault clear`].")
+@output_option
+@click.pass_context
+def fault_offline(ctx: click.Context, seconds: float | None) -> None:
+    """Take the endpoint away: connections are dropped without an answer.
+
+    \b
+    Example:
+      pipectl sandbox fault offline --seconds 30
+    """
+    _send_fault(ctx, {"type": "offline", "seconds": seconds or 0})
+
+
+@fault.command("list")
+@output_option
+@click.pass_context
+def fault_list(ctx: click.Context) -> None:
+    """Show the armed faults.
+
+    \b
+    Example:
+      pipectl sandbox fault list -o json
+    """
+    from pipectl.sandbox.process import control, require_running
+
+    env = get_app(ctx).env
+    faults = control(str(require_running(env.environ)["url"]), "GET", "/_pipectl/faults")
+    if env.output == "json":
+        env.write_json(faults)
+        return
+    lines = [f"build: phase {f['phase']} x{f['count']}" for f in faults["build"]]
+    lines += [f"deploy: {f['service'] or 'any service'} x{f['count']}" for f in faults["deploy"]]
+    lines += [f"api: {f['target']} {f['kind']} rate {f['rate']}" for f in faults["api"]]
+    if faults.get("offline"):
+        lines.append(f"offline: {faults['offline']}")
+    env.write("\n".join(lines) if lines else "no faults armed")
+
+
+@fault.command("clear")
+@output_option
+@click.pass_context
+def fault_clear(ctx: click.Context) -> None:
+    """Disarm every fault (and bring an offline endpoint back).
+
+    \b
+    Example:
+      pipectl sandbox fault clear
+    """
+    from pipectl.sandbox.process import control, require_running
+
+    env = get_app(ctx).env
+    control(str(require_running(env.environ)["url"]), "DELETE", "/_pipectl/faults")
+    if env.output == "json":
+        env.write_json({"cleared": True})
+    else:
+        env.write("no faults armed")

@@ -1,0 +1,221 @@
+"""The detached sandbox process: start it, find it, stop it, talk to its control API.
+
+``pipectl sandbox start`` runs ``python -m pipectl.sandbox`` in a new session, with its
+output in a log file beside the state file. The child binds, then writes the state file
+(pid, URL); it removes the file when it stops, on ``stop`` (SIGTERM) or after its idle
+timeout. Nothing here prints: the CLI renders what these functions return.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipectl.errors import AwsError, InvalidInput
+from pipectl.sandbox.state import (
+    pid_alive,
+    remove_state_file,
+    running_state,
+    state_dir,
+    state_file,
+)
+
+# Named paces: seconds of a whole Source -> Build -> Deploy run, roughly.
+SPEEDS: dict[str, float] = {
+    "real": 1.0,  # about 50 s, CodeBuild's phases at a small project's pace
+    "demo": 0.5,  # about 25 s: long enough to watch
+    "fast": 0.1,  # about 5 s
+    "test": 0.02,  # about a second
+}
+DEFAULT_IDLE_TIMEOUT = 2 * 3600.0
+START_TIMEOUT = 20.0
+
+
+def parse_speed(value: str) -> float:
+    """``demo``, ``real``, ``fast``, ``test`` or a time scale such as ``0.25``."""
+    if value in SPEEDS:
+        return SPEEDS[value]
+    try:
+        scale = float(value)
+    except ValueError:
+        scale = 0.0
+    if scale <= 0:
+        raise InvalidInput(
+            f"invalid speed {value!r}",
+            hint=f"use one of {', '.join(SPEEDS)} or a positive time scale such as 0.25",
+        )
+    return scale
+
+
+def parse_duration(value: str) -> float:
+    """``2h``, ``30m``, ``90s`` or plain seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", value)
+    if not match:
+        raise InvalidInput(f"invalid duration {value!r}", hint="use e.g. 2h, 30m, 90s or 600")
+    number = float(match.group(1))
+    seconds = number * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+    if seconds <= 0:
+        raise InvalidInput(f"invalid duration {value!r}", hint="it must be positive")
+    return seconds
+
+
+def sandbox_environment(url: str, region: str = "us-east-1") -> dict[str, str]:
+    """What a shell needs to point AWS tools at the sandbox, with dummy credentials."""
+    return {
+        "AWS_ENDPOINT_URL": url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": region,
+    }
+
+
+@dataclass(frozen=True)
+class StartResult:
+    state: dict[str, Any]
+    already_running: bool
+
+
+def start_detached(
+    environ: Mapping[str, str],
+    *,
+    host: str,
+    port: int,
+    time_scale: float,
+    idle_timeout: float,
+    source_dir: Path,
+) -> StartResult:
+    from pipectl.sandbox.server import check_loopback, require_moto
+
+    check_loopback(host)
+    require_moto()
+    current = running_state(environ)
+    if current is not None:
+        return StartResult(current, already_running=True)
+    path = state_file(environ)
+    remove_state_file(path)  # a stale file from a process that is gone
+    directory = state_dir(environ)
+    directory.mkdir(parents=True, exist_ok=True)
+    log_path = directory / "sandbox.log"
+    command = [
+        sys.executable, "-m", "pipectl.sandbox",
+        "--host", host, "--port", str(port), "--time-scale", str(time_scale),
+        "--idle-timeout", str(idle_timeout), "--state-file", str(path),
+        "--source-dir", str(source_dir), "--log", str(log_path),
+    ]
+    with open(log_path, "ab") as log:
+        child = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            start_new_session=True, env=dict(environ), cwd=str(source_dir),
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        state = _read(path)
+        if state and int(state.get("pid", 0)) == child.pid:
+            return StartResult(state, already_running=False)
+        if child.poll() is not None:
+            raise InvalidInput(
+                f"the sandbox did not start: {_last_line(log_path)}",
+                hint=f"see {log_path}",
+            )
+        time.sleep(0.05)
+    _terminate(child.pid)
+    raise InvalidInput(
+        f"the sandbox did not start within {START_TIMEOUT:.0f} s", hint=f"see {log_path}"
+    )
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return "no log"
+    return lines[-1] if lines else "no output"
+
+
+def _terminate(pid: int, grace: float = 5.0) -> bool:
+    """SIGTERM, then SIGKILL after ``grace`` seconds; True once the process is gone."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return True
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            return True
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return True
+    time.sleep(0.1)
+    return not pid_alive(pid)
+
+
+def stop(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """Stop the running sandbox; return the state it had, or None if none was running."""
+    state = running_state(environ)
+    path = state_file(environ)
+    if state is None:
+        remove_state_file(path)
+        return None
+    pid = int(state["pid"])
+    _terminate(pid)
+    remove_state_file(path, pid)
+    return state
+
+
+def require_running(environ: Mapping[str, str]) -> dict[str, Any]:
+    state = running_state(environ)
+    if state is None:
+        raise InvalidInput("no sandbox is running", hint="start one with `pipectl sandbox start`")
+    return state
+
+
+def control(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """Call the sandbox's control API; its error message becomes ours."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url.rstrip("/") + path, data=data, method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        try:
+            message = json.loads(exc.read()).get("error", str(exc))
+        except ValueError:
+            message = str(exc)
+        raise InvalidInput(f"the sandbox refused: {message}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise AwsError(
+            f"the sandbox at {url} does not answer ({exc})",
+            hint="`pipectl sandbox status` shows it; a fault may have taken it offline",
+        ) from exc
+
+
+def health(url: str) -> dict[str, Any] | None:
+    try:
+        answer = control(url, "GET", "/_pipectl/health")
+    except (InvalidInput, AwsError):
+        return None
+    return answer if isinstance(answer, dict) else None
