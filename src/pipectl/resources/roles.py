@@ -2,7 +2,7 @@
 
 Every statement names the one resource it needs; ``*`` appears only for actions that
 support no resource-level permission (ecr:GetAuthorizationToken,
-ecs:RegisterTaskDefinition, ecs:DescribeTaskDefinition, ecs:ListTasks).
+ecs:DescribeTaskDefinition), as IAM's service authorization data says.
 """
 
 from __future__ import annotations
@@ -185,7 +185,6 @@ def pipeline_policy(
     *, placement: Placement, bucket_arn: str, project_arn: str, deploy: DeployTarget,
     source: Any,
 ) -> dict[str, Any]:
-    cluster_arn = placement.arn("ecs", f"cluster/{deploy.cluster}")
     statements = [
         statement("ArtifactObjects", ARTIFACT_OBJECT_ACTIONS, [f"{bucket_arn}/*"]),
         statement("Build", ["codebuild:StartBuild", "codebuild:BatchGetBuilds"], [project_arn]),
@@ -193,11 +192,14 @@ def pipeline_policy(
                   [placement.arn("ecs", f"service/{deploy.cluster}/{deploy.service}")]),
         statement("DeployTasks", ["ecs:DescribeTasks"],
                   [placement.arn("ecs", f"task/{deploy.cluster}/*")]),
-        statement("ListDeployTasks", ["ecs:ListTasks"], "*",
-                  {"ArnEquals": {"ecs:cluster": cluster_arn}}),
-        # Task definitions support no resource-level permission for these two.
-        statement("TaskDefinitions", ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
-                  "*"),
+        # IAM's service authorization data scopes ListTasks to container instances
+        # and RegisterTaskDefinition to the family; DescribeTaskDefinition has no
+        # resource type at all.
+        statement("ListDeployTasks", ["ecs:ListTasks"],
+                  [placement.arn("ecs", f"container-instance/{deploy.cluster}/*")]),
+        statement("RegisterTaskDefinitions", ["ecs:RegisterTaskDefinition"],
+                  [placement.arn("ecs", f"task-definition/{deploy.task_family}:*")]),
+        statement("DescribeTaskDefinitions", ["ecs:DescribeTaskDefinition"], "*"),
         statement("TagTaskDefinitions", ["ecs:TagResource"],
                   [placement.arn("ecs", f"task-definition/{deploy.task_family}:*")],
                   {"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}),
