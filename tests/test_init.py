@@ -25,7 +25,9 @@ def scaffold_files() -> set[str]:
 
 
 @pytest.fixture
-def environ(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def environ(monkeypatch: pytest.MonkeyPatch, in_tmp: Path) -> dict[str, str]:
+    # A checkout of its own, so that no git remote around the temp directory counts.
+    (in_tmp / ".git").mkdir()
     for name in PLACEHOLDER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     import os
@@ -200,7 +202,6 @@ def test_no_input_never_asks_even_at_a_terminal(in_tmp: Path, environ: dict[str,
 
 def test_the_github_repository_comes_from_the_origin_remote(in_tmp: Path,
                                                             environ: dict[str, str]) -> None:
-    (in_tmp / ".git").mkdir()
     (in_tmp / ".git" / "config").write_text(
         '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:acme/web-shop.git\n'
         '\tfetch = +refs/heads/*:refs/remotes/origin/*\n')

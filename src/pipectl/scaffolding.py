@@ -104,18 +104,18 @@ def default_name(directory: Path) -> str:
 def detect_github_repository(directory: Path) -> str | None:
     """owner/repo of the ``origin`` remote when it is on GitHub, read from .git/config."""
     for folder in (directory, *directory.parents):
-        config = folder / ".git" / "config"
-        if config.is_file():
-            try:
-                text = config.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                return None
-            origin = re.search(r'\[remote "origin"\][^\[]*?url\s*=\s*(\S+)', text)
-            if origin is None:
-                return None
-            match = re.search(r"github\.com[:/]([\w.\-]+/[\w.\-]+?)(?:\.git)?/?\Z",
-                              origin.group(1))
-            return match.group(1) if match else None
+        if not (folder / ".git").exists():
+            continue
+        try:  # the nearest checkout decides, even when it has no GitHub remote
+            text = (folder / ".git" / "config").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        origin = re.search(r'\[remote "origin"\][^\[]*?url\s*=\s*(\S+)', text)
+        if origin is None:
+            return None
+        match = re.search(r"github\.com[:/]([\w.\-]+/[\w.\-]+?)(?:\.git)?/?\Z",
+                          origin.group(1))
+        return match.group(1) if match else None
     return None
 
 
