@@ -65,8 +65,10 @@ def require_running_endpoint(environ: Mapping[str, str]) -> str:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists (a zombie child counts as gone)."""
+    """Whether a process with this id runs (a zombie counts as gone)."""
     if pid <= 0 or not _pid_alive(pid):
+        return False
+    if _is_zombie(pid):
         return False
     try:
         # A child that has exited but was not reaped yet is not running.
@@ -103,3 +105,12 @@ def remove_state_file(path: Path, pid: int | None = None) -> None:
         if not isinstance(data, dict) or int(data.get("pid", 0) or 0) != pid:
             return
     path.unlink(missing_ok=True)
+
+
+def _is_zombie(pid: int) -> bool:
+    # An exited process whose parent has not reaped it still answers kill(pid, 0).
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
