@@ -166,6 +166,7 @@ class Bench:
 
     def run_all(self) -> Results:
         started = time.perf_counter()
+        load_before = machine.load_average()
         count = max(self.settings.scale)
         self.specs = write_project(self.project, count)
         self.startup()
@@ -174,10 +175,28 @@ class Bench:
             self.create_and_run()
             self.status_beside_aws()
             self.scale()
+        load_after = machine.load_average()
+        cores = os.cpu_count() or 1
+        self.results.machine.append(
+            ("load average (1 min)", f"{load_before} at the start, {load_after} at the end, "
+                                     f"on {cores} cores"))
+        if max(_number(load_before), _number(load_after)) > cores:
+            self.results.notes.append(
+                "Other work kept the machine busy during this run (load average above the "
+                "number of cores): absolute times are inflated; the commands compared in "
+                "one table were timed in turns, so their ratios are fairer than their "
+                "milliseconds.")
         self.results.targets = targets(self.results)
         self.results.notes += explain(self.results)
         self.results.mode += f"; the whole benchmark took {time.perf_counter() - started:.0f} s"
         return self.results
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
 
 
 def create_in_process(specs: Sequence[Path], url: str, env: Mapping[str, str]) -> None:

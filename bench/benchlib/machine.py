@@ -34,3 +34,11 @@ def describe() -> list[tuple[str, str]]:
         ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
         ("OS", os_name()),
     ]
+
+
+def load_average() -> str:
+    """The 1-minute load average: other work on the machine slows every figure alike."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (OSError, AttributeError):
+        return "unknown"
