@@ -338,6 +338,73 @@ class Deployments:
         for callback in callbacks:
             callback(rollout, at)
 
+    # --- scaling ------------------------------------------------------------------------
+
+    def scale(self, account: str, region: str, service: Any, at: datetime) -> None:
+        """A new desired count: the PRIMARY deployment starts or stops tasks (no new one)."""
+        primary = next((d for d in service.deployments if d.get("status") == "PRIMARY"), None)
+        if primary is None:
+            self.start(account, region, service, at)
+            return
+        primary["desiredCount"] = service.desired_count
+        primary["updatedAt"] = at
+        rollout = self.rollouts.get(str(primary["id"]))
+        if rollout is None:
+            rollout = Rollout(
+                account, region, service.cluster_name, service.name, primary, None, None
+            )
+            self.rollouts[rollout.id] = rollout
+        if rollout.state == "IN_PROGRESS":
+            return  # the rollout under way launches up to the new count
+        live = [
+            t for t in self._service_tasks(service)
+            if t["startedBy"] == rollout.id and t["desiredStatus"] == "RUNNING"
+        ]
+        surplus = len(live) - int(service.desired_count)
+        if surplus > 0:
+            stopping = sorted(live, key=lambda t: t["createdAt"], reverse=True)[:surplus]
+            for task in stopping:
+                self._stop_task(task, at, "ServiceSchedulerInitiated",
+                                "Scaling activity initiated by (deployment " + rollout.id + ")")
+            names = " ".join(f"(task {t['taskArn'].rsplit('/', 1)[-1]})" for t in stopping)
+            self._event(service, at, f"(service {service.name}) has stopped {surplus} "
+                                     f"running tasks: {names}.")
+            self._recount(service)
+            self.engine.scheduler.after(at, DRAIN_AFTER, lambda due: self._steady_again(
+                rollout, due))
+        elif surplus < 0:
+            self.engine.scheduler.after(at, LAUNCH_AFTER, lambda due: self._scale_up(
+                rollout, -surplus, due))
+
+    def _scale_up(self, rollout: Rollout, count: int, at: datetime) -> None:
+        service = self._service(rollout)
+        if service is None:
+            return
+        started = [self._new_task(rollout, service, at) for _ in range(count)]
+        names = " ".join(f"(task {t['taskArn'].rsplit('/', 1)[-1]})" for t in started)
+        self._event(service, at, f"(service {service.name}) has started {count} tasks: {names}.")
+        self._recount(service)
+
+        def running(due: datetime) -> None:
+            for task in started:
+                if task["lastStatus"] != "STOPPED":
+                    task.update(lastStatus="RUNNING", startedAt=due, pullStoppedAt=due,
+                                connectivity="CONNECTED", connectivityAt=due)
+                    for container in task["containers"]:
+                        container["lastStatus"] = "RUNNING"
+            live = self._service(rollout)
+            if live is not None:
+                self._recount(live)
+                self.engine.scheduler.after(due, STEADY_AFTER, lambda d: self._steady_again(
+                    rollout, d))
+
+        self.engine.scheduler.after(at, RUNNING_AFTER, running)
+
+    def _steady_again(self, rollout: Rollout, at: datetime) -> None:
+        service = self._service(rollout)
+        if service is not None:
+            self._event(service, at, f"(service {service.name}) has reached a steady state.")
+
     # --- tasks ------------------------------------------------------------------------
 
     def _new_task(self, rollout: Rollout, service: Any, at: datetime) -> dict[str, Any]:
@@ -536,10 +603,7 @@ def ecs_handlers(engine: Engine) -> dict[str, Callable[[str, str, dict[str, Any]
             fault = engine.faults.take_deploy_fault(service.name)
             deployments.start(account, region, service, engine.scheduler.now(), fault=fault)
         elif "desiredCount" in params:
-            primary = next((d for d in service.deployments if d["status"] == "PRIMARY"), None)
-            if primary is not None:
-                primary["desiredCount"] = service.desired_count
-            deployments.start(account, region, service, engine.scheduler.now())
+            deployments.scale(account, region, service, engine.scheduler.now())
         return _moto_json("UpdateService", {"service": service})
 
     def list_tasks(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
