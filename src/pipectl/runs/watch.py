@@ -301,7 +301,7 @@ class RunWatcher:
                 if progress.rolled_back and self.memory.rolled_back is None:
                     self.memory.rolled_back = key
                     reasons = reads.stopped_task_reasons(
-                        self.clients, key[0], key[1], task_definition=progress.task_definition)
+                        self.clients, key[0], key[1], task_definition=_failed_revision(progress))
                     progress = replace(progress, stopped_reasons=reasons)
                 elif self.memory.rolled_back == key:
                     old = self.memory.deploys.get(key)
@@ -362,7 +362,7 @@ class RunWatcher:
             if done is False:
                 self.memory.rolled_back = key
                 reasons = reads.stopped_task_reasons(
-                    self.clients, key[0], key[1], task_definition=progress.task_definition)
+                    self.clients, key[0], key[1], task_definition=_failed_revision(progress))
                 self.memory.deploys[key] = replace(progress, rolled_back=True,
                                                    stopped_reasons=reasons)
                 return self._verdict(snapshot, {})
@@ -577,3 +577,9 @@ def _deploy_changes(
             changes.append(Change("stopped_task", f"{where}: task stopped: {reason}", at,
                                   {**base, "reason": reason}))
     return changes
+
+
+def _failed_revision(progress: DeployProgress) -> str | None:
+    """The failed deployment's task definition, when ECS still lists that deployment
+    (once the rollback completed it is gone, and only the stop codes tell tasks apart)."""
+    return progress.task_definition if progress.rollout_state == "FAILED" else None
