@@ -17,24 +17,32 @@ from tests.drills.workspace import write_workspace
 DRILL_TIME_SCALE = 0.01
 
 
-@pytest.fixture(scope="session", autouse=True)
-def shared_service_models() -> Iterator[None]:
+def _shared_loader() -> Any:
+    import botocore.session
+
+    return cache(botocore.session.create_loader)
+
+
+#: One loader of botocore's (read-only) data files for every drill in this process.
+_SHARED_LOADER = _shared_loader()
+
+
+@pytest.fixture(autouse=True)
+def shared_service_models(monkeypatch: pytest.MonkeyPatch) -> None:
     """Parse botocore's service models once per test process, not once per command.
 
     Each in-process ``pipectl`` command makes a new boto3 session, which would read and
     parse every service model it uses again (a few hundred ms per command, more than
     the drill's own work). Only the loading of those read-only files is shared;
     credentials, configuration and clients stay per command, as in a real process.
+    The patch lasts for each drill only: other tests in the process never see it.
     """
     import botocore.session
 
-    shared = cache(botocore.session.create_loader)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botocore.session, "create_loader", shared)
-        # moto's EC2 backend (the sandbox's networks) otherwise makes thousands of
-        # public AMIs every time it starts afresh, i.e. after every sandbox reset.
-        patch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-        yield
+    monkeypatch.setattr(botocore.session, "create_loader", _SHARED_LOADER)
+    # moto's EC2 backend (the sandbox's networks) otherwise makes thousands of
+    # public AMIs every time it starts afresh, i.e. after every sandbox reset.
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 
 @pytest.fixture
