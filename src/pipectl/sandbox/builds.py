@@ -262,7 +262,7 @@ class BuildRunner:
         record = build.phases[-1]
         phase_type = record["phaseType"]
         record["endTime"] = at
-        record["durationInSeconds"] = int((at - record["startTime"]).total_seconds())
+        record["durationInSeconds"] = round((at - record["startTime"]).total_seconds())
         if failure is not None:
             code, message = failure
             record["phaseStatus"] = "FAILED"
@@ -515,7 +515,7 @@ class BuildRunner:
             self.engine.scheduler.cancel(entry)
         record = build.phases[-1]
         record["endTime"] = at
-        record["durationInSeconds"] = int((at - record["startTime"]).total_seconds())
+        record["durationInSeconds"] = round((at - record["startTime"]).total_seconds())
         record["phaseStatus"] = "STOPPED"
         build.status = "STOPPED"
         for phase_type in ("FINALIZING", "COMPLETED"):
