@@ -7,6 +7,8 @@ import contextlib
 import io
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,6 +101,14 @@ def test_create_converges_updates_one_field_and_destroys(
     assert "Done: 16 created." in created.stdout
 
     pipeline = aws("codepipeline", "get-pipeline", "--name", "hello-web")["pipeline"]
+    # Once through the installed `aws` executable itself: the same answer.
+    binary = subprocess.run(
+        [str(Path(sys.executable).with_name("aws")), "--endpoint-url", server.url,
+         "--region", "us-east-1", "--output", "json", "codepipeline", "get-pipeline",
+         "--name", "hello-web"],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert binary.returncode == 0, binary.stderr
+    assert json.loads(binary.stdout)["pipeline"] == pipeline
     assert pipeline["pipelineType"] == "V2"
     assert pipeline["executionMode"] == "QUEUED"
     assert pipeline["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/hello-web-codepipeline"
