@@ -303,3 +303,23 @@ def test_empty_lists_in_the_task_definition_file_are_no_difference(
     with_empties = make_state(make_spec(**spec_sections), task)
     converge(aws, with_empties)
     assert make_plan(aws, with_empties).pending == ()
+
+
+def test_cluster_and_pipeline_tags_removed_by_hand_are_put_back(
+        aws: AwsSession, state: DesiredState) -> None:
+    converge(aws, state)
+    ecs = aws.client("ecs")
+    cluster_arn = ecs.describe_clusters(clusters=["hello-cluster"])["clusters"][0]["clusterArn"]
+    ecs.untag_resource(resourceArn=cluster_arn, tagKeys=["team"])
+    pipelines = aws.client("codepipeline")
+    pipeline_arn = pipelines.get_pipeline(name="hello-web")["metadata"]["pipelineArn"]
+    pipelines.untag_resource(resourceArn=pipeline_arn, tagKeys=["team"])
+    plan = make_plan(aws, state)
+    assert changes(plan) == {
+        "ecs-cluster hello-cluster": (Action.UPDATE, [FieldDiff("tags.team", None, "web")]),
+        "codepipeline hello-web": (Action.UPDATE, [FieldDiff("tags.team", None, "web")]),
+    }
+    apply(aws, plan)
+    assert make_plan(aws, state).pending == ()
+    # tags alone do not make a new pipeline version
+    assert pipelines.get_pipeline(name="hello-web")["pipeline"]["version"] == 1
