@@ -93,8 +93,9 @@ class Bench:
     # --- helpers ------------------------------------------------------------------
 
     def pipectl(self, spec: Path, *args: str, verbose: bool = False) -> list[str]:
+        """``pipectl [-v] --sandbox -c SPEC ARGS``, as a user points it at the sandbox."""
         flags = ["-v"] if verbose else []
-        return [*self.tools.pipectl, *flags, "--endpoint-url", self.url, "-c", str(spec), *args]
+        return [*self.tools.pipectl, *flags, "--sandbox", "-c", str(spec), *args]
 
     def timed(self, *commands: tuple[str, Sequence[str]]) -> list[Timing]:
         return time_commands(commands, env=self.env, cwd=self.project,
@@ -149,8 +150,8 @@ class Bench:
         self.results.status_vs_aws = self.timed(*commands)
         if not self.settings.quick:
             self.results.status_imports = slowest_imports(
-                self.tools.python, self.env,
-                ["--endpoint-url", self.url, "-c", str(spec), "status"], cwd=self.project)
+                self.tools.python, self.env, ["--sandbox", "-c", str(spec), "status"],
+                cwd=self.project)
 
     def scale(self) -> None:
         created = 1
@@ -172,7 +173,7 @@ class Bench:
         count = max(self.settings.scale)
         self.specs = write_project(self.project, count)
         self.startup()
-        with Sandbox(self.settings.time_scale, self.env, self.root / "sandbox.log") as sandbox:
+        with Sandbox(self.tools.pipectl, self.settings.time_scale, self.env) as sandbox:
             self.url = sandbox.url
             self.create_and_run()
             self.status_beside_aws()

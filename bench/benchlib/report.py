@@ -83,8 +83,9 @@ def render(results: Results) -> str:
         "# Benchmarks",
         "",
         "Produced by `python bench/run.py` (the README's Benchmarks section); every figure "
-        "below comes from one run of it, against a sandbox endpoint the script starts on "
-        "loopback. Wall times are of child processes, as a user runs them: the median of "
+        "below comes from one run of it, against a sandbox the script starts on loopback "
+        "(`pipectl sandbox start`; every pipectl command runs with `--sandbox`). Wall "
+        "times are of child processes, as a user runs them: the median of "
         "repeated runs after one untimed warm-up run. AWS calls are what `pipectl -v` "
         "reports, by operation.",
         "",

@@ -1,56 +1,45 @@
-"""A sandbox endpoint of the benchmark's own, in a child process on loopback.
+"""The benchmark's own sandbox, started and stopped the way a user does it.
 
-The child serves until its standard input closes, so it ends with the benchmark
-even if the benchmark is killed: nothing is left listening.
+``pipectl sandbox start`` runs the endpoint in a detached process on 127.0.0.1 and
+remembers it in ``$PIPECTL_STATE_DIR`` (a temporary directory here, so a sandbox the
+user runs is never touched); ``pipectl --sandbox ...`` then finds it. The benchmark
+stops it at the end, even after an error or Ctrl-C; a short idle timeout ends it should
+the benchmark itself be killed.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import urllib.request
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any
 
-from benchlib.measure import BenchError
+from benchlib.measure import BenchError, run
 
-_CHILD = """
-import sys
-from pipectl.sandbox.server import start_server
-server = start_server(port=0, time_scale=float(sys.argv[1]))
-print(server.url, flush=True)
-sys.stdin.read()
-server.stop()
-"""
+IDLE_TIMEOUT = "15m"
 
 
 class Sandbox:
-    """``with Sandbox(time_scale, env) as sandbox:`` ... ``sandbox.url``."""
+    """``with Sandbox(pipectl, time_scale, env) as sandbox:`` ... ``sandbox.url``."""
 
-    def __init__(self, time_scale: float, env: Mapping[str, str], log: Path) -> None:
+    def __init__(self, pipectl: Sequence[str], time_scale: float,
+                 env: Mapping[str, str]) -> None:
+        self.pipectl = list(pipectl)
         self.time_scale = time_scale
         self.env = dict(env)
-        self.log = log
         self.url = ""
-        self._process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> Sandbox:
-        with self.log.open("w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, str(self.time_scale)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                text=True, env=self.env,
-            )
-        self._process = process
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        if not url.startswith("http://127.0.0.1:"):
+        started = run([*self.pipectl, "sandbox", "start", "--speed", str(self.time_scale),
+                       "--idle-timeout", IDLE_TIMEOUT, "-o", "json"], env=self.env,
+                      timeout=60).check()
+        try:
+            self.url = str(json.loads(started.stdout)["url"])
+        except (ValueError, KeyError, TypeError):
             self.__exit__(None, None, None)
-            raise BenchError(f"the sandbox did not start: {self.log.read_text()[-2000:]}")
-        self.url = url
+            raise BenchError(f"`pipectl sandbox start` said: {started.stdout!r}") from None
+        if not self.url.startswith("http://127.0.0.1:"):
+            self.__exit__(None, None, None)
+            raise BenchError(f"the sandbox is not on loopback: {self.url}")
         return self
 
     def __exit__(
@@ -59,24 +48,4 @@ class Sandbox:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        process = self._process
-        if process is None:
-            return
-        self._process = None
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """Call the sandbox's control API (``/_pipectl/...``)."""
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            f"{self.url}/_pipectl/{path.lstrip('/')}", data=data, method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return json.loads(answer.read() or b"null")
+        run([*self.pipectl, "sandbox", "stop"], env=self.env, timeout=60)
