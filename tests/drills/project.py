@@ -87,6 +87,12 @@ class Project:
                 ecs.list_task_definition_families(status="ACTIVE")["families"]),
         }
 
+    def task_definition_revisions(self) -> list[str]:
+        """Every ACTIVE task definition revision (a run's deploy adds one)."""
+        arns: list[str] = self.client("ecs").list_task_definitions(
+            status="ACTIVE")["taskDefinitionArns"]
+        return arns
+
     def expected_inventory(self) -> dict[str, Counter[str]]:
         """Exactly what the spec asks for, one of each."""
         names = self.spec.names

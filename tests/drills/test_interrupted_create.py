@@ -43,6 +43,8 @@ def assert_converged(project: Project) -> None:
     plan = project.cli("plan", "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output
     assert project.inventory() == project.expected_inventory()
+    # No run has deployed: one revision, however many times create was interrupted.
+    assert len(project.task_definition_revisions()) == 1
 
 
 @pytest.mark.parametrize("first", [1, 2], ids=["odd changes", "even changes"])
