@@ -271,3 +271,19 @@ def test_logs_follow_reads_a_running_build_to_its_end_without_repeats(
     assert result.exit_code == 0, result.output
     assert result.stdout.count("Entering phase BUILD") == 1
     assert "Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED" in result.stdout
+
+
+def test_watch_attaches_to_an_older_finished_run_and_still_diagnoses_it(
+    project: Project,
+) -> None:
+    project.fault(type="build", phase="PRE_BUILD")
+    failed = project.cli("run", "--watch", "--interval", "0.05", "-o", "json")
+    assert failed.exit_code == 1
+    failed_id = json.loads(failed.stdout.splitlines()[0])["execution_id"]
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0
+    # Every stage now shows the newer run: the old one is read from its action executions.
+    result = project.cli("watch", failed_id)
+    assert result.exit_code == 1, result.output
+    assert "build phase PRE_BUILD failed" in result.stdout
+    assert "ecr:GetAuthorizationToken" in result.stdout
+    assert "hint: the CodeBuild role is not allowed to use the ECR repository" in result.stderr

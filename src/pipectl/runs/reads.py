@@ -210,6 +210,55 @@ def stage_views(
     return tuple(views)
 
 
+def past_state(clients: Clients, pipeline: str, execution_id: str) -> dict[str, Any]:
+    """A GetPipelineState-shaped view of one execution, from ListActionExecutions.
+
+    GetPipelineState only shows each stage's latest execution; a finished run whose
+    stages newer runs have taken is read from its action executions instead.
+    """
+    client = clients.client("codepipeline")
+    details: list[dict[str, Any]] = []
+    token: str | None = None
+    for _ in range(10):
+        params: dict[str, Any] = {"pipelineName": pipeline,
+                                  "filter": {"pipelineExecutionId": execution_id},
+                                  "maxResults": 100}
+        if token:
+            params["nextToken"] = token
+        with aws_call("codepipeline:ListActionExecutions", resource=f"{pipeline}/{execution_id}"):
+            response = client.list_action_executions(**params)
+        details.extend(response.get("actionExecutionDetails", []))
+        token = response.get("nextToken")
+        if not token:
+            break
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for detail in sorted(details, key=lambda d: epoch(d.get("startTime")) or 0.0):
+        latest[(detail["stageName"], detail["actionName"])] = detail  # retries: the last one
+    stages: dict[str, list[dict[str, Any]]] = {}
+    for (stage, action), detail in latest.items():
+        result = (detail.get("output") or {}).get("executionResult") or {}
+        execution_state: dict[str, Any] = {
+            "status": detail.get("status"),
+            "lastStatusChange": detail.get("lastUpdateTime") or detail.get("startTime"),
+            "externalExecutionId": result.get("externalExecutionId"),
+            "externalExecutionUrl": result.get("externalExecutionUrl"),
+            "summary": result.get("externalExecutionSummary"),
+            "errorDetails": result.get("errorDetails"),
+        }
+        stages.setdefault(stage, []).append(
+            {"actionName": action,
+             "latestExecution": {k: v for k, v in execution_state.items() if v is not None}})
+    states = []
+    for stage, actions in stages.items():
+        statuses = {(a["latestExecution"].get("status")) for a in actions}
+        status = ("Failed" if statuses & {"Failed", "Abandoned"} else
+                  "InProgress" if "InProgress" in statuses else "Succeeded")
+        states.append({"stageName": stage, "actionStates": actions,
+                       "latestExecution": {"pipelineExecutionId": execution_id,
+                                           "status": status}})
+    return {"pipelineName": pipeline, "stageStates": states}
+
+
 def other_execution_in(state: dict[str, Any], execution_id: str) -> str | None:
     """The id of a different execution that holds a stage now (the one that superseded ours)."""
     for stage in state.get("stageStates", []):

@@ -22,6 +22,7 @@ from pipectl.runs.deployment import deploy_progress, new_deployment_completed
 from pipectl.runs.diagnose import diagnose
 from pipectl.runs.model import (
     FINAL_BUILD_STATUSES,
+    FINAL_EXECUTION_STATUSES,
     RUNNING_STATUSES,
     ActionView,
     BuildProgress,
@@ -86,6 +87,7 @@ class _Memory:
     services: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     images: dict[str, str | None] = field(default_factory=dict)
     log_tokens: dict[str, str] = field(default_factory=dict)
+    past_state: dict[str, Any] | None = None
     rolled_back: tuple[str, str] | None = None
 
 
@@ -175,6 +177,15 @@ class RunWatcher:
             # Between stages, queued, or over: only the execution itself can say which.
             execution_doc = reads.execution(self.clients, self.pipeline, self.execution_id)
             self.memory.status = str(execution_doc.get("status", self.memory.status))
+        if self.memory.status in FINAL_EXECUTION_STATUSES and all(
+            s.status == "Pending" for s in stages
+        ):
+            # A finished run whose stages newer runs have taken: read its own actions.
+            if self.memory.past_state is None:
+                self.memory.past_state = reads.past_state(self.clients, self.pipeline,
+                                                          self.execution_id)
+            stages = reads.stage_views(self.layout, self.memory.past_state,
+                                       self.execution_id, self.started_at)
         stages = self._with_builds(stages)
         stages = self._with_deploys(stages)
         snapshot = self._snapshot(stages, execution_doc)
