@@ -179,3 +179,17 @@ def test_the_standalone_server_refuses_a_public_host(tmp_path: Path) -> None:
     assert "loopback addresses only" in done.stderr
     with pytest.raises(Exception, match="loopback"):
         start_server(host="8.8.8.8")
+
+
+def test_start_on_a_taken_port_says_so(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = run_cli_process(["sandbox", "start", "--port", str(port)], cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "the sandbox did not start" in refused.stderr
+    assert f"Port {port} is in use" in refused.stderr
+    assert not state_file(os.environ).exists()

@@ -325,3 +325,26 @@ def test_the_moto_reset_endpoint_wipes_runs_too(
     assert codepipeline.list_pipeline_executions(pipelineName=again.pipeline)[
         "pipelineExecutionSummaries"
     ] == []
+
+
+def test_a_recreated_pipeline_starts_without_history(client: Callable[[str], Any]) -> None:
+    names = create_pipeline_resources(client)
+    codepipeline = client("codepipeline")
+    execution_id = codepipeline.start_pipeline_execution(name=names.pipeline)[
+        "pipelineExecutionId"
+    ]
+    pipeline = codepipeline.get_pipeline(name=names.pipeline)["pipeline"]
+    codepipeline.delete_pipeline(name=names.pipeline)
+    with pytest.raises(ClientError) as gone:
+        codepipeline.get_pipeline_state(name=names.pipeline)
+    assert gone.value.response["Error"]["Code"] == "PipelineNotFoundException"
+    pipeline.pop("version", None)
+    codepipeline.create_pipeline(pipeline=pipeline)
+    assert codepipeline.list_pipeline_executions(pipelineName=names.pipeline)[
+        "pipelineExecutionSummaries"
+    ] == []
+    with pytest.raises(ClientError) as unknown:
+        codepipeline.get_pipeline_execution(
+            pipelineName=names.pipeline, pipelineExecutionId=execution_id
+        )
+    assert unknown.value.response["Error"]["Code"] == "PipelineExecutionNotFoundException"

@@ -100,7 +100,7 @@ class SandboxApp:
                 ),
             )
         if not ours:
-            return self.moto_app(environ, start_response)
+            return self._moto(environ, start_response)
         try:
             params = decode_json_params(request)
             with self.lock:
@@ -110,13 +110,19 @@ class SandboxApp:
         except ApiError as error:
             return json_error(start_response, error)
         except PassThrough:
-            return self.moto_app(environ, start_response)
+            return self._moto(environ, start_response)
         except Exception as exc:
             moto_error = _from_moto(exc)
             if moto_error is None:
                 raise
             return json_error(start_response, moto_error)
         return json_response(start_response, result)
+
+    def _moto(self, environ: WsgiEnviron, start_response: StartResponse) -> WsgiBody:
+        # The engine writes into moto's objects (deployments, events, log streams) while
+        # it advances; moto reading them at the same moment could see a list change size.
+        with self.lock:
+            return self.moto_app(environ, start_response)
 
     def _serves_service(self, service: str) -> bool:
         return any(name.startswith(service + ":") for name in self.handlers)

@@ -133,7 +133,10 @@ class Faults:
         self.offline_until: float | None = None
 
     def clear(self) -> None:
-        self.__init__()  # type: ignore[misc]
+        self.build.clear()
+        self.deploy.clear()
+        self.api.clear()
+        self.offline_until = None
 
     # --- arming -------------------------------------------------------------------
 

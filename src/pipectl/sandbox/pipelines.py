@@ -121,6 +121,7 @@ class Execution:
     stop_reason: str | None = None
     stopping: bool = False
     queued: bool = False
+    owner: PipelineRuns | None = field(default=None, repr=False)
 
     def summary(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -179,6 +180,7 @@ class PipelineRuns:
     queue: list[str] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     revision_count: int = 0
+    model_id: int = 0  # moto's pipeline object: a re-created pipeline has no history
 
 
 def _pipeline_backend(account: str, region: str) -> Any:
@@ -215,8 +217,12 @@ class PipelineEngine:
         return model.pipeline, model
 
     def pipeline_runs(self, account: str, region: str, name: str) -> PipelineRuns:
-        self.definition(account, region, name)
-        return self.runs.setdefault((account, region, name), PipelineRuns())
+        _, model = self.definition(account, region, name)
+        runs = self.runs.get((account, region, name))
+        if runs is None or runs.model_id != id(model):
+            runs = PipelineRuns(model_id=id(model))
+            self.runs[(account, region, name)] = runs
+        return runs
 
     def execution(self, account: str, region: str, name: str, execution_id: str) -> Execution:
         runs = self.pipeline_runs(account, region, name)
@@ -261,6 +267,7 @@ class PipelineEngine:
         )
         for revision in params.get("sourceRevisions") or []:
             execution.source_overrides[str(revision["actionName"])] = str(revision["revisionValue"])
+        execution.owner = runs
         runs.executions[execution.id] = execution
         if token:
             runs.tokens[str(token)] = execution.id
@@ -301,10 +308,10 @@ class PipelineEngine:
 
     # --- moving between stages -------------------------------------------------------
 
-    def _runs_of(self, execution: Execution) -> PipelineRuns:
-        return self.runs.setdefault(
-            (execution.account, execution.region, execution.pipeline), PipelineRuns()
-        )
+    @staticmethod
+    def _runs_of(execution: Execution) -> PipelineRuns:
+        assert execution.owner is not None
+        return execution.owner
 
     def _try_enter(self, execution: Execution, index: int, at: datetime) -> None:
         if execution.status not in ("InProgress", "Stopping"):
