@@ -146,7 +146,10 @@ def test_create_converges_updates_one_field_and_destroys(
 
     repo = aws("ecr", "describe-repositories", "--repository-names", "hello-web")
     repo = repo["repositories"][0]
-    assert repo["imageTagMutability"] == "IMMUTABLE"
+    # Every image tag is immutable but the BuildKit cache's, which each build rewrites.
+    assert repo["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    assert repo["imageTagMutabilityExclusionFilters"] == [
+        {"filterType": "WILDCARD", "filter": "buildcache"}]
     assert repo["imageScanningConfiguration"] == {"scanOnPush": True}
     lifecycle = aws("ecr", "get-lifecycle-policy", "--repository-name", "hello-web")
     assert json.loads(lifecycle["lifecyclePolicyText"]) == expected.repository.lifecycle_policy

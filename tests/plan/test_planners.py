@@ -112,7 +112,11 @@ def test_drifted_repository_and_lifecycle(aws: AwsSession, state: DesiredState) 
     plan = make_plan(aws, changed)
     diffs = changes(plan)
     assert diffs["ecr-repository hello-web"] == (
-        Action.UPDATE, [FieldDiff("imageTagMutability", "MUTABLE", "IMMUTABLE")])
+        Action.UPDATE, [
+            FieldDiff("imageTagMutability", "MUTABLE", "IMMUTABLE_WITH_EXCLUSION"),
+            FieldDiff("imageTagMutabilityExclusionFilters[0].filterType", None, "WILDCARD"),
+            FieldDiff("imageTagMutabilityExclusionFilters[0].filter", None, "buildcache"),
+        ])
     assert diffs["ecr-lifecycle-policy hello-web"] == (Action.UPDATE, [
         FieldDiff("policy.rules[0].description", "keep the newest 30 images",
                   "keep the newest 5 images"),

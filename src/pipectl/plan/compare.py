@@ -103,7 +103,26 @@ def diff_fields(desired: Mapping[str, Any], observed: Mapping[str, Any]) -> list
     """Field-level differences, in the desired state's field order."""
     want, have = flatten(desired), flatten(observed)
     keys = list(want) + [k for k in have if k not in want]
-    return [FieldDiff(k, have.get(k), want.get(k)) for k in keys if have.get(k) != want.get(k)]
+    return [
+        FieldDiff(k, have.get(k), want.get(k))
+        for k in keys
+        if have.get(k) != want.get(k)
+        and not _empty_parent(k, have, want)
+        and not _empty_parent(k, want, have)
+    ]
+
+
+def _empty_parent(key: str, side: dict[str, Any], other: dict[str, Any]) -> bool:
+    """An empty list or mapping on one side whose items the other side lists one by one.
+
+    ``[]`` flattens to itself while ``[{...}]`` flattens to ``key[0].field`` rows; those
+    rows already say what changed, so the bare ``key: [] -> None`` row would be noise.
+    """
+    return (
+        side.get(key) in ([], {})
+        and key not in other
+        and any(k.startswith((f"{key}[", f"{key}.")) for k in other)
+    )
 
 
 def shaped_like(observed: Any, desired: Any) -> Any:

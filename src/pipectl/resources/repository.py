@@ -7,6 +7,9 @@ from typing import Any
 
 from pipectl.resources.common import Placement, tag_list, to_json
 
+#: The tag the reference buildspec keeps its BuildKit registry cache under.
+BUILD_CACHE_TAG = "buildcache"
+
 
 @dataclass(frozen=True)
 class Repository:
@@ -30,12 +33,28 @@ class Repository:
 
     @property
     def tag_mutability(self) -> str:
-        return "IMMUTABLE" if self.immutable_tags else "MUTABLE"
+        # The buildspec's BuildKit cache lives under one moving tag; every image tag
+        # stays immutable, but that one must be rewritable or the cache goes stale.
+        return "IMMUTABLE_WITH_EXCLUSION" if self.immutable_tags else "MUTABLE"
+
+    @property
+    def mutability_exclusions(self) -> list[dict[str, str]]:
+        if not self.immutable_tags:
+            return []
+        return [{"filterType": "WILDCARD", "filter": BUILD_CACHE_TAG}]
+
+    def mutability_request(self) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "repositoryName": self.name,
+            "imageTagMutability": self.tag_mutability,
+        }
+        if self.mutability_exclusions:
+            request["imageTagMutabilityExclusionFilters"] = self.mutability_exclusions
+        return request
 
     def create_request(self) -> dict[str, Any]:
         return {
-            "repositoryName": self.name,
-            "imageTagMutability": self.tag_mutability,
+            **self.mutability_request(),
             "imageScanningConfiguration": {"scanOnPush": self.scan_on_push},
             "encryptionConfiguration": {"encryptionType": "AES256"},
             "tags": tag_list(self.tags),

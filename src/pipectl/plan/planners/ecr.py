@@ -37,6 +37,9 @@ class RepositoryPlanner(Planner[Repository]):
         return Observed(
             {
                 "imageTagMutability": repo.get("imageTagMutability", "MUTABLE"),
+                "imageTagMutabilityExclusionFilters": sorted(
+                    repo.get("imageTagMutabilityExclusionFilters") or [],
+                    key=lambda f: (f.get("filterType", ""), f.get("filter", ""))),
                 "scanOnPush": bool(repo.get("imageScanningConfiguration", {}).get("scanOnPush")),
             },
             tag_dict(tags.get("tags")),
@@ -46,6 +49,7 @@ class RepositoryPlanner(Planner[Repository]):
     def fields(self, desired: Repository) -> dict[str, Any]:
         return {
             "imageTagMutability": desired.tag_mutability,
+            "imageTagMutabilityExclusionFilters": desired.mutability_exclusions,
             "scanOnPush": desired.scan_on_push,
             "tags": dict(desired.tags),
         }
@@ -56,9 +60,10 @@ class RepositoryPlanner(Planner[Repository]):
 
     def update(self, ctx: ApplyContext, desired: Repository, observed: Observed,
                diffs: list[FieldDiff]) -> None:
-        if changed(diffs, "imageTagMutability"):
+        if changed(diffs, "imageTagMutability") or changed(
+                diffs, "imageTagMutabilityExclusionFilters"):
             call(ctx.aws, "ecr", "PutImageTagMutability", desired.name,
-                 repositoryName=desired.name, imageTagMutability=desired.tag_mutability)
+                 **desired.mutability_request())
         if changed(diffs, "scanOnPush"):
             call(ctx.aws, "ecr", "PutImageScanningConfiguration", desired.name,
                  repositoryName=desired.name,
