@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tests.sandbox.shapes import assert_output_shape
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 CONNECTION_ARN = f"arn:aws:codeconnections:{REGION}:{ACCOUNT}:connection/abc"
@@ -98,7 +100,7 @@ def create_pipeline_resources(
             }
         ],
     )["taskDefinition"]["taskDefinitionArn"]
-    ecs.create_service(
+    created = ecs.create_service(
         cluster=names.cluster,
         serviceName=names.service,
         taskDefinition=task_definition,
@@ -117,6 +119,8 @@ def create_pipeline_resources(
             "minimumHealthyPercent": 100,
         },
     )
+    assert_output_shape(ecs, "CreateService", created)
+    assert created["service"]["deployments"][0]["rolloutState"] == "IN_PROGRESS"
     pipeline: dict[str, Any] = {
         "name": names.pipeline,
         "roleArn": pipeline_role,

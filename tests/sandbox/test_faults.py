@@ -110,7 +110,9 @@ def test_a_deploy_fault_trips_the_circuit_breaker_rolls_back_and_times_out_the_a
     stopped = ecs.list_tasks(
         cluster=names.cluster, serviceName=names.service, desiredStatus="STOPPED"
     )["taskArns"]
-    tasks = ecs.describe_tasks(cluster=names.cluster, tasks=stopped)["tasks"]
+    described = ecs.describe_tasks(cluster=names.cluster, tasks=stopped)
+    assert_output_shape(ecs, "DescribeTasks", described)
+    tasks = described["tasks"]
     failures = [t for t in tasks if t.get("stopCode") == "TaskFailedToStart"]
     assert len(failures) >= 3
     assert failures[0]["stoppedReason"].startswith(
@@ -119,6 +121,8 @@ def test_a_deploy_fault_trips_the_circuit_breaker_rolls_back_and_times_out_the_a
     assert names.repository_uri in failures[0]["stoppedReason"]
 
     assert wait_for_execution(codepipeline, names.pipeline, execution_id) == "Failed"
+    assert_output_shape(codepipeline, "ListActionExecutions", codepipeline.list_action_executions(
+        pipelineName=names.pipeline, filter={"pipelineExecutionId": execution_id}))
     deploy = action(codepipeline, names.pipeline, execution_id, "Deploy")
     assert "did not complete within 1 minutes" in deploy["output"]["executionResult"][
         "errorDetails"]["message"]

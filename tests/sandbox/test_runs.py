@@ -264,6 +264,7 @@ def test_a_project_without_privileged_mode_fails_like_aws_and_retry_after_the_fi
     ]
     assert wait_for_execution(codepipeline, names.pipeline, execution_id) == "Failed"
     state = codepipeline.get_pipeline_state(name=names.pipeline)
+    assert_output_shape(codepipeline, "GetPipelineState", state)
     build_state = state["stageStates"][1]
     assert build_state["latestExecution"]["status"] == "Failed"
     error = build_state["actionStates"][0]["latestExecution"]["errorDetails"]
@@ -271,7 +272,9 @@ def test_a_project_without_privileged_mode_fails_like_aws_and_retry_after_the_fi
     assert "Build terminated with state: FAILED" in error["message"]
     assert "COMMAND_EXECUTION_ERROR" in error["message"]
     build_id = build_state["actionStates"][0]["latestExecution"]["externalExecutionId"]
-    build = codebuild.batch_get_builds(ids=[build_id])["builds"][0]
+    builds = codebuild.batch_get_builds(ids=[build_id])
+    assert_output_shape(codebuild, "BatchGetBuilds", builds)
+    build = builds["builds"][0]
     failed = [p for p in build["phases"] if p.get("phaseStatus") == "FAILED"]
     assert [p["phaseType"] for p in failed] == ["PRE_BUILD"]
     assert failed[0]["contexts"][0]["statusCode"] == "COMMAND_EXECUTION_ERROR"

@@ -139,7 +139,7 @@ class Build:
             "projectName": self.project_name,
             "phases": [dict(p) for p in self.phases],
             "source": self.project.get("source"),
-            "artifacts": {"location": ""}
+            "artifacts": {}
             if self.artifact is None
             else {
                 "location": f"arn:aws:s3:::{self.artifact.bucket}/{self.artifact.key}",
@@ -167,6 +167,8 @@ class Build:
             "initiator": self.initiator,
             "encryptionKey": self.project.get("encryptionKey"),
         }
+        if not self.source_version:  # the shape wants none rather than an empty one
+            del data["sourceVersion"], data["resolvedSourceVersion"]
         if self.end is not None:
             data["endTime"] = self.end
         if self.exported:
