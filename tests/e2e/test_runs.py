@@ -27,7 +27,8 @@ from tests.conftest import REPO_ROOT, CliResult, run_cli
 pytestmark = pytest.mark.e2e
 
 FAST = 0.01  # a run in well under a second
-SLOW = 0.2  # a run of several seconds: time to stop it or press Ctrl-C
+SLOW = 0.1  # a run of a few seconds: time to stop it or press Ctrl-C
+MEDIUM = 0.05  # a build of about a second: time to follow its logs
 URL_PREFIX = "http://203.0.113."  # the sandbox gives tasks documentation addresses
 
 
@@ -260,7 +261,7 @@ def test_logs_follow_reads_a_running_build_to_its_end_without_repeats(
 ) -> None:
     import time
 
-    project = make_project(SLOW)
+    project = make_project(MEDIUM)
     assert project.cli("run").exit_code == 0
     codebuild = project.client("codebuild")
     deadline = time.monotonic() + 20
@@ -269,6 +270,7 @@ def test_logs_follow_reads_a_running_build_to_its_end_without_repeats(
         time.sleep(0.05)
     result = project.cli("logs", "--follow", "--interval", "0.05")
     assert result.exit_code == 0, result.output
+    assert "(IN_PROGRESS)" in result.stderr  # it really followed a running build
     assert result.stdout.count("Entering phase BUILD") == 1
     assert "Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED" in result.stdout
 
