@@ -107,3 +107,30 @@ def test_an_inline_buildspec_wins_and_a_broken_one_fails_download_source(
     listed = codebuild.list_builds()
     assert_output_shape(codebuild, "ListBuilds", listed)
     assert listed["ids"] == [second["id"], started["build"]["id"]]
+
+
+def test_the_repository_buildspec_runs_and_its_abort_skips_post_build(
+    client: Callable[[str], Any], sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    from tests.conftest import REPO_ROOT
+    from tests.sandbox.helpers import control
+
+    (tmp_path / "buildspec.yml").write_text((REPO_ROOT / "buildspec.yml").read_text())
+    names = create_pipeline_resources(client)
+    codepipeline, codebuild = client("codepipeline"), client("codebuild")
+    first = codepipeline.start_pipeline_execution(name=names.pipeline)["pipelineExecutionId"]
+    assert wait_for_execution(codepipeline, names.pipeline, first) == "Succeeded"
+
+    control(sandbox.url, "POST", "/_pipectl/faults", {"type": "build", "phase": "BUILD"})
+    second = codepipeline.start_pipeline_execution(name=names.pipeline)["pipelineExecutionId"]
+    assert wait_for_execution(codepipeline, names.pipeline, second) == "Failed"
+    build_id = action(codepipeline, names.pipeline, second, "Build")["output"][
+        "executionResult"]["externalExecutionId"]
+    build = codebuild.batch_get_builds(ids=[build_id])["builds"][0]
+    # on-failure: ABORT in the build phase: no post_build, no upload, straight to FINALIZING.
+    assert [p["phaseType"] for p in build["phases"]][-4:] == [
+        "PRE_BUILD", "BUILD", "FINALIZING", "COMPLETED",
+    ]
+    text = _log(client, build)
+    assert "Running command docker buildx" in text or "docker buildx" in text
+    assert "UPLOAD_ARTIFACTS" not in text

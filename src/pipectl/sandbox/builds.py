@@ -343,10 +343,11 @@ class BuildRunner:
         elif phase_type == "UPLOAD_ARTIFACTS":
             failure = self._upload_artifacts(build, clock)
         elif phase_type == "FINALIZING":
-            clock.say(
-                f"Phase complete: UPLOAD_ARTIFACTS State: "
-                f"{'SUCCEEDED' if build.failed_phase is None else 'FAILED'}"
+            uploaded = next(
+                (p for p in build.phases if p["phaseType"] == "UPLOAD_ARTIFACTS"), None
             )
+            if uploaded is not None:  # an aborted build skips the upload
+                clock.say(f"Phase complete: UPLOAD_ARTIFACTS State: {uploaded['phaseStatus']}")
         return clock.lines, seconds, failure
 
     def _download_source(self, build: Build, clock: _LineClock) -> tuple[str, str] | None:
