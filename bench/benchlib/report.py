@@ -72,6 +72,14 @@ def _timing_rows(timings: list[Timing], base: Timing | None) -> list[list[str]]:
     return rows
 
 
+def _looks(watch: CommandCost) -> str:
+    """How often watch looked at the pipeline (one GetPipelineState per look)."""
+    looks = watch.calls.by_operation.get("codepipeline:GetPipelineState", 0)
+    if looks < 2:
+        return ""
+    return f"; it looked {looks} times, once every {watch.seconds / looks:.1f} s"
+
+
 def _operations(calls: CallCount) -> str:
     if not calls.by_operation:
         return "none"
@@ -133,7 +141,7 @@ def render(results: Results) -> str:
             out += [
                 f"`{w.label}` followed a whole run ({results.watch_verdict}) for "
                 f"{w.seconds:.1f} s: {w.calls.total} calls, "
-                f"**{per_minute(w):.1f} calls a minute**.",
+                f"**{per_minute(w):.1f} calls a minute**{_looks(w)}.",
                 "",
                 *_table(["operation", "calls", "per minute"],
                         [[op, str(n), f"{n / (w.seconds / 60):.1f}"]
