@@ -15,7 +15,7 @@ import pytest
 
 from pipectl.sandbox.server import SandboxServer
 from tests.sandbox.fixtures import create_pipeline_resources
-from tests.sandbox.helpers import action, wait_for_execution
+from tests.sandbox.polling import action, wait_for_execution
 
 
 def _aws_executable() -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pipectl.sandbox.server import SandboxServer
 from tests.sandbox.fixtures import create_pipeline_resources
-from tests.sandbox.helpers import action, wait_for_execution, wait_until
+from tests.sandbox.polling import action, wait_for_execution, wait_until
 from tests.sandbox.shapes import assert_output_shape
 
 CUSTOM = """\
@@ -113,7 +113,7 @@ def test_the_repository_buildspec_runs_and_its_abort_skips_post_build(
     client: Callable[[str], Any], sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     from tests.conftest import REPO_ROOT
-    from tests.sandbox.helpers import control
+    from tests.sandbox.polling import control
 
     (tmp_path / "buildspec.yml").write_text((REPO_ROOT / "buildspec.yml").read_text())
     names = create_pipeline_resources(client)

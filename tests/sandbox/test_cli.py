@@ -15,7 +15,7 @@ import pytest
 from pipectl.sandbox.server import SandboxServer, start_server
 from pipectl.sandbox.state import pid_alive, state_file, write_state_file
 from tests.conftest import run_cli, run_cli_process
-from tests.sandbox.helpers import control, wait_until
+from tests.sandbox.polling import control, wait_until
 
 
 def _gone(pid: int, timeout: float = 10.0) -> bool:

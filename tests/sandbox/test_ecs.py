@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.sandbox.fixtures import create_pipeline_resources
-from tests.sandbox.helpers import wait_until
+from tests.sandbox.polling import wait_until
 from tests.sandbox.shapes import assert_output_shape
 
 

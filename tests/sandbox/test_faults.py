@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 
 from pipectl.sandbox.server import SandboxServer
 from tests.sandbox.fixtures import create_pipeline_resources
-from tests.sandbox.helpers import action, control, wait_for_execution, wait_until
+from tests.sandbox.polling import action, control, wait_for_execution, wait_until
 from tests.sandbox.shapes import assert_output_shape
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})

@@ -9,7 +9,7 @@ import pytest
 
 from tests.sandbox.conftest import WATCHING_TIME_SCALE
 from tests.sandbox.fixtures import create_pipeline_resources
-from tests.sandbox.helpers import action, wait_for_execution
+from tests.sandbox.polling import action, wait_for_execution
 
 
 def _start(codepipeline: Any, name: str, count: int) -> list[str]:

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from pipectl.sandbox.server import SandboxServer
 from tests.sandbox.conftest import WATCHING_TIME_SCALE
 from tests.sandbox.fixtures import Names, create_pipeline_resources
-from tests.sandbox.helpers import action, control, wait_for_execution, wait_until
+from tests.sandbox.polling import action, control, wait_for_execution, wait_until
 from tests.sandbox.shapes import assert_output_shape
 
 BUILD_PHASES = [

@@ -334,7 +334,6 @@ class BuildRunner:
             return clock.lines, seconds, failure
         if phase_type == "PROVISIONING":
             clock.say("Running on CodeBuild On-demand")
-            clock.say("Waiting for agent ping")
             clock.say("Waiting for DOWNLOAD_SOURCE")
         elif phase_type == "DOWNLOAD_SOURCE":
             failure = self._download_source(build, clock)

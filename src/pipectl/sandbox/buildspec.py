@@ -141,13 +141,7 @@ def command_output(command: str, facts: BuildFacts) -> list[str]:
     """The lines a recognised command prints on success (none for the rest)."""
     text = command.strip()
     if "docker login" in text:
-        return [
-            "WARNING! Your password will be stored unencrypted in /root/.docker/config.json.",
-            "Configure a credential helper to remove this warning. See",
-            "https://docs.docker.com/engine/reference/commandline/login/#credentials-store",
-            "",
-            "Login Succeeded",
-        ]
+        return ["Login Succeeded"]
     if "docker buildx create" in text:
         return ["pipectl"]
     if "docker build" in text or "docker buildx build" in text:
@@ -156,7 +150,7 @@ def command_output(command: str, facts: BuildFacts) -> list[str]:
             "#1 [internal] load build definition from Dockerfile",
             "#1 transferring dockerfile: 412B done",
             "#1 DONE 0.0s",
-            "#2 [internal] load metadata for public.ecr.aws/docker/library/python:3.12-slim",
+            "#2 [internal] load metadata for public.ecr.aws/nginx/nginx:stable-alpine",
             "#2 DONE 0.9s",
             "#5 [2/4] COPY app/ /app/",
             "#5 DONE 0.1s",

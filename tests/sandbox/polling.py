@@ -1,4 +1,4 @@
-"""Polling and fault helpers for the sandbox tests (no sleeps beyond a few ms)."""
+"""Polling and control-API calls for the sandbox tests (no sleeps beyond a few ms)."""
 
 from __future__ import annotations
 
