@@ -191,6 +191,8 @@ def test_start_is_idempotent_with_a_client_token_and_resolves_variables(
     assert missing.value.response["Error"]["Code"] == "PipelineNotFoundException"
 
 
+# A build long enough that a loaded machine still sees it running when it stops it.
+@pytest.mark.time_scale(0.1)
 def test_stop_lets_the_running_action_finish_then_stops(client: Callable[[str], Any]) -> None:
     names = create_pipeline_resources(client)
     codepipeline = client("codepipeline")
@@ -223,6 +225,8 @@ def test_stop_lets_the_running_action_finish_then_stops(client: Callable[[str], 
     assert summary["stopTrigger"] == {"reason": "changed my mind"}
 
 
+# A build long enough that a loaded machine still sees it running when it stops it.
+@pytest.mark.time_scale(0.1)
 def test_stop_and_abandon_stops_at_once(client: Callable[[str], Any]) -> None:
     names = create_pipeline_resources(client)
     codepipeline, codebuild = client("codepipeline"), client("codebuild")
