@@ -57,7 +57,7 @@ def test_ctrl_c_after_each_change_then_rerun_converges(
     assert project.cli("create").exit_code == 0
     changes = list(counting.mutating)
     assert len(changes) >= 10, changes  # a new pipeline is many changes
-    for k in range(first, len(changes), 2):
+    for k in range(first, len(changes) + 1, 2):
         project.sandbox.reset()
         call_hooks[:] = [InterruptAfter(k)]
         stopped = project.cli("create")
