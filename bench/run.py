@@ -88,7 +88,8 @@ class Bench:
         self.env = clean_environment(root)
         self.url = ""
         self.specs: list[Path] = []
-        self.results = Results(machine.describe(), mode_text(settings))
+        self.results = Results(machine.describe(), mode_text(settings),
+                               time_scale=settings.time_scale)
 
     # --- helpers ------------------------------------------------------------------
 
@@ -280,24 +281,51 @@ def _ops(calls: Mapping[str, int]) -> str:
 
 
 def explain(results: Results) -> list[str]:
-    """Plain words on what the figures mean, and on each missed target."""
+    """Plain words on what the figures mean, and where the time of each missed target goes."""
     notes = []
     by_label = {t.label: t for t in results.startup}
     base, help_ = by_label.get("python -c pass"), by_label.get("pipectl --help")
     if base and help_:
         notes.append(f"The interpreter alone starts in {ms(base.median)}; `pipectl --help` "
-                     f"adds {ms(help_.median - base.median)} of imports (table above).")
-    for target in results.targets:
-        if not target.met:
-            notes.append(f"Target missed: {target.name} ({target.goal}); measured "
-                         f"{target.measured}.")
+                     f"spends {ms(help_.median - base.median)} more, on imports.")
+    missed = {t.name: t for t in results.targets if not t.met}
+    for target in missed.values():
+        notes.append(f"Target missed: {target.name} ({target.goal}); measured "
+                     f"{target.measured}.")
+    if "`pipectl --help` start-up" in missed and results.imports:
+        notes.append("`pipectl --help`: the largest imports are "
+                     f"{_largest(results.imports, skip='pipectl.cli.main')}.")
+    status = next((c for c in results.costs if c.label == "pipectl status"), None)
+    if "`pipectl status` wall time" in missed and status:
+        where = (f"; the largest imports are {_largest(results.status_imports)}"
+                 if results.status_imports else "")
+        notes.append(f"`pipectl status` makes {status.calls.total} calls "
+                     f"({', '.join(sorted(status.calls.by_operation))}) where the aws CLI "
+                     f"makes one, and creates a client for each of their services{where}.")
+    watch = results.watch
+    if "`watch` on a quiet run" in missed and watch:
+        looks = watch.calls.by_operation.get("codepipeline:GetPipelineState", 0)
+        reads = sorted(op for op, n in watch.calls.by_operation.items() if n > 1
+                       and op != "codepipeline:GetPipelineState")
+        also = f", and many also {', '.join(reads)}" if reads else ""
+        notes.append(f"`watch` looked {looks} time(s) in {watch.seconds:.0f} s; each look "
+                     f"reads codepipeline:GetPipelineState{also}. The sandbox (time scale "
+                     f"{results.time_scale}) ran the whole pipeline in {watch.seconds:.0f} s, "
+                     "so something changed every few seconds, and watch polls at its quickest "
+                     "while things change.")
     if results.scale and len(results.scale) > 1:
         first, last = results.scale[0], results.scale[-1]
         notes.append(f"`status` of one pipeline: {ms(first.one.median)} with {first.pipelines} "
                      f"pipeline(s) in the account, {ms(last.one.median)} with "
                      f"{last.pipelines}; calls {first.one_calls.total} and "
-                     f"{last.one_calls.total}.")
+                     f"{last.one_calls.total}: the cost of one pipeline does not grow with "
+                     "the account, and checking every pipeline grows linearly.")
     return notes
+
+
+def _largest(imports: Sequence[tuple[str, float]], skip: str = "", top: int = 3) -> str:
+    chosen = [(name, micro) for name, micro in imports if name != skip][:top]
+    return ", ".join(f"`{name}` ({micro / 1000:.0f} ms)" for name, micro in chosen)
 
 
 def mode_text(settings: Settings) -> str:

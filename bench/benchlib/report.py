@@ -37,6 +37,7 @@ class ScaleRow:
 class Results:
     machine: list[tuple[str, str]]
     mode: str
+    time_scale: float = 1.0
     startup: list[Timing] = field(default_factory=list)
     status_vs_aws: list[Timing] = field(default_factory=list)
     costs: list[CommandCost] = field(default_factory=list)
