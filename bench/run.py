@@ -91,7 +91,7 @@ class Bench:
         self.results = Results(machine.describe(), mode_text(settings),
                                time_scale=settings.time_scale)
 
-    # --- helpers ------------------------------------------------------------------
+    # --- running commands -----------------------------------------------------------
 
     def pipectl(self, spec: Path, *args: str, verbose: bool = False) -> list[str]:
         """``pipectl [-v] --sandbox -c SPEC ARGS``, as a user points it at the sandbox."""
