@@ -37,13 +37,25 @@ def test_unknown_command_suggests_the_closest() -> None:
     assert "Did you mean 'status'" in result.stderr
 
 
-def test_help_version_validate_do_not_import_boto3() -> None:
+@pytest.mark.parametrize(
+    "args", [["--help"], ["--version"], ["validate", "--help"], ["status", "--help"],
+             ["create", "--help"], ["watch", "--help"], ["sandbox", "--help"]],
+)
+def test_help_and_version_import_no_aws_sdk_pydantic_or_rich(args: list[str]) -> None:
     code = (
-        "import sys; from pipectl.cli.main import main; "
-        "import io; from pipectl.ui.environment import Environment; "
+        "import io, sys; from pipectl.cli.main import main; "
+        "from pipectl.ui.environment import Environment; "
         "env = Environment(stdout=io.StringIO(), stderr=io.StringIO()); "
-        "[main(a, env=env) for a in (['--help'], ['--version'], ['validate', '--help'])]; "
-        "print('boto3' in sys.modules, 'botocore' in sys.modules)"
+        f"code = main({args!r}, env=env); "
+        "print(code, *[m for m in ('boto3', 'botocore', 'pydantic', 'rich', 'yaml') "
+        "if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False False"
+    assert out.stdout.split() == ["0"]
+
+
+def test_a_group_without_its_command_shows_its_help_not_an_error() -> None:
+    result = run_cli(["sandbox"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: pipectl sandbox [OPTIONS] COMMAND [ARGS]...")
+    assert "error:" not in result.stderr and "start" in result.stderr

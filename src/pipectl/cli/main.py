@@ -1,152 +1,58 @@
-"""The ``pipectl`` entry point: global options, lazy commands, the one error boundary.
+"""The ``pipectl`` entry point and the one error boundary.
 
-Commands live one per module (``cmd_<name>.py``) and are imported only when run,
-so ``pipectl --help`` stays fast and never imports boto3.
+This module imports nothing heavy: ``pipectl``, ``--help``, ``-h`` and ``--version`` are
+answered from :mod:`pipectl.cli.fast_help` without importing click. Everything else goes
+through the click group (:mod:`pipectl.cli.group`), whose commands are imported only
+when run, so no command's help ever imports boto3.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-import traceback
-from collections.abc import Sequence
-from contextlib import redirect_stderr, redirect_stdout
-from pathlib import Path
-from typing import Any
 
-import click
+from pipectl.cli.commands import COMMANDS
 
-from pipectl import __version__
-from pipectl.errors import ExitStatus, PipectlError, SpecError
-from pipectl.ui.environment import Environment
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
-# name -> (module, one-line help). The help is here so that listing commands imports none.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("pipectl.cli.cmd_init", "Scaffold spec, task definition, buildspec, Dockerfile."),
-    "validate": ("pipectl.cli.cmd_validate", "Check spec, buildspec and task definition offline."),
-    "schema": ("pipectl.cli.cmd_schema", "Print the JSON Schema of the spec (for editors)."),
-    "plan": ("pipectl.cli.cmd_plan", "Show what create/update would change, field by field."),
-    "create": ("pipectl.cli.cmd_create", "Create what is missing and converge the rest."),
-    "update": ("pipectl.cli.cmd_update", "Converge an existing pipeline to the spec."),
-    "destroy": ("pipectl.cli.cmd_destroy", "Delete what pipectl created for this pipeline."),
-    "run": ("pipectl.cli.cmd_run", "Start a pipeline run; --watch follows it to the end."),
-    "watch": ("pipectl.cli.cmd_watch", "Follow a run live (default: the latest)."),
-    "status": ("pipectl.cli.cmd_status", "Stages, latest run, ECS service and its URL."),
-    "history": ("pipectl.cli.cmd_history", "Recent runs."),
-    "logs": ("pipectl.cli.cmd_logs", "CodeBuild logs of a build (default: the latest)."),
-    "stop": ("pipectl.cli.cmd_stop", "Stop the running execution."),
-    "retry": ("pipectl.cli.cmd_retry", "Retry the failed stage (failed actions only)."),
-    "rollback": ("pipectl.cli.cmd_rollback", "Put the service back on its previous revision."),
-    "build": ("pipectl.cli.cmd_build", "Run the buildspec's phases on this machine (--local)."),
-    "sandbox": ("pipectl.cli.cmd_sandbox", "A local AWS endpoint where pipelines really run."),
-}
+    import click
 
+    from pipectl.errors import PipectlError
+    from pipectl.ui.environment import Environment
 
-class LazyGroup(click.Group):
-    """A group whose subcommands are imported on first use."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = COMMANDS.get(cmd_name)
-        if entry is None:
-            return None
-        module = importlib.import_module(entry[0])
-        command: click.Command = module.command
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, summary) for name, (_, summary) in COMMANDS.items()]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        name = args[0] if args else ""
-        if name and name not in COMMANDS and not name.startswith("-"):
-            import difflib
-
-            close = difflib.get_close_matches(name, list(COMMANDS), n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise click.UsageError(f"No such command '{name}'.{hint}", ctx)
-        return super().resolve_command(ctx, args)
-
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
-@click.option(
-    "-c", "--config", "config", type=click.Path(dir_okay=False, path_type=Path),
-    envvar="PIPECTL_CONFIG", default=None,
-    help="The pipeline spec.  [default: config/pipeline.yml; env PIPECTL_CONFIG]",
-)
-@click.option("--profile", envvar="AWS_PROFILE", help="AWS profile.  [env AWS_PROFILE]")
-@click.option("--region", envvar="AWS_REGION", help="AWS region.  [env AWS_REGION]")
-@click.option(
-    "--endpoint-url", envvar="AWS_ENDPOINT_URL", metavar="URL",
-    help="Send every AWS call to this endpoint.  [env AWS_ENDPOINT_URL]",
-)
-@click.option(
-    "--sandbox", is_flag=True, envvar="PIPECTL_SANDBOX",
-    help="Use the local sandbox started by `pipectl sandbox start` (dummy credentials).",
-)
-@click.option(
-    "-o", "--output", type=click.Choice(["text", "json"]), default=None,
-    help="Output format.  [default: text]",
-)
-@click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR).")
-@click.option("-v", "--verbose", count=True, help="More detail; shows the AWS calls made.")
-@click.option("--debug", is_flag=True, help="Show tracebacks.")
-@click.version_option(__version__, "--version", prog_name="pipectl", message="%(prog)s %(version)s")
-@click.pass_context
-def cli(
-    ctx: click.Context,
-    config: Path | None,
-    profile: str | None,
-    region: str | None,
-    endpoint_url: str | None,
-    sandbox: bool,
-    output: str | None,
-    no_color: bool,
-    verbose: int,
-    debug: bool,
-) -> None:
-    """Create, run and watch a CodeBuild -> ECS pipeline on AWS CodePipeline.
-
-    \b
-    Example:
-      pipectl validate
-      pipectl create
-      pipectl run --watch
-      pipectl status
-    """
-    from pipectl.cli.context import AppContext
-
-    env: Environment = ctx.obj
-    if output:
-        env.output = output  # type: ignore[assignment]
-    if no_color:
-        env.color = False
-    env.verbose = verbose
-    env.debug = debug
-    ctx.obj = AppContext.build(
-        env=env,
-        config=config,
-        profile=profile,
-        region=region,
-        endpoint_url=endpoint_url,
-        sandbox=sandbox,
-    )
+__all__ = ["COMMANDS", "main", "run"]
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """Run pipectl; every exception becomes an exit code here and nowhere else."""
-    env = env or Environment()
+    from pipectl.cli.fast_help import fast_answer
+
     args = list(sys.argv[1:] if argv is None else argv)
+    answer = fast_answer(args)
+    if answer is not None:
+        code, text, to_stderr = answer
+        stream = (env.stderr if to_stderr else env.stdout) if env is not None else (
+            sys.stderr if to_stderr else sys.stdout)
+        stream.write(text)
+        stream.flush()
+        return code
+    return run(args, env)
+
+
+def run(args: list[str], env: Environment | None = None) -> int:
+    """Parse ``args`` with click and run the command: the error boundary."""
+    from contextlib import redirect_stderr, redirect_stdout
+
+    import click
+
+    from pipectl.cli.group import cli
+    from pipectl.errors import ExitStatus, PipectlError
+    from pipectl.ui.environment import Environment
+
+    env = env or Environment()
     app: dict[str, Any] = {}
     try:
         # click writes --help, --version and prompts to sys.stdout: point it at env's.
@@ -161,6 +67,11 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     except click.exceptions.Abort:
         env.error("interrupted")
         return ExitStatus.INTERRUPTED
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # A group run without a command (`pipectl sandbox`): its help, as click prints it.
+        env.stderr.write(exc.format_message() + "\n")
+        env.stderr.flush()
+        return ExitStatus.INVALID_INPUT
     except click.ClickException as exc:
         _report_usage(env, exc)
         return ExitStatus.INVALID_INPUT
@@ -178,6 +89,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             _report(env, err, cause=exc)
             return err.exit_status
         if env.debug:
+            import traceback
+
             traceback.print_exc(file=env.stderr)
         env.error(
             f"internal error: {type(exc).__name__}: {exc}",
@@ -196,7 +109,11 @@ def _report_usage(env: Environment, exc: click.ClickException) -> None:
 
 
 def _report(env: Environment, exc: PipectlError, cause: BaseException | None = None) -> None:
+    from pipectl.errors import SpecError
+
     if env.debug:
+        import traceback
+
         traceback.print_exception(cause or exc, file=env.stderr)
     if isinstance(exc, SpecError):
         for finding in exc.findings:
@@ -209,6 +126,8 @@ def _report(env: Environment, exc: PipectlError, cause: BaseException | None = N
 
 
 def _error_dict(exc: PipectlError) -> dict[str, Any]:
+    from pipectl.errors import SpecError
+
     data: dict[str, Any] = {"type": type(exc).__name__, "message": exc.message, "hint": exc.hint}
     if isinstance(exc, SpecError):
         data["findings"] = [f.to_dict() for f in exc.findings]

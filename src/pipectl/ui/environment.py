@@ -6,7 +6,6 @@ Tests build an :class:`Environment` over in-memory streams and run the real
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -73,6 +72,8 @@ class Environment:
         self.stdout.flush()
 
     def write_json(self, obj: Any, *, lines: bool = False) -> None:
+        import json  # only commands with JSON output pay for it
+
         indent = None if lines else 2
         self.stdout.write(json.dumps(obj, indent=indent, default=str, sort_keys=False) + "\n")
         self.stdout.flush()
