@@ -133,8 +133,8 @@ def test_success_needs_the_pipeline_and_the_new_deployment(monkeypatch: pytest.M
     assert any("rollout IN_PROGRESS, running 0/1, pending 1" in m and "hello-web:8" in m
                for m in lines)
     assert "stage Deploy: Succeeded" in lines
-    # Quick looks at first (2 s), never a real sleep.
-    assert clock.sleeps == [2.0, 2.0, 2.0]
+    # A quick look at first (2 s), then the moving pace (5 s); never a real sleep.
+    assert clock.sleeps == [2.0, 5.0, 5.0]
 
 
 def test_build_failure_names_the_phase_shows_the_log_tail_and_a_hint() -> None:

@@ -4,10 +4,13 @@ checks every response against the service model) and a fake clock."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from botocore import xform_name
 from botocore.stub import ANY, Stubber
 
 T0 = 1_800_000_000.0
@@ -40,17 +43,37 @@ class FakeClock:
         self.now += seconds
 
 
-class StubbedClients:
-    """``.client(service)`` like AwsSession, each client wrapped in an active Stubber."""
+#: (service, Operation, params) -> the response of a call made now.
+Script = Callable[[str, str, dict[str, Any]], dict[str, Any]]
 
-    def __init__(self) -> None:
+
+class StubbedClients:
+    """``.client(service)`` like AwsSession, each client wrapped in an active Stubber.
+
+    With a ``script``, each call's response is made when the call is made (from the fake
+    clock's time, say) and queued on the Stubber just before it answers: a long run
+    without scripting every look in advance, every response still checked against the
+    service model. ``calls`` counts the calls by ``service:Operation`` either way."""
+
+    def __init__(self, script: Script | None = None) -> None:
         self._clients: dict[str, Any] = {}
         self.stubbers: dict[str, Stubber] = {}
+        self.script = script
+        self.calls: Counter[str] = Counter()
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
             client = boto3.client(service, region_name="us-east-1")
             stubber = Stubber(client)
+
+            def feed(model: Any, params: dict[str, Any], **_: Any) -> None:
+                self.calls[f"{service}:{model.name}"] += 1
+                if self.script is not None:
+                    stubber.add_response(xform_name(model.name),
+                                         self.script(service, model.name, params))
+
+            # Registered before the Stubber's own check, which wants a queued response.
+            client.meta.events.register_first("before-parameter-build.*.*", feed)
             stubber.activate()
             self._clients[service] = client
             self.stubbers[service] = stubber

@@ -118,6 +118,24 @@ def test_live_view_ends_with_a_summary_of_result_duration_revision_image_and_url
     assert "url       http://203.0.113.7" in text
 
 
+def test_the_live_view_counts_up_between_looks() -> None:
+    """Looks come every 5 to 15 s: each refresh draws the last look at the present time."""
+    console = Console(record=True, width=120, file=io.StringIO(), force_terminal=True)
+    now = [T0 + 95]
+    view = LiveView(console, show_logs=False, clock=lambda: now[0])
+    with view:
+        view.update(Update(running_snapshot()))
+        drawn = view._live.renderable
+        at_look = record(drawn)
+        now[0] += 10  # no new look, ten seconds later
+        later = record(drawn)
+    assert "  Build            InProgress  1m15s" in at_look
+    assert "  Build            InProgress  1m25s" in later
+    assert "  Deploy           InProgress  25s" in later
+    assert "InProgress  1m35s" in at_look.splitlines()[0]  # the run's own elapsed time
+    assert "InProgress  1m45s" in later.splitlines()[0]
+
+
 def plain_env() -> tuple[Environment, io.StringIO]:
     out = io.StringIO()
     return Environment(stdout=out, stderr=io.StringIO(), stdout_isatty=False), out

@@ -1,5 +1,13 @@
-"""How long to wait between looks: quick at first, slower on long phases, backing off
-with jitter when AWS throttles. Pure arithmetic, so it is tested without waiting."""
+"""How long to wait between looks: quick at first, about 5 s while the run moves, slower
+on long quiet phases, backing off with jitter when AWS throttles. Pure arithmetic, so it
+is tested without waiting.
+
+"Moving" means a stage, an action or the run itself changed status. Build phases, log
+lines and ECS task counts do not reset the schedule: they change every few seconds on
+any run, and polling at the quickest for each of them made ``watch`` cost 70 calls a
+minute. The live view ticks its clocks and spinners between looks, so slower looks do
+not make it look stale.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +15,17 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-#: (seconds since the last change, delay): the first matching row wins.
-DEFAULT_STEPS: tuple[tuple[float, float], ...] = ((30.0, 2.0), (120.0, 5.0), (600.0, 10.0))
+#: Delays after the first looks: the run's state shows at once, and again 2 s later.
+QUICK_DELAYS: tuple[float, ...] = (2.0,)
+#: The delay while stages and actions change.
+MOVING_DELAY = 5.0
+#: On a quiet phase, wait this fraction of how long it has been quiet: a phase that has
+#: run 30 s is unlikely to end in the next 5, and seeing its end late by at most half
+#: the time it had run is seeing it late by at most a third of its length.
+QUIET_FRACTION = 0.5
+#: While an ECS deployment rolls out the service is read on every look: a rollback by the
+#: deployment circuit breaker is reported within this many seconds.
+DEPLOY_MAX_DELAY = 10.0
 LONG_PHASE_DELAY = 15.0
 MAX_BACKOFF = 60.0
 
@@ -20,16 +37,24 @@ class PollSchedule:
     interval: float | None = None
     random: Callable[[], float] = field(default=random.random)
     throttled_in_a_row: int = 0
+    looks: int = 0  # looks answered so far (throttled ones are not counted)
+    last_delay: float = QUICK_DELAYS[0]
 
-    def next_delay(self, since_change: float) -> float:
+    def next_delay(self, since_change: float, *, deploying: bool = False) -> float:
+        """The wait after a look; ``since_change`` is how long the run has been quiet
+        (seconds since a stage, action or run status last changed)."""
         if self.throttled_in_a_row:
             return self.backoff()
+        self.looks += 1
         if self.interval is not None:
-            return self.interval
-        for limit, delay in DEFAULT_STEPS:
-            if since_change < limit:
-                return delay
-        return LONG_PHASE_DELAY
+            delay = self.interval
+        elif self.looks <= len(QUICK_DELAYS):
+            delay = QUICK_DELAYS[self.looks - 1]
+        else:
+            cap = DEPLOY_MAX_DELAY if deploying else LONG_PHASE_DELAY
+            delay = min(cap, max(MOVING_DELAY, since_change * QUIET_FRACTION))
+        self.last_delay = delay
+        return delay
 
     def throttled(self) -> float:
         """Record a throttled look; return how long to back off."""
@@ -40,8 +65,9 @@ class PollSchedule:
         self.throttled_in_a_row = 0
 
     def backoff(self) -> float:
-        # Exponential with "equal jitter": never less than half the step, so a throttled
-        # watcher really slows down, yet many watchers do not retry in lockstep.
-        base = self.interval if self.interval is not None else DEFAULT_STEPS[0][1]
+        # Exponential from the delay in use with "equal jitter": never less than half the
+        # step, so a throttled watcher really slows down (never looks sooner than it
+        # would have), yet many watchers do not retry in lockstep.
+        base = self.interval if self.interval is not None else self.last_delay
         step = min(MAX_BACKOFF, base * float(2 ** self.throttled_in_a_row))
         return float(step / 2 + self.random() * step / 2)

@@ -2,9 +2,14 @@
 
 API economy, per look: one GetPipelineState; GetPipelineExecution only when no stage of
 ours is running (that is when the execution can have ended, been superseded or stopped);
-one BatchGetBuilds for the builds of running CodeBuild actions (plus one last read of a
-build that just ended); one DescribeServices per cluster for running ECS actions. The
-clock and sleep are parameters, so tests drive the loop with a fake clock.
+one BatchGetBuilds for the builds of running CodeBuild actions, at most every
+BUILD_READ_SECONDS (the pipeline's state says when a build action ends, and that look
+reads the build once more, for its final phases and the diagnosis: a failed build is
+reported on the same look as when the build was read every time); one DescribeServices
+per cluster on every look while an ECS action runs (a circuit-breaker rollback is a
+verdict CodePipeline does not give).
+The delay between looks comes from :mod:`pipectl.runs.polling`. The clock and sleep are
+parameters, so tests drive the loop with a fake clock.
 """
 
 from __future__ import annotations
@@ -41,6 +46,12 @@ from pipectl.runs.model import (
 )
 from pipectl.runs.polling import PollSchedule
 from pipectl.runs.reads import ActionLayout, Clients, PipelineLayout
+
+#: While a build runs, read it at most this often (its phases are for the view only;
+#: ``--logs`` reads it on every look, to stream its log lines).
+BUILD_READ_SECONDS = 15.0
+#: Changes that say the run moved on (and keep the schedule at its moving pace).
+MILESTONE_KINDS = frozenset({"started", "run", "stage", "action"})
 
 THROTTLING_CODES = frozenset({
     "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
@@ -82,6 +93,7 @@ class _Memory:
 
     status: str = "InProgress"
     builds: dict[str, BuildProgress] = field(default_factory=dict)
+    build_read_at: dict[str, float] = field(default_factory=dict)
     final_builds: set[str] = field(default_factory=set)
     deploys: dict[tuple[str, str], DeployProgress] = field(default_factory=dict)
     services: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
@@ -146,7 +158,7 @@ class RunWatcher:
                 continue
             self.schedule.recovered()
             changes = describe_changes(previous, snapshot)
-            if changes:
+            if any(c.kind in MILESTONE_KINDS for c in changes):
                 last_change = snapshot.now
             yield Update(snapshot, tuple(changes))
             previous = snapshot
@@ -157,7 +169,8 @@ class RunWatcher:
             if deadline is not None and now >= deadline:
                 yield self._timed_out(snapshot)
                 return
-            delay = self.schedule.next_delay(now - last_change)
+            delay = self.schedule.next_delay(now - last_change,
+                                             deploying=_deploying(snapshot))
             if deadline is not None:
                 delay = min(delay, max(0.0, deadline - now))
             self.sleep(delay)
@@ -225,11 +238,19 @@ class RunWatcher:
             if action.provider != "CodeBuild" or not action.external_id:
                 continue
             build_id = action.external_id
-            if action.status in RUNNING_STATUSES or build_id not in self.memory.final_builds:
-                wanted.append(build_id)
+            if build_id in self.memory.final_builds:
+                continue
+            read_at = self.memory.build_read_at.get(build_id)
+            if (action.status in RUNNING_STATUSES and read_at is not None
+                    and not self.options.logs
+                    and self.clock() - read_at < BUILD_READ_SECONDS):
+                continue  # read recently; the view keeps its phases until the next read
+            wanted.append(build_id)
         if wanted:
             fetched = reads.builds(self.clients, wanted)
+            now = self.clock()
             for build_id, progress in fetched.items():
+                self.memory.build_read_at[build_id] = now
                 old = self.memory.builds.get(build_id)
                 tail, total = (old.log_tail, old.log_total) if old else ((), 0)
                 final = progress.status in FINAL_BUILD_STATUSES
@@ -455,6 +476,13 @@ def watch_run(
     watcher = RunWatcher(clients, pipeline, execution_id, options=options, clock=clock,
                          sleep=sleep, jitter=jitter)
     return watcher.events()
+
+
+def _deploying(snapshot: RunSnapshot) -> bool:
+    """An ECS rollout may be under way: an ECS action runs, or the pipeline is done and
+    the deployment not yet confirmed."""
+    return snapshot.status == "Succeeded" or any(
+        a.provider == "ECS" and a.status in RUNNING_STATUSES for a in snapshot.actions())
 
 
 def _all(stages: tuple[StageView, ...]) -> list[ActionView]:

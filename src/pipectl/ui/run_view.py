@@ -3,7 +3,9 @@ JSON lines for scripts. Each view consumes the watch loop's events; none reads A
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from pipectl.runs.model import (
@@ -104,11 +106,15 @@ class JsonView:
 
 
 class LiveView:
-    """Redraws the whole run on each look; spinners turn between looks."""
+    """Redraws the whole run on each look. Between looks (which come every 5 to 15 s on a
+    long run) rich refreshes the view several times a second, and each refresh draws the
+    last snapshot at the current time: elapsed times count up and spinners turn."""
 
-    def __init__(self, console: Any, *, show_logs: bool) -> None:
+    def __init__(self, console: Any, *, show_logs: bool,
+                 clock: Callable[[], float] = time.time) -> None:
         self.console = console
         self.show_logs = show_logs
+        self.clock = clock
         self._live: Any = None
 
     def __enter__(self) -> LiveView:
@@ -127,7 +133,8 @@ class LiveView:
 
     def update(self, event: Update) -> None:
         if self._live is not None:
-            self._live.update(render_snapshot(event.snapshot, show_logs=self.show_logs))
+            self._live.update(TickingSnapshot(event.snapshot, self.clock,
+                                              show_logs=self.show_logs))
 
     def finish(self, event: Finished) -> None:
         if self._live is not None:
@@ -140,6 +147,22 @@ class LiveView:
         self.console.print(Text(lines[0], style=style))
         for line in lines[1:]:
             self.console.print(Text(line))
+
+
+class TickingSnapshot:
+    """The last snapshot, drawn at the time of each refresh (rich calls ``__rich__``
+    whenever it redraws): what runs keeps counting between looks."""
+
+    def __init__(self, snapshot: RunSnapshot, clock: Callable[[], float], *,
+                 show_logs: bool) -> None:
+        self.snapshot = snapshot
+        self.clock = clock
+        self.show_logs = show_logs
+
+    def __rich__(self) -> Any:
+        # Never earlier than the look itself (a clock that stepped back draws the look).
+        now = max(self.snapshot.now, self.clock())
+        return render_snapshot(replace(self.snapshot, now=now), show_logs=self.show_logs)
 
 
 def render_snapshot(snapshot: RunSnapshot, *, show_logs: bool = False) -> Any:
@@ -167,7 +190,11 @@ def render_snapshot(snapshot: RunSnapshot, *, show_logs: bool = False) -> Any:
 
     def icon(status: str) -> Any:
         if status in ("InProgress",):
-            return Spinner("dots", style="cyan")
+            # The view is rebuilt on every refresh, and a new Spinner starts on its first
+            # frame: one that began at time 0 shows the frame of the present moment.
+            spinner = Spinner("dots", style="cyan")
+            spinner.start_time = 0.0
+            return spinner
         return Text(ICONS.get(status, "?"), style=STYLES.get(status, ""))
 
     def row(name: str, status: str, elapsed: str, bold: bool) -> Text:
