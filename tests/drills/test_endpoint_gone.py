@@ -2,12 +2,13 @@
 
 The sandbox's ``offline`` fault drops every connection, as a lost network or a VPN
 that went down does. ``watch`` must stop with one clear error (exit 3) naming the call and the
-endpoint it could not reach, and ``watch`` afterwards must find the run and give its
-verdict.
+endpoint it could not reach and the command that re-attaches, and ``watch`` afterwards
+must find the run and give its verdict.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from pipectl.sandbox.server import start_server
+from tests.conftest import run_cli
 from tests.drills.conftest import CallHook
 from tests.drills.project import Project
 from tests.drills.workspace import write_workspace
@@ -51,7 +53,7 @@ class GoOfflineAfter:
 
 @pytest.mark.usefixtures("quick_retries")
 def test_watch_fails_clearly_when_the_endpoint_goes_away_and_reattaches_later(
-    slow_project: Project, call_hooks: list[CallHook]
+    slow_project: Project, call_hooks: list[CallHook], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = slow_project
     assert project.cli("create").exit_code == 0
@@ -69,12 +71,22 @@ def test_watch_fails_clearly_when_the_endpoint_goes_away_and_reattaches_later(
     assert len(errors) == 1, lost.stderr
     assert "could not reach AWS" in errors[0]
     assert project.url in lost.stderr or "endpoint" in lost.stderr
+    # How to come back to the run, on the same endpoint with the same spec.
+    assert f"pipectl watch {execution}" in lost.stderr
+    reattach = lost.stderr.split("re-attach with `")[1].split("`")[0]
+    assert reattach.startswith(f"PIPECTL_CONFIG={project.spec_path} "
+                               f"AWS_ENDPOINT_URL={project.url} "), reattach
 
     project.clear_faults()
     # The run went on in AWS meanwhile; watch comes back to it before it ends.
     run = project.client("codepipeline").get_pipeline_execution(
         pipelineName=project.spec.names.pipeline, pipelineExecutionId=execution)
     assert run["pipelineExecution"]["status"] == "InProgress"
-    back = project.cli("watch", execution, "--interval", "0.05")
+    # The very command the hint gave (its variables set as a shell would set them).
+    *variables, program, command, execution_id = shlex.split(reattach)
+    assert (program, command, execution_id) == ("pipectl", "watch", execution)
+    for variable in variables:
+        monkeypatch.setenv(*variable.split("=", 1))
+    back = run_cli([command, execution_id, "--interval", "0.05"])
     assert back.exit_code == 0, back.output
     assert execution in back.output and "succeeded" in back.output

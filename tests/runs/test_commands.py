@@ -206,6 +206,37 @@ def test_ctrl_c_exits_130_and_says_how_to_reattach(
     assert f"pipectl watch {RUN}" in result.stderr
 
 
+def test_the_reattach_command_keeps_the_global_options_given(
+    stubbed: StubbedClients, fake_time: FakeTime
+) -> None:
+    fake_time.interrupt = True
+    begin(stubbed)
+    look(stubbed, source_done(), build_stage("InProgress"), old_deploy())
+    stubbed.add("codebuild", "batch_get_builds", build("IN_PROGRESS", "BUILD",
+                                                       [phase("BUILD", None)]))
+    result = run_cli(["-c", "config/pipeline.yml", "--region", "us-east-1", "watch", RUN])
+    assert result.exit_code == 130
+    assert (f"re-attach with `PIPECTL_CONFIG=config/pipeline.yml AWS_REGION=us-east-1 "
+            f"pipectl watch {RUN}`") in result.stderr
+
+
+def test_an_aws_error_mid_watch_says_how_to_reattach(
+    stubbed: StubbedClients, fake_time: FakeTime
+) -> None:
+    begin(stubbed)
+    look(stubbed, source_done(), build_stage("InProgress"), old_deploy())
+    stubbed.add("codebuild", "batch_get_builds", build("IN_PROGRESS", "BUILD",
+                                                       [phase("BUILD", None)]))
+    stubbed.add_error("codepipeline", "get_pipeline_state", "ExpiredTokenException",
+                      "The security token included in the request is expired")
+    result = run_cli(["watch", RUN])
+    assert result.exit_code == 3, result.output
+    assert "rejected the credentials (ExpiredTokenException) calling " \
+        "codepipeline:GetPipelineState" in result.stderr
+    assert "hint: refresh your credentials" in result.stderr
+    assert f"the run goes on in AWS; re-attach with `pipectl watch {RUN}`" in result.stderr
+
+
 def test_timeout_exits_4(stubbed: StubbedClients, fake_time: FakeTime) -> None:
     begin(stubbed)
     for _ in range(3):

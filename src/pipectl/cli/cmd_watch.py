@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from pipectl.cli.context import AppContext
 from pipectl.cli.options import get_app, output_option
@@ -33,18 +35,42 @@ def watch_options(func: F) -> F:
                         help="Show the build's last log lines while it runs.")(func)
     func = click.option("--interval", type=click.FloatRange(min=0.01), default=None,
                         metavar="SECONDS",
-                        help="Poll every SECONDS.  [default: adaptive, 2s at first, slower "
-                             "on long phases]")(func)
+                        help="Poll every SECONDS.  [default: adaptive: 2s at first, about "
+                             "5s while the run moves, up to 15s on long quiet phases]")(func)
     func = click.option("--timeout", callback=parse_duration, default=None, metavar="DURATION",
                         help="Give up waiting after this long (exit 4); the run goes on.  "
                              "[default: wait for the end]")(func)
     return func
 
 
+#: Global options that say where the run is, and the variables that set them too.
+_WHERE_OPTIONS = (("config", "PIPECTL_CONFIG"), ("profile", "AWS_PROFILE"),
+                  ("region", "AWS_REGION"), ("endpoint_url", "AWS_ENDPOINT_URL"),
+                  ("sandbox", "PIPECTL_SANDBOX"))
+
+
+def where_prefix(ctx: click.Context | None) -> str:
+    """The global options given on the command line (``--sandbox``, ``-c``, ...) as
+    ``NAME=VALUE `` variables: a command that re-attaches must look at the same pipeline
+    on the same endpoint, and global options cannot follow the command name."""
+    group = ctx.find_root() if ctx is not None else None
+    if group is None:
+        return ""
+    words = []
+    for param, variable in _WHERE_OPTIONS:
+        value = group.params.get(param)
+        if not value or group.get_parameter_source(param) != ParameterSource.COMMANDLINE:
+            continue
+        words.append(f"{variable}={shlex.quote('1' if value is True else str(value))}")
+    return "".join(f"{word} " for word in words)
+
+
 def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
                interval: float | None, show_logs: bool) -> None:
     """Watch one execution to its end and turn the verdict into the exit status."""
-    from pipectl.runs.verdict import interrupted, verdict_error
+    from pipectl.aws.errors import is_botocore_error, translate
+    from pipectl.errors import AwsError
+    from pipectl.runs.verdict import interrupted, lost_watch, reattach_command, verdict_error
     from pipectl.runs.watch import ServiceTarget, WatchOptions, watch_run
     from pipectl.ui.run_view import follow, make_view
 
@@ -57,11 +83,22 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
                              spec.deploy.service_port),
     )
     view = make_view(app.env, show_logs=show_logs)
+    reattach = reattach_command(execution_id, where_prefix(click.get_current_context(True)))
     try:
         result = follow(view, watch_run(session, names.pipeline, execution_id, options=options))
     except KeyboardInterrupt:
-        raise interrupted(execution_id) from None
-    error = verdict_error(result)
+        raise interrupted(execution_id, reattach) from None
+    except AwsError as exc:
+        lost_watch(exc, execution_id, reattach)
+        raise
+    except Exception as exc:
+        if not is_botocore_error(exc):
+            raise
+        translated = translate(exc)
+        if not isinstance(translated, AwsError):
+            raise translated from exc
+        raise lost_watch(translated, execution_id, reattach) from exc
+    error = verdict_error(result, reattach)
     if error is not None:
         raise error
 

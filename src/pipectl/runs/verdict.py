@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from pipectl.errors import Interrupted, PipectlError, RunFailed, WaitTimedOut
+from pipectl.errors import AwsError, Interrupted, NotFound, PipectlError, RunFailed, WaitTimedOut
 from pipectl.runs.model import RunResult
 
 
-def reattach_command(execution_id: str) -> str:
-    return f"pipectl watch {execution_id}"
+def reattach_command(execution_id: str, prefix: str = "") -> str:
+    """``pipectl watch ID``; ``prefix`` carries the settings the watch ran with (as
+    environment variables, so the command still reads ``pipectl watch ID``)."""
+    return f"{prefix}pipectl watch {execution_id}"
 
 
-def verdict_error(result: RunResult) -> PipectlError | None:
+def verdict_error(result: RunResult, reattach: str | None = None) -> PipectlError | None:
     """None for success; RunFailed (exit 1) or WaitTimedOut (exit 4) otherwise."""
     if result.ok:
         return None
@@ -18,7 +20,7 @@ def verdict_error(result: RunResult) -> PipectlError | None:
         return WaitTimedOut(
             f"gave up waiting for run {result.execution_id}: {result.reason}",
             hint="the run goes on in AWS; follow it with "
-            f"`{reattach_command(result.execution_id)}`",
+            f"`{reattach or reattach_command(result.execution_id)}`",
         )
     hint = result.diagnosis.hint if result.diagnosis else None
     if hint is None and result.outcome == "failed":
@@ -29,8 +31,20 @@ def verdict_error(result: RunResult) -> PipectlError | None:
                      f"{result.reason}", hint=hint)
 
 
-def interrupted(execution_id: str) -> Interrupted:
+def interrupted(execution_id: str, reattach: str | None = None) -> Interrupted:
     return Interrupted(
         f"stopped watching run {execution_id}; the run goes on in AWS",
-        hint=f"re-attach with `{reattach_command(execution_id)}`",
+        hint=f"re-attach with `{reattach or reattach_command(execution_id)}`",
     )
+
+
+def lost_watch(error: AwsError, execution_id: str, reattach: str | None = None) -> AwsError:
+    """An AWS failure that ended a watch (an endpoint gone, credentials expired, access
+    denied): the run itself goes on, so the hint also says how to come back to it.
+    A run or resource that does not exist is not worth coming back to: left as is."""
+    if isinstance(error, NotFound):
+        return error
+    back = (f"the run goes on in AWS; re-attach with "
+            f"`{reattach or reattach_command(execution_id)}`")
+    error.hint = f"{error.hint}; {back}" if error.hint else back
+    return error
