@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from pipectl.aws.errors import translate
 from tests.conftest import CliResult, run_cli_process
 from tests.drills.project import Project
 from tests.drills.refusals import INVALID_ACCESS_KEY, deny, reject_access_key
@@ -73,5 +75,34 @@ def test_missing_credentials_in_a_real_process(project: Project, tmp_path: Path)
         env=no_credentials_environ(tmp_path), timeout=60,
     )
     result = CliResult(done.returncode, done.stdout, done.stderr)
-    assert_clear_aws_error(result, "no usable AWS credentials")
+    # The first call plan makes names the operation that needed the credentials.
+    assert_clear_aws_error(result, "no usable AWS credentials", "sts:GetCallerIdentity")
     assert "aws configure" in done.stderr
+
+
+def test_missing_credentials_name_the_operation_of_an_unwrapped_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call outside ``aws_call`` (so translated at the CLI's boundary, with no operation
+    given), made in a worker thread as parallel reads are: the message still names it."""
+    import boto3
+
+    for name, value in no_credentials_environ(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    for name in [k for k in os.environ if k.startswith(("AWS_ACCESS_KEY", "AWS_SECRET",
+                                                         "AWS_SESSION"))]:
+        monkeypatch.delenv(name)
+    client = boto3.session.Session().client(
+        "codepipeline", region_name="us-east-1", endpoint_url="http://127.0.0.1:9")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(client.get_pipeline_state, name="hello-web")
+        try:
+            future.result()
+        except Exception as exc:  # what the CLI's boundary catches
+            error = translate(exc)
+        else:  # pragma: no cover
+            pytest.fail("a call without credentials succeeded")
+    assert error.exit_status == 3
+    assert error.message == ("no usable AWS credentials were found (needed to call "
+                             "codepipeline:GetPipelineState)")
+    assert getattr(error, "operation", None) == "codepipeline:GetPipelineState"

@@ -28,6 +28,29 @@ _THROTTLE_CODES = {
 _NOT_FOUND_SUFFIXES = ("NotFoundException", "NotFound", "NoSuchEntity", "NoSuchBucket")
 
 
+def operation_in_traceback(exc: BaseException) -> str | None:
+    """``service:Operation`` of the botocore call an exception came out of.
+
+    botocore's credential and connection errors (NoCredentialsError,
+    EndpointConnectionError, ...) do not carry the operation's name, and not every call
+    is wrapped in ``aws_call``. The client call they came out of is still on their
+    traceback (re-raised from a worker thread too): its ``_make_api_call`` frame holds
+    the operation's name and the client that made it.
+    """
+    found: str | None = None
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "_make_api_call" and "operation_name" in frame.f_locals:
+            client = frame.f_locals.get("self")
+            model = getattr(getattr(client, "meta", None), "service_model", None)
+            service = getattr(model, "service_name", None)
+            operation = str(frame.f_locals["operation_name"])
+            found = f"{service}:{operation}" if service else operation  # the innermost wins
+        tb = tb.tb_next
+    return found
+
+
 def is_not_found(code: str) -> bool:
     return code.endswith(_NOT_FOUND_SUFFIXES) or code in {"NoSuchKey", "404"}
 
@@ -38,6 +61,8 @@ def translate(
     """Map a botocore exception to a pipectl error. Unknown exceptions become AwsError."""
     kind = type(exc).__name__
     what = operation or getattr(exc, "operation_name", None)
+    if what is None and is_botocore_error(exc):
+        what = operation_in_traceback(exc)
     target = f" on {resource}" if resource else ""
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
@@ -84,7 +109,8 @@ def translate(
         )
     if kind in {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError"}:
         return AwsError(
-            "no usable AWS credentials were found",
+            "no usable AWS credentials were found"
+            + (f" (needed to call {what})" if what else ""),
             operation=what,
             hint="run `aws configure`, set AWS_PROFILE, or try the local sandbox "
             "(`pipectl sandbox start`, then `pipectl --sandbox ...`)",
