@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import types
 from typing import Any
@@ -218,6 +219,23 @@ def test_the_reattach_command_keeps_the_global_options_given(
     assert result.exit_code == 130
     assert (f"re-attach with `PIPECTL_CONFIG=config/pipeline.yml AWS_REGION=us-east-1 "
             f"pipectl watch {RUN}`") in result.stderr
+
+
+def test_the_reattach_command_keeps_sandbox(
+    stubbed: StubbedClients, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipectl.sandbox.state import state_file, write_state_file
+
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")  # --sandbox sets it: restored after
+    write_state_file(state_file(os.environ), {"pid": os.getpid(), "url": "http://127.0.0.1:9"})
+    fake_time.interrupt = True
+    begin(stubbed)
+    look(stubbed, source_done(), build_stage("InProgress"), old_deploy())
+    stubbed.add("codebuild", "batch_get_builds", build("IN_PROGRESS", "BUILD",
+                                                       [phase("BUILD", None)]))
+    result = run_cli(["--sandbox", "watch", RUN])
+    assert result.exit_code == 130, result.output
+    assert f"re-attach with `PIPECTL_SANDBOX=1 pipectl watch {RUN}`" in result.stderr
 
 
 def test_an_aws_error_mid_watch_says_how_to_reattach(
