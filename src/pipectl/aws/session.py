@@ -1,9 +1,11 @@
-"""Create boto3 clients with pipectl's profile, region, endpoint and retry settings.
+"""Create AWS clients with pipectl's profile, region, endpoint and retry settings.
 
-boto3 is imported here, lazily, on first use: ``pipectl --help``, ``validate`` and
-``init`` never pay for it. Every API call is counted by operation so that ``-v``
-can show what a command cost and tests can assert that a no-op ``create`` mutates
-nothing.
+The clients are botocore's (what boto3's ``client()`` returns too): botocore is imported
+here, lazily, on first use, so ``pipectl --help``, ``validate`` and ``init`` never pay
+for it, and boto3 itself is not imported at all: its import adds s3transfer and
+multiprocessing, tens of milliseconds that no pipectl command uses. Every API call
+is counted by operation so that ``-v`` can show what a command cost and tests can
+assert that a no-op ``create`` mutates nothing.
 """
 
 from __future__ import annotations
@@ -64,22 +66,29 @@ class AwsSession:
         self.settings = settings
         self.counter = counter or CallCounter()
         self._clients: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        # Clients are created one at a time: creating them in parallel threads is slower
+        # (measured: client creation is CPU work under the GIL), and botocore does not
+        # promise that one session may create clients from several threads at once.
+        self._lock = threading.RLock()
         self._session: Any = None
         self._account_id: str | None = None
 
     def _boto_session(self) -> Any:
-        if self._session is None:
-            import boto3
+        with self._lock:
+            if self._session is None:
+                import botocore.session
 
-            self._session = boto3.session.Session(
-                profile_name=self.settings.profile, region_name=self.settings.region
-            )
-        return self._session
+                session = botocore.session.Session()
+                if self.settings.profile is not None:
+                    session.set_config_variable("profile", self.settings.profile)
+                if self.settings.region is not None:
+                    session.set_config_variable("region", self.settings.region)
+                self._session = session
+            return self._session
 
     @property
     def region(self) -> str:
-        region = self._boto_session().region_name
+        region = self._boto_session().get_config_variable("region")
         if not region:
             from pipectl.errors import InvalidInput
 
@@ -90,38 +99,45 @@ class AwsSession:
         return str(region)
 
     def client(self, service: str) -> Any:
+        # A client already made is returned without the lock, so that a thread creating
+        # another one never holds up threads whose clients exist.
+        made = self._clients.get(service)
+        if made is not None:
+            return made
         with self._lock:
             cached = self._clients.get(service)
-            if cached is not None:
-                return cached
-            from botocore.config import Config
+            if cached is None:
+                cached = self._clients[service] = self._create_client(service)
+            return cached
 
-            config = Config(
-                retries={
-                    "mode": os.environ.get("AWS_RETRY_MODE", DEFAULT_RETRY_MODE),
-                    "total_max_attempts": int(
-                        os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
-                    ),
-                },
-                connect_timeout=5,
-                read_timeout=30,
-                max_pool_connections=20,
-                user_agent_extra="pipectl",
-            )
-            client = self._boto_session().client(
-                service,
-                region_name=self.region,
-                endpoint_url=self.settings.endpoint_url,
-                config=config,
-            )
-            name = client.meta.service_model.service_name
+    def _create_client(self, service: str) -> Any:
+        from botocore.config import Config
 
-            def count(model: Any, **_: Any) -> None:
-                self.counter.record(name, model.name)
+        config = Config(
+            retries={
+                "mode": os.environ.get("AWS_RETRY_MODE", DEFAULT_RETRY_MODE),
+                "total_max_attempts": int(
+                    os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+                ),
+            },
+            connect_timeout=5,
+            read_timeout=30,
+            max_pool_connections=20,
+            user_agent_extra="pipectl",
+        )
+        client = self._boto_session().create_client(
+            service,
+            region_name=self.region,
+            endpoint_url=self.settings.endpoint_url,
+            config=config,
+        )
+        name = client.meta.service_model.service_name
 
-            client.meta.events.register("before-call.*.*", count)
-            self._clients[service] = client
-            return client
+        def count(model: Any, **_: Any) -> None:
+            self.counter.record(name, model.name)
+
+        client.meta.events.register("before-call.*.*", count)
+        return client
 
     def account_id(self) -> str:
         if self._account_id is None:

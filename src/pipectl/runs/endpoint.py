@@ -14,7 +14,16 @@ def service_url(clients: Clients, cluster: str, service: dict[str, Any], port: i
                      if lb.get("targetGroupArn")]
     if target_groups:
         return _load_balancer_url(clients, target_groups)
+    if not _public_ip_assigned(service):
+        return None
     return _task_url(clients, cluster, str(service.get("serviceName")), port)
+
+
+def _public_ip_assigned(service: dict[str, Any]) -> bool:
+    """False only when the service says its tasks get no public IP: then there is none to
+    find, and neither ECS's task list nor EC2 need be asked."""
+    awsvpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    return awsvpc.get("assignPublicIp") != "DISABLED"
 
 
 def _load_balancer_url(clients: Clients, target_groups: list[str]) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Mapping
@@ -175,6 +174,8 @@ def findings_from_validation(
         if kind == "extra_forbidden":
             key = str(loc[-1])
             allowed = _allowed_keys(Spec, loc[:-1], data)
+            import difflib  # only a spec with a misspelt key pays for it
+
             close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             message = f"unknown key '{key}'"
             hint = f"did you mean '{close[0]}'?" if close else (
@@ -192,6 +193,8 @@ def findings_from_validation(
             expected = _literal_values(Spec, loc, data) if kind == "literal_error" else [
                 t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",")]
             message = f"expected one of {', '.join(map(str, expected))}; got {got!r}"
+            import difflib
+
             close = difflib.get_close_matches(str(got), [str(e) for e in expected], n=1,
                                               cutoff=0.5)
             hint = f"did you mean '{close[0]}'?" if close else hint
