@@ -176,3 +176,25 @@ def test_json_output_is_one_object_per_change_then_the_result() -> None:
     assert objects[-1]["ok"] is True and objects[-1]["outcome"] == "succeeded"
     assert objects[-1]["url"] == "http://203.0.113.7"
     assert objects[-1]["task_definition"] == "hello-web:8"
+
+
+def test_every_finished_build_phase_stays_readable_on_an_80_column_terminal() -> None:
+    names = ("SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD",
+             "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED")
+    build = BuildProgress(
+        build_id="hello-web-build:2", status="SUCCEEDED", current_phase="COMPLETED",
+        phases=(*(BuildPhase(name, "SUCCEEDED", i) for i, name in enumerate(names[:-1])),
+                BuildPhase("COMPLETED", None, None)),
+    )
+    snapshot = RunSnapshot(
+        pipeline="hello-web", execution_id="run-2", status="InProgress", now=T0 + 60,
+        started_at=T0,
+        stages=(StageView("Build", "Succeeded", (ActionView(
+            "Build", "Build", "Build", "CodeBuild", "Succeeded", build=build),)),),
+    )
+    console = Console(record=True, width=80, file=io.StringIO(), force_terminal=True)
+    console.print(render_snapshot(snapshot, show_logs=False))
+    text = console.export_text()
+    assert "…" not in text
+    for i, name in enumerate(names[:-1]):
+        assert f"{name} {i}s" in text

@@ -28,6 +28,7 @@ ICONS = {"Succeeded": "✓", "Failed": "✗", "Abandoned": "✗", "Stopped": "�
 STYLES = {"Succeeded": "green", "Failed": "red", "Abandoned": "red", "Stopped": "yellow",
           "Stopping": "yellow", "Cancelled": "yellow", "InProgress": "cyan", "Pending": "dim"}
 LIVE_LOG_LINES = 6
+PHASES_PER_LINE = 4
 OUTCOME_WORDS = {"succeeded": "succeeded", "failed": "FAILED", "rolled_back": "ROLLED BACK",
                  "stopped": "STOPPED", "superseded": "SUPERSEDED", "timed_out": "TIMED OUT"}
 
@@ -230,8 +231,11 @@ def detail_lines(action: ActionView, *, show_logs: bool) -> list[tuple[str, str]
         done = [f"{p.name} {format_duration(p.duration)}" + ("" if p.status == "SUCCEEDED"
                                                               else f" {p.status}")
                 for p in build.done_phases]
-        if done:
-            lines.append(("done: " + " · ".join(done), "dim"))
+        # A few phases a line: rows never wrap (the live view keeps its height), so one
+        # long line would lose the later phases to the ellipsis on an 80-column terminal.
+        for start in range(0, len(done), PHASES_PER_LINE):
+            label = "done: " if start == 0 else "      "
+            lines.append((label + " · ".join(done[start:start + PHASES_PER_LINE]), "dim"))
         failed = build.failed_phase
         if failed is not None and failed.message:
             lines.append((f"{failed.name}: {failed.message}", "red"))
