@@ -7,7 +7,6 @@ process runs): moto's app behind pipectl's WSGI layer, bound to loopback only.
 from __future__ import annotations
 
 import ipaddress
-import os
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -21,9 +20,6 @@ DEFAULT_TIME_SCALE = 0.02
 
 def require_moto() -> None:
     """A clear error when the ``sandbox`` extra is not installed."""
-    # moto's EC2 backend otherwise loads thousands of default AMIs on every reset
-    # (~0.4 s each); pipelines never ask for an AMI.
-    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     try:
         import moto
         import moto.server  # noqa: F401
