@@ -169,6 +169,19 @@ class Execution:
         return data
 
 
+@dataclass(frozen=True)
+class StageAttempt:
+    """One attempt at a stage: what every step of it needs to find its way on.
+
+    ``only`` names the actions a FAILED_ACTIONS retry runs again (None: all of them).
+    """
+
+    execution: Execution
+    index: int
+    run: StageRun
+    only: frozenset[str] | None = None
+
+
 @dataclass
 class PipelineRuns:
     """The executions of one pipeline and who holds which stage."""
@@ -364,27 +377,20 @@ class PipelineEngine:
         run = StageRun(str(stage["name"]))
         execution.stage_runs[run.name] = run
         runs.stage_owner[run.name] = execution.id
-        self._run_group(execution, index, run, self._run_orders(stage)[0], at, None)
+        self._run_group(StageAttempt(execution, index, run), self._run_orders(stage)[0], at)
 
     @staticmethod
     def _run_orders(stage: dict[str, Any]) -> list[int]:
         return sorted({int(a.get("runOrder", 1)) for a in stage["actions"]}) or [1]
 
-    def _run_group(
-        self,
-        execution: Execution,
-        index: int,
-        run: StageRun,
-        order: int,
-        at: datetime,
-        only: set[str] | None,
-    ) -> None:
-        stage = execution.stages[index]
+    def _run_group(self, attempt: StageAttempt, order: int, at: datetime) -> None:
+        run = attempt.run
+        stage = attempt.execution.stages[attempt.index]
         group = [a for a in stage["actions"] if int(a.get("runOrder", 1)) == order]
-        if only is not None:
-            group = [a for a in group if a["name"] in only]
+        if attempt.only is not None:
+            group = [a for a in group if a["name"] in attempt.only]
         if not group:
-            self._group_done(execution, index, run, order, at, only)
+            self._group_done(attempt, order, at)
             return
         for definition in group:
             action = ActionRun(
@@ -395,35 +401,21 @@ class PipelineEngine:
                 updated=at,
             )
             run.actions = [a for a in run.actions if a.name != action.name] + [action]
-            self._start_action(execution, index, run, action, order, at, only)
+            self._start_action(attempt, action, order, at)
 
     def _action_done(
-        self,
-        execution: Execution,
-        index: int,
-        run: StageRun,
-        action: ActionRun,
-        order: int,
-        at: datetime,
-        only: set[str] | None,
+        self, attempt: StageAttempt, action: ActionRun, order: int, at: datetime
     ) -> None:
         action.updated = at
-        execution.updated = at
+        attempt.execution.updated = at
         if action.timeout is not None:
             self.scheduler.cancel(action.timeout)
-        if any(a.status == "InProgress" for a in run.actions):
+        if any(a.status == "InProgress" for a in attempt.run.actions):
             return
-        self._group_done(execution, index, run, order, at, only)
+        self._group_done(attempt, order, at)
 
-    def _group_done(
-        self,
-        execution: Execution,
-        index: int,
-        run: StageRun,
-        order: int,
-        at: datetime,
-        only: set[str] | None,
-    ) -> None:
+    def _group_done(self, attempt: StageAttempt, order: int, at: datetime) -> None:
+        execution, index, run = attempt.execution, attempt.index, attempt.run
         if run.status != "InProgress" and run.status != "Stopping":
             return
         stage = execution.stages[index]
@@ -435,7 +427,7 @@ class PipelineEngine:
             return
         later = [o for o in self._run_orders(stage) if o > order]
         if later:
-            self._run_group(execution, index, run, later[0], at, only)
+            self._run_group(attempt, later[0], at)
             return
         self._stage_over(execution, index, run, "Succeeded", at)
 
@@ -496,15 +488,9 @@ class PipelineEngine:
     # --- actions ----------------------------------------------------------------------
 
     def _start_action(
-        self,
-        execution: Execution,
-        index: int,
-        run: StageRun,
-        action: ActionRun,
-        order: int,
-        at: datetime,
-        only: set[str] | None,
+        self, attempt: StageAttempt, action: ActionRun, order: int, at: datetime
     ) -> None:
+        execution = attempt.execution
         type_id = action.definition.get("actionTypeId") or {}
         category, provider = type_id.get("category"), type_id.get("provider")
         action.resolved_configuration = {
@@ -518,7 +504,7 @@ class PipelineEngine:
         ]
 
         def done(due: datetime) -> None:
-            self._action_done(execution, index, run, action, order, due, only)
+            self._action_done(attempt, action, order, due)
 
         if category == "Source":
             self.scheduler.after(
@@ -872,9 +858,9 @@ class PipelineEngine:
             for e in runs.executions.values()
         ):
             raise ApiError("ConflictException", "Another execution of the pipeline is in progress")
-        only = None
+        only: frozenset[str] | None = None
         if mode == "FAILED_ACTIONS":
-            only = {a.name for a in run.actions if a.status in ("Failed", "Abandoned")}
+            only = frozenset(a.name for a in run.actions if a.status in ("Failed", "Abandoned"))
         run.history.extend(a for a in run.actions if only is None or a.name in only)
         run.status = "InProgress"
         run.manual_retries += 1
@@ -894,7 +880,7 @@ class PipelineEngine:
             ),
             default=orders[0],
         )
-        self._run_group(execution, index, run, first, at, only)
+        self._run_group(StageAttempt(execution, index, run, only), first, at)
 
     # --- reading ------------------------------------------------------------------------
 
