@@ -14,7 +14,7 @@ from pipectl.runs.deployment import deploy_progress
 from pipectl.runs.model import Change, DeployProgress, epoch, task_definition_label
 from pipectl.runs.polling import PollSchedule
 from pipectl.runs.reads import Clients
-from pipectl.runs.watch import _deploy_changes, is_throttling
+from pipectl.runs.watch import deploy_changes, is_throttling
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def watch_rollout(
                      if d.get("taskDefinition") == plan.previous), None)
         progress = deploy_progress(doc, plan.cluster, since, lambda arn: images.get(arn))
         progress = replace(progress, rolled_back=False)  # a rollback is what we asked for
-        changes = tuple(_deploy_changes(before, progress, plan.service,
+        changes = tuple(deploy_changes(before, progress, plan.service,
                                         {"service": plan.service}, clock()))
         if changes:
             last_change = clock()

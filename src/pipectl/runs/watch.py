@@ -543,7 +543,7 @@ def _action_changes(before: ActionView | None, after: ActionView, at: float) -> 
                                "error": after.error_message,
                                "external_id": after.external_id}))
     changes.extend(_build_changes(before.build if before else None, after.build, where, base, at))
-    changes.extend(_deploy_changes(before.deploy if before else None, after.deploy, where,
+    changes.extend(deploy_changes(before.deploy if before else None, after.deploy, where,
                                    base, at))
     return changes
 
@@ -575,10 +575,11 @@ def _build_changes(
     return changes
 
 
-def _deploy_changes(
+def deploy_changes(
     before: DeployProgress | None, after: DeployProgress | None, where: str,
     base: dict[str, Any], at: float,
 ) -> list[Change]:
+    """What changed in an ECS rollout between two looks (watch and rollback share it)."""
     if after is None:
         return []
     changes: list[Change] = []
