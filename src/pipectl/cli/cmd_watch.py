@@ -60,7 +60,9 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     view = make_view(app.env, show_logs=show_logs)
     reattach = reattach_command(execution_id, app.suggest)
     try:
-        result = follow(view, watch_run(session, spec.pipeline, execution_id, options=options))
+        result = follow(view, watch_run(session, spec.pipeline, execution_id, options=options,
+                                        clock=app.clock.wall, sleep=app.clock.sleep,
+                                        monotonic=app.clock.monotonic))
     except KeyboardInterrupt:
         raise interrupted(execution_id, reattach) from None
     except AwsError as exc:

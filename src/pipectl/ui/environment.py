@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
 
+from pipectl.clock import Clock
 from pipectl.ui.streams import GuardedStream
 
 OutputFormat = Literal["text", "json"]
@@ -28,6 +29,8 @@ class Environment:
     color: bool | None = None
     verbose: int = 0
     debug: bool = False
+    #: The clock commands run on; None: the system's (tests pass a fake one).
+    clock: Clock | None = None
     _console: Any = field(default=None, repr=False)
     _err_console: Any = field(default=None, repr=False)
 
