@@ -11,9 +11,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
 
-from pipectl.ui.streams import GuardedStream
-
 from pipectl.ui.printable import printable
+from pipectl.ui.streams import GuardedStream
 
 OutputFormat = Literal["text", "json"]
 
