@@ -32,6 +32,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("pipectl.cli.cmd_sandbox", "A local AWS endpoint where pipelines really run."),
 }
 
+#: Commands that change something (AWS, files, the sandbox): when the reader of stdout
+#: goes away (``| head``) they finish their work anyway; the others stop quietly.
+MUTATING_COMMANDS = frozenset(
+    {"init", "create", "update", "destroy", "run", "stop", "retry", "rollback", "sandbox"})
+
 # The group's help, as click shows it (no leading indentation, so click's cleandoc keeps it).
 GROUP_HELP = """Create, run and watch a CodeBuild -> ECS pipeline on AWS CodePipeline.
 
