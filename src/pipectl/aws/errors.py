@@ -102,6 +102,7 @@ def translate(
                 operation=what,
                 resource=resource,
                 code=code,
+                hint=_not_found_hint(code),
             )
         return AwsError(
             f"{what}{target} failed: {code}: {message}",
@@ -171,3 +172,10 @@ def is_throttling(exc: BaseException) -> bool:
     if not code and cause is not None:
         code = error_code(cause)
     return code in _THROTTLE_CODES
+
+
+def _not_found_hint(code: str) -> str:
+    where = "check the account and region it looked in (--profile, --region, the spec's region)"
+    if code == "PipelineNotFoundException":
+        return f"create it with `pipectl create`, or {where}"
+    return f"{where}; `pipectl create` makes what the spec describes"
