@@ -30,7 +30,8 @@ from botocore.loaders import Loader
 #: service -> the operations pipectl calls on it (a test reads the code to keep it whole).
 OPERATIONS_USED: Mapping[str, frozenset[str]] = {
     "ec2": frozenset({"DescribeNetworkInterfaces"}),
-    "elbv2": frozenset({"DescribeTargetGroups", "DescribeLoadBalancers"}),
+    "elbv2": frozenset({"DescribeTargetGroups", "DescribeLoadBalancers",
+                        "DescribeTargetGroupAttributes"}),
 }
 #: Bumped when the trimming itself changes, so old cache files are not reused.
 FORMAT = 1
