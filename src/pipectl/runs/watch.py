@@ -97,6 +97,7 @@ class RunWatcher:
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
         jitter: Callable[[], float] | None = None,
+        summary: dict[str, Any] | None = None,
     ) -> None:
         self.clients = clients
         self.pipeline = pipeline
@@ -108,7 +109,8 @@ class RunWatcher:
                                      random=jitter or random.random)
         self.memory = _Memory()
         self.layout: PipelineLayout | None = None
-        self.summary: dict[str, Any] = {}
+        # The execution's summary, when the caller has just read it (`watch` of the latest).
+        self.summary: dict[str, Any] = summary or {}
         self.started_at: float | None = None
 
     # -- the loop --------------------------------------------------------------------
@@ -117,7 +119,8 @@ class RunWatcher:
         begun = self.clock()
         deadline = None if self.options.timeout is None else begun + self.options.timeout
         self.layout = reads.pipeline_layout(self.clients, self.pipeline)
-        self.summary = reads.find_execution(self.clients, self.pipeline, self.execution_id)
+        if self.summary.get("pipelineExecutionId") != self.execution_id:
+            self.summary = reads.find_execution(self.clients, self.pipeline, self.execution_id)
         self.started_at = epoch(self.summary.get("startTime"))
         self.memory.status = str(self.summary.get("status", "InProgress"))
         previous: RunSnapshot | None = None
@@ -447,10 +450,12 @@ def watch_run(
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], None] | None = None,
     jitter: Callable[[], float] | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> Iterator[WatchEvent]:
-    """Follow one execution; yields Update per look and a Finished at the end."""
+    """Follow one execution; yields Update per look and a Finished at the end.
+    ``summary``: its ListPipelineExecutions summary, if the caller has it already."""
     watcher = RunWatcher(clients, pipeline, execution_id, options=options, clock=clock,
-                         sleep=sleep, jitter=jitter)
+                         sleep=sleep, jitter=jitter, summary=summary)
     return watcher.events()
 
 
