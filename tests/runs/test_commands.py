@@ -131,8 +131,15 @@ def test_a_retried_start_sends_the_same_client_request_token() -> None:
         StartRequest(PIPELINE).client_request_token
 
 
-def succeeded_run(stubbed: StubbedClients) -> None:
-    begin(stubbed)
+def succeeded_run(stubbed: StubbedClients, *, latest: bool = False) -> None:
+    """``latest``: `watch` without an id, whose one ListPipelineExecutions finds the run
+    (the watch loop does not read it a second time)."""
+    if latest:
+        stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN),
+                    {"pipelineName": PIPELINE, "maxResults": 1})
+        stubbed.add("codepipeline", "get_pipeline", pipeline_doc(), {"name": PIPELINE})
+    else:
+        begin(stubbed)
     look(stubbed, source_done(), build_stage("Succeeded"), deploy_stage("Succeeded"))
     execution_is(stubbed, "Succeeded")
     stubbed.add("codebuild", "batch_get_builds", build("SUCCEEDED", "COMPLETED",
@@ -166,8 +173,7 @@ def test_run_watch_succeeds_with_exit_0_and_a_summary(
 def test_watch_json_lines_end_with_the_result(
     stubbed: StubbedClients, fake_time: FakeTime
 ) -> None:
-    stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN))
-    succeeded_run(stubbed)
+    succeeded_run(stubbed, latest=True)
     result = run_cli(["watch", "-o", "json"], clock=fake_time.clock)
     assert result.exit_code == 0, result.output
     objects = [json.loads(line) for line in result.stdout.splitlines()]
@@ -232,7 +238,8 @@ def test_the_reattach_command_keeps_sandbox(
     from pipectl.sandbox.state import state_file, write_state_file
 
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")  # --sandbox sets it: restored after
-    write_state_file(state_file(os.environ), {"pid": os.getpid(), "url": "http://127.0.0.1:9"})
+    write_state_file(state_file(os.environ), {"pid": os.getpid(), "url": "http://127.0.0.1:9",
+                                              "token": "PSBX" + "0" * 32})
     fake_time.interrupt = True
     begin(stubbed)
     look(stubbed, source_done(), build_stage("InProgress"), old_deploy())
@@ -406,8 +413,7 @@ def test_rollback_asks_on_a_terminal_and_no_means_nothing_changes(
 def test_watch_on_a_terminal_draws_the_live_view_and_the_summary(
     stubbed: StubbedClients, fake_time: FakeTime
 ) -> None:
-    stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN))
-    succeeded_run(stubbed)
+    succeeded_run(stubbed, latest=True)
     result = run_cli(["--no-color", "watch"], tty=True, clock=fake_time.clock)
     assert result.exit_code == 0, result.output
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout)

@@ -42,8 +42,10 @@ def watch_options(func: F) -> F:
 
 
 def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
-               interval: float | None, show_logs: bool) -> None:
-    """Watch one execution to its end and turn the verdict into the exit status."""
+               interval: float | None, show_logs: bool,
+               summary: dict[str, Any] | None = None) -> None:
+    """Watch one execution to its end and turn the verdict into the exit status.
+    ``summary``: the execution's ListPipelineExecutions summary, when already read."""
     from pipectl.aws.errors import is_botocore_error, translate
     from pipectl.errors import AwsError
     from pipectl.runs.verdict import interrupted, lost_watch, reattach_command, verdict_error
@@ -62,7 +64,7 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     try:
         result = follow(view, watch_run(session, spec.pipeline, execution_id, options=options,
                                         clock=app.clock.wall, sleep=app.clock.sleep,
-                                        monotonic=app.clock.monotonic))
+                                        monotonic=app.clock.monotonic, summary=summary))
     except KeyboardInterrupt:
         raise interrupted(execution_id, reattach) from None
     except AwsError as exc:
@@ -103,7 +105,9 @@ def command(ctx: click.Context, execution_id: str | None, timeout: float | None,
 
     app = get_app(ctx)
     spec = app.partial_spec()
+    latest = None
     if execution_id is None:
         latest = find_execution(app.aws(spec.region), spec.pipeline, None)
         execution_id = str(latest["pipelineExecutionId"])
-    follow_run(app, execution_id, timeout=timeout, interval=interval, show_logs=show_logs)
+    follow_run(app, execution_id, timeout=timeout, interval=interval, show_logs=show_logs,
+               summary=latest)
