@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pipectl.aws.errors import error_code
+from pipectl.aws.errors import is_throttling
 from pipectl.errors import PipectlError
 from pipectl.runs import reads
 from pipectl.runs.deployment import deploy_progress, new_deployment_completed
@@ -53,11 +53,6 @@ BUILD_READ_SECONDS = 15.0
 #: Changes that say the run moved on (and keep the schedule at its moving pace).
 MILESTONE_KINDS = frozenset({"started", "run", "stage", "action"})
 
-THROTTLING_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
-    "TooManyRequestsException", "RequestThrottled", "RequestThrottledException",
-})
-
 
 @dataclass(frozen=True)
 class ServiceTarget:
@@ -77,14 +72,6 @@ class WatchOptions:
     log_lines: int = 20
     target: ServiceTarget | None = None
     find_url: bool = True  # look up where the service answers when the run succeeds
-
-
-def is_throttling(exc: BaseException) -> bool:
-    code = getattr(exc, "code", None) or error_code(exc)
-    cause = exc.__cause__
-    if not code and cause is not None:
-        code = error_code(cause)
-    return code in THROTTLING_CODES
 
 
 @dataclass
