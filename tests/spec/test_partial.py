@@ -28,6 +28,9 @@ VARIANTS = {
     "names from variables with spaces": {"  cluster: hello-cluster\n":
                                          '  cluster: " ${CLUSTER:-blue} "\n',
                                          "name: hello-web\n": "name: '  hello-web  '\n"},
+    "explicit repository": {"  repository: hello-web\n": "  repository: team/web\n"},
+    "derived repository": {"  repository: hello-web\n": "", "name: hello-web\n":
+                           "name: Hello-Web\n"},
     "deploy timeout": {"  port: 80\n": "  port: 80\n  timeout_minutes: 42\n"},
     "region from a variable": {"region: us-east-1\n": "region: ${REGION:-eu-west-2}\n"},
     "no create_service": {"  create_service:\n    subnets: [subnet-0123456789abcdef0]\n"
@@ -52,6 +55,7 @@ def test_every_field_read_equals_the_models(changes: dict[str, str], tmp_path: P
     assert partial.pipeline == spec.names.pipeline
     assert partial.region == spec.region
     assert partial.project == spec.names.project
+    assert partial.repository == spec.names.repository
     assert (partial.deploy.cluster, partial.deploy.service, partial.deploy.container) == (
         spec.deploy.cluster, spec.deploy.service, spec.deploy.container)
     assert partial.port == spec.deploy.service_port

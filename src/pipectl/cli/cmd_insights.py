@@ -35,11 +35,10 @@ def command(ctx: click.Context, execution_id: str | None, runs: int,
     from pipectl.insights.service import insights, pick_run
 
     app = get_app(ctx)
-    spec = app.spec()
-    names = spec.names
-    target = Target(pipeline=names.pipeline, project=names.project,
-                    repository=names.repository, cluster=names.cluster,
-                    service=names.service, container=spec.deploy.container)
+    spec = app.partial_spec()
+    target = Target(pipeline=spec.pipeline, project=spec.project, repository=spec.repository,
+                    cluster=spec.deploy.cluster, service=spec.deploy.service,
+                    container=spec.deploy.container)
     report = insights(app.aws(spec.region), target, runs, time.time(), repo=Path.cwd())
     run = pick_run(report, execution_id)
     if html_path is not None:

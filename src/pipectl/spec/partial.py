@@ -104,6 +104,18 @@ class PartialSpec:
         return self._field(("name", "build.project"), read, lambda spec: spec.names.project)
 
     @cached_property
+    def repository(self) -> str:
+        def read() -> str:
+            explicit = self._optional_str(("image", "repository"))
+            repository = explicit if explicit is not None else self.pipeline.lower()
+            if not rules.ECR_REPOSITORY.match(repository):
+                raise _Undecided
+            return repository
+
+        return self._field(("name", "image.repository"), read,
+                           lambda spec: spec.names.repository)
+
+    @cached_property
     def deploy(self) -> DeployNames:
         def read() -> DeployNames:
             return DeployNames(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from pipectl.insights.model import GAP, Report, Run
+from pipectl.insights.model import Report, Run
 from pipectl.ui.insights_view import estimate_note, headline, label, money, seconds
 
 ROW = 22
@@ -82,13 +82,13 @@ def _waterfall(run: Run) -> str:
         x = LABEL_W + (step.start - run.start) / total * CHART_W
         w = max(2.0, step.duration / total * CHART_W)
         color = COLORS.get(step.kind, "#888")
-        opacity = ' fill-opacity="0.6"' if step.kind == GAP else ""
         title = escape(f"{label(step).strip()}: {seconds(step.duration)} "
                        f"(+{seconds(step.start - run.start)})")
-        rows.append(f'<text x="4" y="{y + 14}">{escape(label(step))}</text>')
+        indent = 4 + 14 * (len(label(step)) - len(label(step).lstrip(" "))) // 2
+        rows.append(f'<text x="{indent}" y="{y + 14}">{escape(label(step).strip())}</text>')
         rows.append(f'<rect class="bar {escape(step.kind)}" x="{x:.1f}" y="{y}" '
                     f'width="{w:.1f}" height="{ROW - 6}" rx="2" fill="{color}"'
-                    f"{opacity}>"
+                    ">"
                     f"<title>{title}</title></rect>")
         rows.append(f'<text x="{min(x + w + 4, width - 60):.1f}" y="{y + 14}">'
                     f"{escape(seconds(step.duration))}</text>")
