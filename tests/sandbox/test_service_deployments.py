@@ -89,7 +89,7 @@ def test_a_breaker_rollback_counts_failures_to_the_threshold_and_rolls_back(
     names = create_pipeline_resources(client)
     ecs = client("ecs")
     _settled(ecs, names.cluster, names.service, 1)
-    control(sandbox.url, "POST", "/_pipectl/faults", {"type": "deploy"})
+    control(sandbox, "POST", "/_pipectl/faults", {"type": "deploy"})
     ecs.update_service(cluster=names.cluster, service=names.service,
                        taskDefinition=_new_revision(ecs, names.service, "nginx:broken"))
     failed, good = _settled(ecs, names.cluster, names.service, 2)
@@ -111,7 +111,7 @@ def test_an_alarm_in_alarm_during_a_rollout_rolls_it_back(
         "deploymentCircuitBreaker": {"enable": True, "rollback": True},
         "alarms": {"alarmNames": [ALARM], "enable": True, "rollback": True},
         "maximumPercent": 200, "minimumHealthyPercent": 100})
-    control(sandbox.url, "POST", "/_pipectl/faults", {"type": "deploy", "alarm": ALARM})
+    control(sandbox, "POST", "/_pipectl/faults", {"type": "deploy", "alarm": ALARM})
     ecs.update_service(cluster=names.cluster, service=names.service,
                        taskDefinition=_new_revision(ecs, names.service, "nginx:slow"))
     failed = _settled(ecs, names.cluster, names.service, 2)[0]
