@@ -196,11 +196,16 @@ def test_watch_of_a_failed_build_exits_1_with_the_phase_log_tail_and_hint(
     ]})
     result = run_cli(["watch", RUN], clock=fake_time.clock)
     assert result.exit_code == 1, result.output
-    assert "build phase BUILD failed: Error while executing command: docker build" in \
-        result.stdout
+    assert "  failed at stage Build, action Build, build phase BUILD\n" in result.stdout
+    assert "  reason    Error while executing command: docker build ." in result.stdout
     assert "| toomanyrequests: You have reached your pull rate limit." in result.stdout
-    assert f"error: run {RUN} failed" in result.stderr
-    assert "hint: Docker Hub's pull rate limit" in result.stderr
+    assert "hint: Docker Hub's pull rate limit" in result.stdout
+    assert f"error: run {RUN} failed at Build/Build, build phase BUILD" in result.stderr
+    # Each fact once: AWS's reason, and the hint, are not repeated on stderr.
+    assert result.output.count("Error while executing command: docker build .") == 1
+    assert result.output.count("Docker Hub's pull rate limit") == 1
+    verdict = result.stdout[result.stdout.index(f"Run {RUN} FAILED"):]
+    assert max(len(line) for line in verdict.splitlines()) <= 80, verdict
 
 
 def test_ctrl_c_exits_130_and_says_how_to_reattach(
