@@ -16,7 +16,7 @@ from typing import Any
 
 from pipectl.errors import Finding, Location, SpecError
 from pipectl.spec.names import SECRET_LIKE
-from pipectl.spec.shape_check import describe, suggest
+from pipectl.spec.shape_check import describe, kind_of, suggest
 from pipectl.spec.yaml_source import FieldPath, SourceMap, load_yaml, read_text
 
 IMAGE_DEFINITIONS = "imagedefinitions.json"
@@ -46,7 +46,8 @@ def check_buildspec(path: Path, display: str) -> tuple[BuildspecDocument | None,
     except SpecError as exc:
         return None, exc.findings
     if not isinstance(data, dict):
-        got = "empty" if data is None else describe(data)
+        # Never quoted: the file may be anything (a token file), and its text is not ours.
+        got = "empty" if data is None else kind_of(data)
         return None, [Finding("error", f"a buildspec is a mapping with version, phases and "
                               f"artifacts; this one is {got}", Location(display, 1, 1),
                               hint="start from the buildspec `pipectl init` writes",
