@@ -145,7 +145,12 @@ def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
     assert "ROLLED BACK" in result.stdout
     assert "stopped task: CannotPullContainerError" in result.stdout
     assert "Scaling activity" not in result.stdout  # drained old tasks are not the reason
-    assert "rolled back by the deployment circuit breaker" in result.stderr
+    # The verdict comes from the service deployment ECS recorded, with the failure count.
+    assert "run Deploy/Deploy: service deployment ROLLBACK_SUCCESSFUL" not in result.stdout
+    assert "Deploy/Deploy: service deployment IN_PROGRESS" in result.stdout \
+        or "Deploy/Deploy: service deployment ROLLBACK" in result.stdout
+    assert ("3 of 3 tasks failed in the deployment to ECS service hello-web and the "
+            "deployment circuit breaker tripped; ECS rolled it back") in result.stderr
     assert "CodePipeline still says InProgress" in result.stderr
     assert "hint: ECS could not pull the image" in result.stderr
 

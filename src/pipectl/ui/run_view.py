@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, Protocol
 
+from pipectl.runs.deployment import deployment_line
 from pipectl.runs.model import (
     RUNNING_STATUSES,
     ActionView,
@@ -255,8 +256,14 @@ def detail_lines(action: ActionView, *, show_logs: bool) -> list[tuple[str, str]
             + (f" · image {tag}" if tag else ""),
             "red" if deploy.rolled_back else "",
         ))
+        if deploy.deployment_status is not None:
+            lines.append((deployment_line(deploy), "red" if deploy.rolled_back else ""))
         if deploy.rolled_back:
-            lines.append(("the deployment circuit breaker rolled this deployment back", "red"))
+            lines.append((deploy.failure or "the deployment circuit breaker rolled this "
+                          "deployment back", "red"))
+            if deploy.status_reason and deploy.failure and deploy.status_reason not in \
+                    deploy.failure:
+                lines.append((f"ECS: {deploy.status_reason}", "red"))
         lines.extend((f"stopped task: {r}", "red") for r in deploy.stopped_reasons[:3])
         lines.extend((f"event: {e}", "dim") for e in deploy.events[:3])
     return lines
