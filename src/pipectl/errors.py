@@ -120,6 +120,13 @@ class NotFound(AwsError):
     """A resource pipectl needs does not exist in AWS."""
 
 
+class NothingToActOn(PipectlError):
+    """What the command acts on is not there: no run in progress to stop, no failed stage
+    to retry, no sandbox running (exit 3, like a missing resource)."""
+
+    exit_status = ExitStatus.AWS_ERROR
+
+
 class RunFailed(PipectlError):
     """The run or deployment failed, was stopped, superseded or rolled back (exit 1)."""
 

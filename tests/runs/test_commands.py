@@ -217,8 +217,8 @@ def test_the_reattach_command_keeps_the_global_options_given(
                                                        [phase("BUILD", None)]))
     result = run_cli(["-c", "config/pipeline.yml", "--region", "us-east-1", "watch", RUN])
     assert result.exit_code == 130
-    assert (f"re-attach with `PIPECTL_CONFIG=config/pipeline.yml AWS_REGION=us-east-1 "
-            f"pipectl watch {RUN}`") in result.stderr
+    assert (f"re-attach with `pipectl --config config/pipeline.yml --region us-east-1 "
+            f"watch {RUN}`") in result.stderr
 
 
 def test_the_reattach_command_keeps_sandbox(
@@ -235,7 +235,7 @@ def test_the_reattach_command_keeps_sandbox(
                                                        [phase("BUILD", None)]))
     result = run_cli(["--sandbox", "watch", RUN])
     assert result.exit_code == 130, result.output
-    assert f"re-attach with `PIPECTL_SANDBOX=1 pipectl watch {RUN}`" in result.stderr
+    assert f"re-attach with `pipectl --sandbox watch {RUN}`" in result.stderr
 
 
 def test_an_aws_error_mid_watch_says_how_to_reattach(
@@ -280,7 +280,7 @@ def test_stop_stops_the_newest_running_run(stubbed: StubbedClients) -> None:
 def test_stop_with_nothing_running_says_so(stubbed: StubbedClients) -> None:
     stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN, status="Succeeded"))
     result = run_cli(["stop"])
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # nothing to act on
     assert "no run in progress" in result.stderr
 
 

@@ -100,6 +100,7 @@ def translate(
                 operation=what,
                 resource=resource,
                 code=code,
+                hint=_not_found_hint(code),
             )
         return AwsError(
             f"{what}{target} failed: {code}: {message}",
@@ -160,3 +161,10 @@ def error_code(exc: BaseException) -> str:
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", ""))
     return ""
+
+
+def _not_found_hint(code: str) -> str:
+    where = "check the account and region it looked in (--profile, --region, the spec's region)"
+    if code == "PipelineNotFoundException":
+        return f"create it with `pipectl create`, or {where}"
+    return f"{where}; `pipectl create` makes what the spec describes"

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast
+
+from pipectl.ui.streams import GuardedStream
 
 OutputFormat = Literal["text", "json"]
 
@@ -36,6 +38,17 @@ class Environment:
             self.stdin_isatty = _isatty(self.stdin)
         if self.color is None:
             self.color = bool(self.stdout_isatty) and "NO_COLOR" not in self.environ
+        if not isinstance(self.stdout, GuardedStream):
+            self.stdout = cast("IO[str]", GuardedStream(self.stdout))
+
+    def finish_without_stdout(self) -> None:
+        """If the reader of stdout leaves, carry on (for commands that change things)."""
+        cast("GuardedStream", self.stdout).keep_going = True
+
+    @property
+    def stdout_closed(self) -> bool:
+        """The reader of stdout went away (``| head``)."""
+        return cast("GuardedStream", self.stdout).closed_by_reader
 
     @property
     def rich_output(self) -> bool:
