@@ -201,7 +201,7 @@ def test_validate_imports_neither_boto3_nor_botocore_and_is_fast(in_tmp: Path) -
 
 def test_the_summary_names_the_file_that_has_the_error(in_tmp: Path) -> None:
     make_project(in_tmp)
-    edit(in_tmp / LAYOUT["buildspec.yml"], "version: 0.2", "version: 0.1")
+    edit(in_tmp / LAYOUT["buildspec.yml"], "version: 0.2", "version: 0.3")
     result = run_cli(["validate"])
     assert result.exit_code == 2
     assert result.stdout.splitlines()[-1] == (
