@@ -50,8 +50,9 @@ def artifact_findings(buildspec: Buildspec, has_artifacts: bool) -> list[Finding
         variables = [p for p in patterns if "$" in p]
         if variables:
             return [Finding("warning", f"{IMAGE_DEFINITIONS} is not among the artifact files "
-                            f"as written; {variables[0]} is set only when the build runs, so "
-                            "pipectl cannot check that it names it", where,
+                            f"as written; {variables[0]} names a file through a variable, "
+                            "expanded only when the build runs, so pipectl cannot check it",
+                            where,
                             hint=f"name {IMAGE_DEFINITIONS} literally to have it checked",
                             code="unchecked-artifact")]
         return [Finding("error", f"{IMAGE_DEFINITIONS} is not among the artifact files", where,

@@ -108,11 +108,12 @@ def _taken_out(doc: TaskDefinitionDocument, taken: TaskDefinitionInput) -> list[
     if taken.prefix or taken.dropped_keys:
         where = doc.locate((taken.dropped_keys[0],), prefer_key=True) if taken.dropped_keys \
             else doc.source.locate(taken.prefix, prefer_key=True)
-        keys = ", ".join(taken.dropped_keys) or "none"
-        wrapped = f'the "{taken.prefix[0]}" wrapper and ' if taken.prefix else ""
+        parts = [f'the "{taken.prefix[0]}" wrapper'] if taken.prefix else []
+        if taken.dropped_keys:
+            parts.append(f"these keys (ECS sets them): {', '.join(taken.dropped_keys)}")
         out.append(Finding(
-            "warning", f"output of describe-task-definition: pipectl drops {wrapped}these keys "
-            f"(ECS sets them): {keys}", where,
+            "warning", f"output of describe-task-definition: pipectl drops {' and '.join(parts)}",
+            where,
             hint="nothing to do; remove them to keep the file as RegisterTaskDefinition takes it",
             code="describe-output"))
     if taken.nulls:
