@@ -42,8 +42,10 @@ def watch_options(func: F) -> F:
 
 
 def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
-               interval: float | None, show_logs: bool) -> None:
-    """Watch one execution to its end and turn the verdict into the exit status."""
+               interval: float | None, show_logs: bool,
+               summary: dict[str, Any] | None = None) -> None:
+    """Watch one execution to its end and turn the verdict into the exit status.
+    ``summary``: the execution's ListPipelineExecutions summary, when already read."""
     from pipectl.aws.errors import is_botocore_error, translate
     from pipectl.errors import AwsError
     from pipectl.runs.verdict import interrupted, lost_watch, reattach_command, verdict_error
@@ -60,7 +62,8 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     view = make_view(app.env, show_logs=show_logs)
     reattach = reattach_command(execution_id, app.suggest)
     try:
-        result = follow(view, watch_run(session, spec.pipeline, execution_id, options=options))
+        result = follow(view, watch_run(session, spec.pipeline, execution_id, options=options,
+                                        summary=summary))
     except KeyboardInterrupt:
         raise interrupted(execution_id, reattach) from None
     except AwsError as exc:
@@ -101,7 +104,9 @@ def command(ctx: click.Context, execution_id: str | None, timeout: float | None,
 
     app = get_app(ctx)
     spec = app.partial_spec()
+    latest = None
     if execution_id is None:
         latest = find_execution(app.aws(spec.region), spec.pipeline, None)
         execution_id = str(latest["pipelineExecutionId"])
-    follow_run(app, execution_id, timeout=timeout, interval=interval, show_logs=show_logs)
+    follow_run(app, execution_id, timeout=timeout, interval=interval, show_logs=show_logs,
+               summary=latest)

@@ -38,7 +38,6 @@ SPEEDS: dict[str, float] = {
     "fast": 0.1,  # about 5 s
     "test": 0.02,  # about a second
 }
-DEFAULT_IDLE_TIMEOUT = 2 * 3600.0
 START_TIMEOUT = 20.0
 
 

@@ -29,7 +29,6 @@ class Environment:
     verbose: int = 0
     debug: bool = False
     _console: Any = field(default=None, repr=False)
-    _err_console: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.stdout_isatty is None:
@@ -67,18 +66,6 @@ class Environment:
                 soft_wrap=False,
             )
         return self._console
-
-    def err_console(self) -> Any:
-        if self._err_console is None:
-            from rich.console import Console
-
-            self._err_console = Console(
-                file=self.stderr,
-                force_terminal=_isatty(self.stderr),
-                no_color=not self.color or not _isatty(self.stderr),
-                highlight=False,
-            )
-        return self._err_console
 
     def write(self, text: str = "") -> None:
         self.stdout.write(text + "\n")

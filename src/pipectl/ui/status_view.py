@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from pipectl.runs.history import RunSummary
+from typing import TYPE_CHECKING
+
 from pipectl.runs.model import format_duration, image_tag, iso_time, task_definition_label
-from pipectl.runs.rollback import RollbackPlan, RolloutDone, RolloutUpdate
-from pipectl.runs.status import StatusReport
-from pipectl.runs.verdict import Suggest, plain_command
-from pipectl.ui.environment import Environment
+from pipectl.runs.verdict import plain_command
+
+if TYPE_CHECKING:  # status and history do not pay for importing rollback and watch
+    from pipectl.runs.history import RunSummary
+    from pipectl.runs.rollback import RollbackPlan, RolloutDone, RolloutUpdate
+    from pipectl.runs.status import StatusReport
+    from pipectl.runs.verdict import Suggest
+    from pipectl.ui.environment import Environment
 
 
 def _short(revision: str | None) -> str:
@@ -78,6 +83,8 @@ def rollback_question(plan: RollbackPlan) -> str:
 
 
 def show_rollout(env: Environment, event: RolloutUpdate | RolloutDone) -> None:
+    from pipectl.runs.rollback import RolloutUpdate
+
     if isinstance(event, RolloutUpdate):
         if env.output == "json":
             for change in event.changes:
