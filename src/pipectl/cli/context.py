@@ -138,7 +138,11 @@ def suggested_command(command: str, where_args: tuple[str, ...] = ()) -> str:
     """``pipectl [where_args] command``, each option value quoted for a POSIX shell."""
     import shlex
 
-    return " ".join(["pipectl", *(shlex.quote(arg) for arg in where_args), command])
+    from pipectl.aws.redact import without_userinfo
+
+    # An --endpoint-url's user and password stay out of every hint.
+    return " ".join(["pipectl", *(shlex.quote(without_userinfo(arg)) for arg in where_args),
+                     command])
 
 
 def with_global_options(text: str, where_args: tuple[str, ...]) -> str:
