@@ -64,13 +64,16 @@ def retry_failed_stage(clients: Clients, pipeline: str, execution_id: str | None
         reads.find_execution(clients, pipeline, None)["pipelineExecutionId"]
     )
     state = reads.pipeline_state(clients, pipeline)
-    for stage in state.get("stageStates", []):
+    for stage in state.get("stageStates") or []:
+        if not stage.get("stageName"):
+            continue
         latest = stage.get("latestExecution") or {}
         if latest.get("pipelineExecutionId") != execution_id or latest.get("status") != "Failed":
             continue
         failed = tuple(
-            a["actionName"] for a in stage.get("actionStates", [])
-            if (a.get("latestExecution") or {}).get("status") in ("Failed", "Abandoned")
+            a["actionName"] for a in stage.get("actionStates") or []
+            if a.get("actionName")
+            and (a.get("latestExecution") or {}).get("status") in ("Failed", "Abandoned")
         )
         try:
             clients.client("codepipeline").retry_stage_execution(

@@ -58,16 +58,19 @@ def pipeline_layout(clients: Clients, pipeline: str) -> PipelineLayout:
     with aws_call("codepipeline:GetPipeline", resource=pipeline):
         response = clients.client("codepipeline").get_pipeline(name=pipeline)
     stages = []
-    for stage in response["pipeline"]["stages"]:
+    # The model requires these names; the checks keep a malformed answer from crashing.
+    for stage in (response.get("pipeline") or {}).get("stages") or []:
+        if not stage.get("name"):
+            continue
         actions = tuple(
             ActionLayout(
                 stage=stage["name"],
                 name=action["name"],
-                category=action["actionTypeId"]["category"],
-                provider=action["actionTypeId"]["provider"],
+                category=str((action.get("actionTypeId") or {}).get("category", "")),
+                provider=str((action.get("actionTypeId") or {}).get("provider", "")),
                 configuration=dict(action.get("configuration") or {}),
             )
-            for action in stage.get("actions", [])
+            for action in stage.get("actions") or [] if action.get("name")
         )
         stages.append((stage["name"], actions))
     return PipelineLayout(name=pipeline, stages=tuple(stages))
@@ -86,7 +89,7 @@ def execution(clients: Clients, pipeline: str, execution_id: str) -> dict[str, A
         response = clients.client("codepipeline").get_pipeline_execution(
             pipelineName=pipeline, pipelineExecutionId=execution_id
         )
-    result: dict[str, Any] = response["pipelineExecution"]
+    result: dict[str, Any] = response.get("pipelineExecution") or {}
     return result
 
 
@@ -101,7 +104,9 @@ def recent_executions(clients: Clients, pipeline: str, limit: int) -> list[dict[
             params["nextToken"] = token
         with aws_call("codepipeline:ListPipelineExecutions", resource=pipeline):
             response = client.list_pipeline_executions(**params)
-        found.extend(response.get("pipelineExecutionSummaries", []))
+        # A summary without its id names no run: nothing can be said or done about it.
+        found.extend(s for s in response.get("pipelineExecutionSummaries") or []
+                     if s.get("pipelineExecutionId"))
         token = response.get("nextToken")
         if not token:
             break
@@ -123,7 +128,9 @@ def find_execution(
             params["nextToken"] = token
         with aws_call("codepipeline:ListPipelineExecutions", resource=pipeline):
             response = client.list_pipeline_executions(**params)
-        for summary in response.get("pipelineExecutionSummaries", []):
+        for summary in response.get("pipelineExecutionSummaries") or []:
+            if not summary.get("pipelineExecutionId"):
+                continue
             if execution_id is None or summary["pipelineExecutionId"] == execution_id:
                 found: dict[str, Any] = summary
                 return found
@@ -170,13 +177,14 @@ def stage_views(
     execution id has not been reached by ours (or was taken by a newer run); an action
     whose last change predates our start belongs to an older run.
     """
-    by_stage = {s["stageName"]: s for s in state.get("stageStates", [])}
+    by_stage = {s["stageName"]: s for s in state.get("stageStates") or [] if s.get("stageName")}
     views = []
     for stage_name, actions in layout.stages:
         stage_state = by_stage.get(stage_name, {})
         latest = stage_state.get("latestExecution") or {}
         ours = latest.get("pipelineExecutionId") == execution_id
-        action_states = {a["actionName"]: a for a in stage_state.get("actionStates", [])}
+        action_states = {a["actionName"]: a for a in stage_state.get("actionStates") or []
+                         if a.get("actionName")}
         action_views = []
         for action in actions:
             execution_state = (action_states.get(action.name) or {}).get("latestExecution") or {}
@@ -233,7 +241,8 @@ def past_state(clients: Clients, pipeline: str, execution_id: str) -> dict[str, 
             break
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for detail in sorted(details, key=lambda d: epoch(d.get("startTime")) or 0.0):
-        latest[(detail["stageName"], detail["actionName"])] = detail  # retries: the last one
+        if detail.get("stageName") and detail.get("actionName"):
+            latest[(detail["stageName"], detail["actionName"])] = detail  # retries: the last
     stages: dict[str, list[dict[str, Any]]] = {}
     for (stage, action), detail in latest.items():
         result = (detail.get("output") or {}).get("executionResult") or {}
@@ -276,12 +285,14 @@ def builds(clients: Clients, build_ids: Sequence[str]) -> dict[str, BuildProgres
         return {}
     with aws_call("codebuild:BatchGetBuilds", resource=", ".join(build_ids)):
         response = clients.client("codebuild").batch_get_builds(ids=list(build_ids)[:100])
-    return {b["id"]: build_progress(b) for b in response.get("builds", [])}
+    return {b["id"]: build_progress(b) for b in response.get("builds") or [] if b.get("id")}
 
 
 def build_progress(build: dict[str, Any]) -> BuildProgress:
     phases = []
     for phase in build.get("phases") or []:
+        if not phase.get("phaseType"):
+            continue
         contexts = [c.get("message") for c in phase.get("contexts") or [] if c.get("message")]
         phases.append(
             BuildPhase(
@@ -361,14 +372,14 @@ def services(
         return {}
     with aws_call("ecs:DescribeServices", resource=f"{cluster}/{','.join(wanted)}"):
         response = clients.client("ecs").describe_services(cluster=cluster, services=wanted)
-    return {s["serviceName"]: s for s in response.get("services", [])}
+    return {s["serviceName"]: s for s in response.get("services") or [] if s.get("serviceName")}
 
 
 def task_definition_image(clients: Clients, arn: str, container: str | None) -> str | None:
     """The image of ``container`` (else the first container) in a task definition."""
     with aws_call("ecs:DescribeTaskDefinition", resource=arn):
         response = clients.client("ecs").describe_task_definition(taskDefinition=arn)
-    containers = response["taskDefinition"].get("containerDefinitions") or []
+    containers = (response.get("taskDefinition") or {}).get("containerDefinitions") or []
     for c in containers:
         if container is None or c.get("name") == container:
             return str(c.get("image")) if c.get("image") else None

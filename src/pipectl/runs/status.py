@@ -74,7 +74,7 @@ def latest_stages(
     layout: reads.PipelineLayout, state: dict[str, Any]
 ) -> tuple[tuple[StageView, ...], dict[str, str]]:
     """Each stage and action with its latest status, whichever run that was."""
-    by_stage = {s["stageName"]: s for s in state.get("stageStates", [])}
+    by_stage = {s["stageName"]: s for s in state.get("stageStates") or [] if s.get("stageName")}
     stages = []
     executions: dict[str, str] = {}
     for name, actions in layout.stages:
@@ -82,7 +82,8 @@ def latest_stages(
         latest = stage_state.get("latestExecution") or {}
         if latest.get("pipelineExecutionId"):
             executions[name] = str(latest["pipelineExecutionId"])
-        action_states = {a["actionName"]: a for a in stage_state.get("actionStates", [])}
+        action_states = {a["actionName"]: a for a in stage_state.get("actionStates") or []
+                         if a.get("actionName")}
         views = []
         for action in actions:
             ex = (action_states.get(action.name) or {}).get("latestExecution") or {}
