@@ -5,7 +5,8 @@
 
 Measures start-up (beside ``python -c pass`` and ``aws --version``), ``status`` beside
 ``aws codepipeline get-pipeline-state``, the AWS calls of a no-op ``create``, of
-``status`` and of ``watch`` per minute, and ``status`` over 1, 10 and 50 pipelines.
+``status`` and of ``watch`` per minute, ``insights --runs 100`` (time and calls), and
+``status`` over 1, 10 and 50 pipelines.
 Everything runs on this machine: the endpoint listens on 127.0.0.1 only, with dummy
 credentials and no AWS configuration files, so nothing can reach real AWS.
 """
@@ -35,6 +36,7 @@ DEFAULT_OUTPUT = REPO_ROOT / "docs" / "benchmarks.md"
 #: pipectl --help must take at most this share of `aws --version`.
 HELP_SHARE = 0.15
 WATCH_CALLS_PER_MINUTE = 30
+INSIGHTS_SECONDS = 2.0
 SCALE_STEPS = (1, 10, 50)
 
 
@@ -44,6 +46,7 @@ class Settings:
     scale: tuple[int, ...]
     time_scale: float  # the sandbox's: 1.0 runs at about AWS's pace
     quick: bool
+    insights_runs: int = 100
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,18 @@ class Bench:
                 seconds, calls = seconds + cost.seconds, calls + cost.calls.total
             self.results.scale.append(ScaleRow(count, one, first.calls, seconds, calls))
 
+    def insights(self) -> None:
+        """`insights --runs N` of the first pipeline, once it has N settled runs."""
+        from benchlib.runs import start_runs
+
+        runs = self.settings.insights_runs
+        self.results.insights_runs = start_runs(self.url, self.env, pipeline_name(1), runs)
+        args = self.pipectl(self.specs[0], "insights", "--runs", str(runs), "-o", "json")
+        [self.results.insights] = self.timed((f"pipectl insights --runs {runs}", args))
+        self.results.insights_cost = self.cost(
+            "pipectl insights", self.pipectl(self.specs[0], "insights", "--runs", str(runs),
+                                             "-o", "json", verbose=True))
+
     def run_all(self) -> Results:
         started = time.perf_counter()
         load_before = machine.load_average()
@@ -178,6 +193,7 @@ class Bench:
             self.url = sandbox.url
             self.create_and_run()
             self.status_beside_aws()
+            self.insights()
             self.scale()
         load_after = machine.load_average()
         cores = os.cpu_count() or 1
@@ -269,6 +285,10 @@ def targets(results: Results) -> list[Target]:
         out.append(Target("no-op `create`", "0 mutating calls",
                           f"{sum(mutating.values())} mutating of {noop.calls.total}"
                           + (f" ({_ops(mutating)})" if mutating else ""), not mutating))
+    if results.insights:
+        out.append(Target(f"`insights --runs {results.insights_runs}` wall time",
+                          f"< {INSIGHTS_SECONDS:.0f} s", ms(results.insights.median),
+                          results.insights.median < INSIGHTS_SECONDS))
     if results.watch:
         rate = per_minute(results.watch)
         out.append(Target("`watch` on a quiet run", f"< {WATCH_CALLS_PER_MINUTE} calls a minute",
@@ -331,8 +351,8 @@ def _largest(imports: Sequence[tuple[str, float]], skip: str = "", top: int = 3)
 def mode_text(settings: Settings) -> str:
     kind = "quick" if settings.quick else "full"
     return (f"{kind}: {settings.repeat} timed repetition(s) per command, status over "
-            f"{', '.join(map(str, settings.scale))} pipeline(s), sandbox time scale "
-            f"{settings.time_scale}")
+            f"{', '.join(map(str, settings.scale))} pipeline(s), insights over "
+            f"{settings.insights_runs} runs, sandbox time scale {settings.time_scale}")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -343,6 +363,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="timed runs per command (default 7, quick 1 with no warm-up run)")
     parser.add_argument("--time-scale", type=float, default=None,
                         help="sandbox time scale of the watched run (default 1.0, quick 0.005)")
+    parser.add_argument("--insights-runs", type=int, default=None,
+                        help="runs `insights` analyses (default 100, quick 5)")
     parser.add_argument("--output", type=Path, default=None,
                         help="where to write the Markdown report (default docs/benchmarks.md; "
                              "--quick writes none unless given)")
@@ -356,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scale=(1,) if args.quick else SCALE_STEPS,
         time_scale=args.time_scale or (0.005 if args.quick else 1.0),
         quick=args.quick,
+        insights_runs=args.insights_runs or (5 if args.quick else 100),
     )
     output: Path | None = args.output or (None if args.quick else DEFAULT_OUTPUT)
     with tempfile.TemporaryDirectory(prefix="pipectl-bench-") as tmp:

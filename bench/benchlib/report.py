@@ -44,10 +44,17 @@ class Results:
     watch: CommandCost | None = None
     watch_verdict: str = ""
     scale: list[ScaleRow] = field(default_factory=list)
+    insights: Timing | None = None  # `pipectl insights --runs N -o json`
+    insights_cost: CommandCost | None = None
+    insights_runs: int = 0
     imports: list[tuple[str, float]] = field(default_factory=list)
     status_imports: list[tuple[str, float]] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def _range(timing: Timing) -> str:
+    return f"{ms(min(timing.samples))}-{ms(max(timing.samples))}" if timing.samples else "-"
 
 
 def ms(seconds: float) -> str:
@@ -161,6 +168,19 @@ def render(results: Results) -> str:
                     [[str(r.pipelines), ms(r.one.median), str(r.one_calls.total),
                       f"{r.all_seconds:.2f} s", str(r.all_calls),
                       ms(r.all_seconds / r.pipelines)] for r in results.scale]),
+        ]
+    if results.insights and results.insights_cost:
+        c = results.insights_cost
+        out += [
+            f"## `pipectl insights --runs {results.insights_runs}`",
+            "",
+            f"One pipeline with {results.insights_runs} runs (most of them superseded, as "
+            "runs started back to back are). Median "
+            f"**{ms(results.insights.median)}** ({_range(results.insights)}); "
+            f"{c.calls.total} AWS calls:",
+            "",
+            *_table(["operation", "calls"],
+                    [[op, str(n)] for op, n in sorted(c.calls.by_operation.items())]),
         ]
     for command, imports in (("--help", results.imports),
                              ("status", results.status_imports)):
