@@ -322,6 +322,14 @@ def explain(results: Results) -> list[str]:
         notes.append(f"`pipectl status` makes {status.calls.total} calls "
                      f"({', '.join(sorted(status.calls.by_operation))}) where the aws CLI "
                      f"makes one, and creates a client for each of their services{where}.")
+    insights = results.insights_cost
+    if results.insights and insights and any(n.startswith("`insights") for n in missed):
+        from benchlib.runs import insights_note
+
+        mine = {t.label: t for t in results.status_vs_aws}.get("pipectl status")
+        load = next((v for k, v in results.machine if k.startswith("load")), "unknown")
+        notes.append(insights_note(results.insights.median, insights.calls.by_operation,
+                                   mine.median if mine else None, load))
     watch = results.watch
     if "`watch` on a quiet run" in missed and watch:
         looks = watch.calls.by_operation.get("codepipeline:GetPipelineState", 0)
