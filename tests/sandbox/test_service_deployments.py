@@ -130,7 +130,7 @@ def test_stop_service_deployment_rolls_back_the_one_under_way(
     names = create_pipeline_resources(client, circuit_breaker=False)
     ecs = client("ecs")
     _settled(ecs, names.cluster, names.service, 1)
-    control(sandbox.url, "POST", "/_pipectl/faults", {"type": "deploy"})
+    control(sandbox, "POST", "/_pipectl/faults", {"type": "deploy"})
     ecs.update_service(cluster=names.cluster, service=names.service,
                        taskDefinition=_new_revision(ecs, names.service, "nginx:broken"))
     running = _deployments(ecs, names.cluster, names.service)[0]
