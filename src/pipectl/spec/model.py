@@ -316,16 +316,24 @@ class PipelineSettings(Model):
     def _var_names(cls, v: dict[str, str]) -> dict[str, str]:
         if len(v) > 50:
             raise invalid("at most 50 pipeline variables are allowed")
-        for name, default in v.items():
+        for name, value in v.items():
             check_name(name, rules.PIPELINE_VARIABLE, "pipeline variable",
                        "letters, digits, '@', '-' and '_'", at=(name,))
-            if default == "":
+            # A variable's default is shown by GetPipeline and in every execution's details.
+            if rules.SECRET_LIKE.search(name) and value:
+                raise invalid(
+                    f"'{name}' looks like a secret given in plain text",
+                    "pipeline variables are stored and shown in plain text; keep the secret "
+                    f"in build.secrets: {name}: ssm:/path/to/{name.lower()}",
+                    at=(name,),
+                )
+            if value == "":
                 # CodePipeline takes 1-1000 characters (PipelineVariableValue).
                 raise invalid(f"pipeline variable {name}: the default is empty; CodePipeline "
                               "takes a value of 1 to 1000 characters",
                               "give it a default value (each run may set another with "
                               "--var NAME=VALUE)", at=(name,))
-            if len(default) > 1000:
+            if len(value) > 1000:
                 raise invalid(f"pipeline variable {name}: the default is longer than 1000 "
                               "characters", at=(name,))
         return v

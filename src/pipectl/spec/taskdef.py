@@ -17,7 +17,7 @@ from pipectl.errors import Finding, Location, SpecError
 from pipectl.spec.json_source import load_json
 from pipectl.spec.names import SECRET_LIKE
 from pipectl.spec.service_model import input_shape
-from pipectl.spec.shape_check import ShapeChecker, describe
+from pipectl.spec.shape_check import ShapeChecker, kind_of
 from pipectl.spec.taskdef_input import TaskDefinitionInput, normalise
 from pipectl.spec.taskdef_roles import role_findings
 from pipectl.spec.yaml_source import FieldPath, SourceMap, dotted_path, read_text
@@ -87,7 +87,7 @@ def check_task_definition(
     data = taken.data
     if not isinstance(data, dict):
         return None, [*findings, Finding(
-            "error", f"a task definition is a JSON object; this file holds {describe(data)}",
+            "error", f"a task definition is a JSON object; this file holds {kind_of(data)}",
             Location(display, 1, 1), hint='start from {"family": ..., "containerDefinitions": '
             '[...]}', code="wrong-type")]
     shape_name, shapes = input_shape("ecs", "RegisterTaskDefinition")
