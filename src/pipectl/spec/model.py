@@ -349,6 +349,15 @@ class PipelineSettings(Model):
                     f"in build.secrets: {name}: ssm:/path/to/{name.lower()}",
                     at=(name,),
                 )
+            if value == "":
+                # CodePipeline takes 1-1000 characters (PipelineVariableValue).
+                raise invalid(f"pipeline variable {name}: the default is empty; CodePipeline "
+                              "takes a value of 1 to 1000 characters",
+                              "give it a default value (each run may set another with "
+                              "--var NAME=VALUE)", at=(name,))
+            if len(value) > 1000:
+                raise invalid(f"pipeline variable {name}: the default is longer than 1000 "
+                              "characters", at=(name,))
         return v
 
     @model_validator(mode="after")
