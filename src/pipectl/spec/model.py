@@ -113,6 +113,15 @@ class S3Source(Model):
     bucket: str = Field(description="Versioned S3 bucket holding the source zip.")
     key: str = Field(description="Object key of the source zip.")
 
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        # The roles may read exactly this object: in their policies '*' and '?' are wildcards.
+        if not v or any(w in v for w in rules.POLICY_WILDCARDS):
+            raise invalid("the source key must name one object, without '*' or '?'",
+                          "for example: source/app.zip (IAM reads '*' as any key)")
+        return v
+
     @field_validator("bucket")
     @classmethod
     def _bucket(cls, v: str) -> str:
@@ -192,6 +201,12 @@ class BuildSettings(Model):
                     "use ssm:/parameter/name or secretsmanager:ARN (the value stays in AWS)",
                     at=(name,),
                 )
+            problem = rules.secret_reference_problem(ref)
+            if problem:
+                raise invalid(f"{name}: the reference {problem}",
+                              "name one parameter or secret exactly: ssm:/hello/token, "
+                              "secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:"
+                              "secret:db", at=(name,))
         return v
 
 
@@ -260,6 +275,13 @@ class DeploySettings(Model):
     @classmethod
     def _ecs(cls, v: str) -> str:
         return check_name(v, rules.ECS_NAME, "ECS", "1-255 letters, digits, '_' and '-'")
+
+    @field_validator("container")
+    @classmethod
+    def _container(cls, v: str) -> str:
+        # ECS's rule, and what keeps imagedefinitions.json well formed (no '"' in a name).
+        return check_name(v, rules.ECS_NAME, "ECS container",
+                          "1-255 letters, digits, '_' and '-'")
 
     @model_validator(mode="after")
     def _one_port(self) -> DeploySettings:
