@@ -153,7 +153,9 @@ class BuildSettings(Model):
     compute_type: ComputeType = Field("BUILD_GENERAL1_SMALL",
                                       description="CodeBuild compute type (size of the build).")
     privileged: bool = Field(True, description="Privileged mode: docker builds need it.")
-    timeout_minutes: int = Field(30, ge=5, le=2160, description="Build timeout, 5-2160.")
+    # CodeBuild allows 2160 minutes, but CodePipeline ends any action after 8 hours.
+    timeout_minutes: int = Field(30, ge=5, le=480, description="Build timeout, 5-480 "
+                                 "(CodePipeline's 8-hour limit on an action).")
     cache: Literal["local", "none"] = Field(
         "local", description="local: CodeBuild's local Docker layer and source cache.")
     env: dict[str, str] = Field(default_factory=dict, description="Plain environment values.")
