@@ -46,6 +46,17 @@ def invalid(message: str, hint: str | None = None, *,
     return PydanticCustomError("pipectl", safe, context)
 
 
+def inside_repository(value: str) -> str:
+    """A path the spec names: relative, and inside the repository."""
+    from pipectl.spec.paths import outside_problem
+
+    problem = outside_problem(value)
+    if problem:
+        raise invalid(f"the path {problem}", "for example: buildspec.yml, "
+                      "config/task_definition.json")
+    return value
+
+
 def check_name(value: str, pattern: Any, what: str, rule: str,
                at: tuple[str | int, ...] = ()) -> str:
     if not pattern.match(value):
@@ -191,6 +202,11 @@ class BuildSettings(Model):
                 )
         return v
 
+    @field_validator("buildspec")
+    @classmethod
+    def _buildspec_inside(cls, v: str) -> str:
+        return inside_repository(v)
+
     @field_validator("secrets")
     @classmethod
     def _secret_refs(cls, v: dict[str, str]) -> dict[str, str]:
@@ -270,6 +286,11 @@ class DeploySettings(Model):
     port: int = Field(80, ge=1, le=65535, description="Port the service answers on.")
     create_service: CreateService | None = Field(
         None, description="Create the cluster and a Fargate service if they are missing.")
+
+    @field_validator("task_definition")
+    @classmethod
+    def _task_definition_inside(cls, v: str) -> str:
+        return inside_repository(v)
 
     @field_validator("cluster", "service")
     @classmethod
