@@ -219,9 +219,17 @@ class PipelineSettings(Model):
     def _var_names(cls, v: dict[str, str]) -> dict[str, str]:
         if len(v) > 50:
             raise invalid("at most 50 pipeline variables are allowed")
-        for name in v:
+        for name, value in v.items():
             check_name(name, rules.PIPELINE_VARIABLE, "pipeline variable",
                        "letters, digits, '@', '-' and '_'", at=(name,))
+            # A variable's default is shown by GetPipeline and in every execution's details.
+            if rules.SECRET_LIKE.search(name) and value:
+                raise invalid(
+                    f"'{name}' looks like a secret given in plain text",
+                    "pipeline variables are stored and shown in plain text; keep the secret "
+                    f"in build.secrets: {name}: ssm:/path/to/{name.lower()}",
+                    at=(name,),
+                )
         return v
 
     @model_validator(mode="after")
