@@ -145,6 +145,18 @@ def suggested_command(command: str, where_args: tuple[str, ...] = ()) -> str:
                      command])
 
 
+def with_global_options(text: str, where_args: tuple[str, ...]) -> str:
+    """Every `pipectl COMMAND` in ``text`` (domain code names commands, not options) as
+    `pipectl --sandbox COMMAND`: with the global options in effect, so it works as printed.
+    A command already rendered with its options is left alone."""
+    import re
+
+    if not where_args:
+        return text
+    prefix = suggested_command("", where_args).rstrip() + " "
+    return re.sub(r"`pipectl (?=[a-z])", lambda _: "`" + prefix, text)
+
+
 def spec_line(path: Path, key: str) -> str:
     """``file:line`` of a top-level key of the spec (just the file if it is not found)."""
     import re

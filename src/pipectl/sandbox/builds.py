@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from pipectl.sandbox.buildspec import (
     command_output,
     load_buildspec,
 )
-from pipectl.sandbox.clock import _Entry
+from pipectl.sandbox.clock import _Entry, engine_error
 from pipectl.sandbox.protocol import ApiError
 
 if TYPE_CHECKING:
@@ -250,8 +251,28 @@ class BuildRunner:
         )
         self.builds[build_id] = build
         ids.append(build_id)
-        self._enter(build, 0, at)
+        with self.engine.scheduler.guard(lambda due, exc: self._broken(build, due, exc)):
+            self._enter(build, 0, at)
         return build
+
+    def _broken(self, build: Build, at: datetime, exc: Exception) -> None:
+        """An engine error ends the build as FAULT (CodeBuild's own failure), visibly."""
+        if build.status != "IN_PROGRESS":
+            return
+        for entry in build.pending:
+            self.engine.scheduler.cancel(entry)
+        record = build.phases[-1]
+        record.update(endTime=at, phaseStatus="FAULT",
+                      durationInSeconds=round((at - record["startTime"]).total_seconds()),
+                      contexts=[{"statusCode": "SANDBOX_ENGINE_ERROR",
+                                 "message": engine_error(exc)}])
+        build.failed_phase = build.failed_phase or str(record["phaseType"])
+        build.failure_code, build.failure_message = "SANDBOX_ENGINE_ERROR", engine_error(exc)
+        build.phases.append({"phaseType": "COMPLETED", "startTime": at})
+        build.current_phase, build.status, build.end = "COMPLETED", "FAULT", at
+        build.pending = []
+        for callback in build.on_done:
+            callback(build, at)
 
     # --- the phase walk ----------------------------------------------------------
 
@@ -499,8 +520,13 @@ class BuildRunner:
         return uri.split("/", 1)[1] if "/" in uri else uri
 
     def _image_tag(self, build: Build) -> str:
+        """The tag the reference buildspec derives from the revision."""
         revision = build.resolved_source_version
-        return revision[:7] if revision else f"build-{build.number}"
+        if re.fullmatch(r"[0-9a-f]{40}", revision):
+            return revision[:7]
+        if revision:  # an S3 object version id: tag-safe, whole
+            return ("s3-" + re.sub(r"[^A-Za-z0-9_.-]", "_", revision))[:128]
+        return f"build-{build.number}"
 
     def _facts(self, build: Build) -> BuildFacts:
         if not build.image_uri:

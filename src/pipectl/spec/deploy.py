@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from pipectl.spec import names as rules
-from pipectl.spec.model_base import Model, check_name, invalid
+from pipectl.spec.model_base import Model, check_name, inside_repository, invalid
 from pipectl.spec.rollout import CircuitBreaker, DeployAlarms, alarms_from_list
 
 
@@ -69,10 +69,22 @@ class DeploySettings(Model):
         200, ge=100, description="Tasks allowed to run during a deployment, in percent of the "
                                  "desired count.")
 
+    @field_validator("task_definition")
+    @classmethod
+    def _task_definition_inside(cls, v: str) -> str:
+        return inside_repository(v)
+
     @field_validator("cluster", "service")
     @classmethod
     def _ecs(cls, v: str) -> str:
         return check_name(v, rules.ECS_NAME, "ECS", "1-255 letters, digits, '_' and '-'")
+
+    @field_validator("container")
+    @classmethod
+    def _container(cls, v: str) -> str:
+        # ECS's rule, and what keeps imagedefinitions.json well formed (no '"' in a name).
+        return check_name(v, rules.ECS_NAME, "ECS container",
+                          "1-255 letters, digits, '_' and '-'")
 
     @field_validator("alarms", mode="before")
     @classmethod

@@ -17,7 +17,7 @@ from pydantic import (
 
 from pipectl.spec import names as rules
 from pipectl.spec.deploy import DeploySettings
-from pipectl.spec.model_base import Model, check_name, invalid
+from pipectl.spec.model_base import Model, check_name, inside_repository, invalid
 from pipectl.spec.triggers import Triggers
 
 ComputeType = Literal[
@@ -86,6 +86,15 @@ class S3Source(Model):
     bucket: str = Field(description="Versioned S3 bucket holding the source zip.")
     key: str = Field(description="Object key of the source zip.")
 
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        # The roles may read exactly this object: in their policies '*' and '?' are wildcards.
+        if not v or any(w in v for w in rules.POLICY_WILDCARDS):
+            raise invalid("the source key must name one object, without '*' or '?'",
+                          "for example: source/app.zip (IAM reads '*' as any key)")
+        return v
+
     @field_validator("bucket")
     @classmethod
     def _bucket(cls, v: str) -> str:
@@ -106,7 +115,9 @@ class BuildSettings(Model):
     compute_type: ComputeType = Field("BUILD_GENERAL1_SMALL",
                                       description="CodeBuild compute type (size of the build).")
     privileged: bool = Field(True, description="Privileged mode: docker builds need it.")
-    timeout_minutes: int = Field(30, ge=5, le=2160, description="Build timeout, 5-2160.")
+    # CodeBuild allows 2160 minutes, but CodePipeline ends any action after 8 hours.
+    timeout_minutes: int = Field(30, ge=5, le=480, description="Build timeout, 5-480 "
+                                 "(CodePipeline's 8-hour limit on an action).")
     cache: Literal["local", "none"] = Field(
         "local", description="local: CodeBuild's local Docker layer and source cache.")
     env: dict[str, str] = Field(default_factory=dict, description="Plain environment values.")
@@ -153,6 +164,11 @@ class BuildSettings(Model):
                 )
         return v
 
+    @field_validator("buildspec")
+    @classmethod
+    def _buildspec_inside(cls, v: str) -> str:
+        return inside_repository(v)
+
     @field_validator("secrets")
     @classmethod
     def _secret_refs(cls, v: dict[str, str]) -> dict[str, str]:
@@ -163,6 +179,12 @@ class BuildSettings(Model):
                     "use ssm:/parameter/name or secretsmanager:ARN (the value stays in AWS)",
                     at=(name,),
                 )
+            problem = rules.secret_reference_problem(ref)
+            if problem:
+                raise invalid(f"{name}: the reference {problem}",
+                              "name one parameter or secret exactly: ssm:/hello/token, "
+                              "secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:"
+                              "secret:db", at=(name,))
         return v
 
 
@@ -230,6 +252,15 @@ class PipelineSettings(Model):
                     f"in build.secrets: {name}: ssm:/path/to/{name.lower()}",
                     at=(name,),
                 )
+            if value == "":
+                # CodePipeline takes 1-1000 characters (PipelineVariableValue).
+                raise invalid(f"pipeline variable {name}: the default is empty; CodePipeline "
+                              "takes a value of 1 to 1000 characters",
+                              "give it a default value (each run may set another with "
+                              "--var NAME=VALUE)", at=(name,))
+            if len(value) > 1000:
+                raise invalid(f"pipeline variable {name}: the default is longer than 1000 "
+                              "characters", at=(name,))
         return v
 
     @model_validator(mode="after")

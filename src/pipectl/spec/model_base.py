@@ -35,3 +35,14 @@ def check_name(value: str, pattern: Any, what: str, rule: str,
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def inside_repository(value: str) -> str:
+    """A path the spec names: relative, and inside the repository."""
+    from pipectl.spec.paths import outside_problem
+
+    problem = outside_problem(value)
+    if problem:
+        raise invalid(f"the path {problem}", "for example: buildspec.yml, "
+                      "config/task_definition.json")
+    return value
