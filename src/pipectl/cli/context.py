@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipectl.clock import SYSTEM_CLOCK, Clock
 from pipectl.errors import InvalidInput
 from pipectl.ui.environment import Environment
 
@@ -36,6 +37,8 @@ class AppContext:
     #: The global options given on the command line that say which pipeline, where
     #: (``--sandbox``, ``-c``, ``--region``, ``--profile``, ``--endpoint-url``).
     where_args: tuple[str, ...] = ()
+    #: The one clock every command hands to the domain (a fake one in tests).
+    clock: Clock = field(default_factory=lambda: SYSTEM_CLOCK)
     _spec: Spec | None = field(default=None, repr=False)
     _partial: PartialSpec | None = field(default=None, repr=False)
     aws_session: AwsSession | None = field(default=None, repr=False)
@@ -56,16 +59,19 @@ class AppContext:
         if sandbox:
             from pipectl.sandbox.state import require_running_endpoint
 
-            sandbox_url = require_running_endpoint(env.environ)
+            sandbox_url, token = require_running_endpoint(env.environ)
             if endpoint_url and endpoint_url.rstrip("/") != sandbox_url.rstrip("/"):
                 raise InvalidInput(
                     f"--sandbox and --endpoint-url {endpoint_url} disagree",
                     hint="use one of them",
                 )
             endpoint_url = sandbox_url
-            # Dummy credentials, so nothing can ever reach real AWS with real keys.
-            for key, value in sandbox_credentials().items():
+            # The sandbox's token as credentials, so nothing can ever reach real AWS with
+            # real keys (and no real session token goes to the sandbox either).
+            for key, value in sandbox_credentials(token).items():
                 os.environ[key] = value
+            for key in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+                os.environ.pop(key, None)
             profile = None
             os.environ.pop("AWS_PROFILE", None)
         return cls(
@@ -75,6 +81,7 @@ class AppContext:
             region=region,
             region_source=region_source,
             where_args=where_args,
+            clock=env.clock or SYSTEM_CLOCK,
             endpoint_url=endpoint_url,
             sandbox=sandbox,
         )
@@ -149,9 +156,6 @@ def spec_line(path: Path, key: str) -> str:
     return str(path)
 
 
-def sandbox_credentials() -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-    }
+def sandbox_credentials(token: str) -> dict[str, str]:
+    """The sandbox lets in the holder of its token, sent as the access key id."""
+    return {"AWS_ACCESS_KEY_ID": token, "AWS_SECRET_ACCESS_KEY": "sandbox"}
