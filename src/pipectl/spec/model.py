@@ -113,6 +113,15 @@ class S3Source(Model):
     bucket: str = Field(description="Versioned S3 bucket holding the source zip.")
     key: str = Field(description="Object key of the source zip.")
 
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        # The roles may read exactly this object: in their policies '*' and '?' are wildcards.
+        if not v or any(w in v for w in rules.POLICY_WILDCARDS):
+            raise invalid("the source key must name one object, without '*' or '?'",
+                          "for example: source/app.zip (IAM reads '*' as any key)")
+        return v
+
     @field_validator("bucket")
     @classmethod
     def _bucket(cls, v: str) -> str:
@@ -133,7 +142,9 @@ class BuildSettings(Model):
     compute_type: ComputeType = Field("BUILD_GENERAL1_SMALL",
                                       description="CodeBuild compute type (size of the build).")
     privileged: bool = Field(True, description="Privileged mode: docker builds need it.")
-    timeout_minutes: int = Field(30, ge=5, le=2160, description="Build timeout, 5-2160.")
+    # CodeBuild allows 2160 minutes, but CodePipeline ends any action after 8 hours.
+    timeout_minutes: int = Field(30, ge=5, le=480, description="Build timeout, 5-480 "
+                                 "(CodePipeline's 8-hour limit on an action).")
     cache: Literal["local", "none"] = Field(
         "local", description="local: CodeBuild's local Docker layer and source cache.")
     env: dict[str, str] = Field(default_factory=dict, description="Plain environment values.")
@@ -190,6 +201,12 @@ class BuildSettings(Model):
                     "use ssm:/parameter/name or secretsmanager:ARN (the value stays in AWS)",
                     at=(name,),
                 )
+            problem = rules.secret_reference_problem(ref)
+            if problem:
+                raise invalid(f"{name}: the reference {problem}",
+                              "name one parameter or secret exactly: ssm:/hello/token, "
+                              "secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:"
+                              "secret:db", at=(name,))
         return v
 
 
@@ -259,6 +276,13 @@ class DeploySettings(Model):
     def _ecs(cls, v: str) -> str:
         return check_name(v, rules.ECS_NAME, "ECS", "1-255 letters, digits, '_' and '-'")
 
+    @field_validator("container")
+    @classmethod
+    def _container(cls, v: str) -> str:
+        # ECS's rule, and what keeps imagedefinitions.json well formed (no '"' in a name).
+        return check_name(v, rules.ECS_NAME, "ECS container",
+                          "1-255 letters, digits, '_' and '-'")
+
     @model_validator(mode="after")
     def _one_port(self) -> DeploySettings:
         created = self.create_service
@@ -316,9 +340,26 @@ class PipelineSettings(Model):
     def _var_names(cls, v: dict[str, str]) -> dict[str, str]:
         if len(v) > 50:
             raise invalid("at most 50 pipeline variables are allowed")
-        for name in v:
+        for name, value in v.items():
             check_name(name, rules.PIPELINE_VARIABLE, "pipeline variable",
                        "letters, digits, '@', '-' and '_'", at=(name,))
+            # A variable's default is shown by GetPipeline and in every execution's details.
+            if rules.SECRET_LIKE.search(name) and value:
+                raise invalid(
+                    f"'{name}' looks like a secret given in plain text",
+                    "pipeline variables are stored and shown in plain text; keep the secret "
+                    f"in build.secrets: {name}: ssm:/path/to/{name.lower()}",
+                    at=(name,),
+                )
+            if value == "":
+                # CodePipeline takes 1-1000 characters (PipelineVariableValue).
+                raise invalid(f"pipeline variable {name}: the default is empty; CodePipeline "
+                              "takes a value of 1 to 1000 characters",
+                              "give it a default value (each run may set another with "
+                              "--var NAME=VALUE)", at=(name,))
+            if len(value) > 1000:
+                raise invalid(f"pipeline variable {name}: the default is longer than 1000 "
+                              "characters", at=(name,))
         return v
 
     @model_validator(mode="after")
