@@ -139,12 +139,6 @@ class WaitTimedOut(PipectlError):
     exit_status = ExitStatus.TIMED_OUT
 
 
-class ChangesPending(PipectlError):
-    """`plan --detailed-exitcode` found changes (exit 5). Not a failure of pipectl."""
-
-    exit_status = ExitStatus.CHANGES_PENDING
-
-
 class Interrupted(PipectlError):
     """Ctrl-C. ``hint`` carries the command that re-attaches."""
 

@@ -45,14 +45,17 @@ class Project:
     def fault(self, **spec: Any) -> None:
         request = urllib.request.Request(
             f"{self.server.url}/_pipectl/faults", data=json.dumps(spec).encode(),
-            headers={"Content-Type": "application/json"}, method="POST")
+            headers={"Content-Type": "application/json",
+                     "Authorization": f"Bearer {self.server.token}"}, method="POST")
         with urllib.request.urlopen(request, timeout=5) as response:
             assert response.status == 201
 
     def client(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(service, endpoint_url=self.server.url, region_name="us-east-1")
+        return boto3.client(service, endpoint_url=self.server.url, region_name="us-east-1",
+                            aws_access_key_id=self.server.token,
+                            aws_secret_access_key="sandbox")
 
     def execution(self, execution_id: str) -> dict[str, Any]:
         doc: dict[str, Any] = self.client("codepipeline").get_pipeline_execution(
@@ -78,6 +81,8 @@ def make_project(
         monkeypatch.chdir(tmp_path)
         server = start_server(port=0, time_scale=time_scale, source_dir=tmp_path)
         servers.append(server)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.token)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sandbox")
         project = Project(tmp_path, server)
         created = project.cli("create")
         assert created.exit_code == 0, created.output
@@ -124,11 +129,12 @@ def test_a_failed_build_exits_1_with_the_phase_log_tail_and_hint(project: Projec
     project.fault(type="build", phase="BUILD")
     result = project.cli("run", "--watch", "--interval", "0.05")
     assert result.exit_code == 1, result.output
-    assert "build phase BUILD failed" in result.stdout
+    assert "failed at stage Build, action Build, build phase BUILD" in result.stdout
     assert "log lines:" in result.stdout
     assert "| " in result.stdout and "Cannot connect to the Docker daemon" in result.stdout
-    assert "error: run " in result.stderr and " failed: Build/Build failed" in result.stderr
-    assert "hint: docker builds need privileged mode" in result.stderr
+    assert "error: run " in result.stderr
+    assert " failed at Build/Build, build phase BUILD" in result.stderr
+    assert "hint: docker builds need privileged mode" in result.stdout
 
 
 def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
@@ -140,7 +146,12 @@ def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
     assert "ROLLED BACK" in result.stdout
     assert "stopped task: CannotPullContainerError" in result.stdout
     assert "Scaling activity" not in result.stdout  # drained old tasks are not the reason
-    assert "rolled back by the deployment circuit breaker" in result.stderr
+    # The verdict comes from the service deployment ECS recorded, with the failure count.
+    assert "run Deploy/Deploy: service deployment ROLLBACK_SUCCESSFUL" not in result.stdout
+    assert "Deploy/Deploy: service deployment IN_PROGRESS" in result.stdout \
+        or "Deploy/Deploy: service deployment ROLLBACK" in result.stdout
+    assert ("3 of 3 tasks failed in the deployment to ECS service hello-web and the "
+            "deployment circuit breaker tripped; ECS rolled it back") in result.stderr
     assert "CodePipeline still says InProgress" in result.stderr
     assert "hint: ECS could not pull the image" in result.stderr
 
@@ -148,8 +159,9 @@ def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
 def test_timeout_exits_4_and_the_run_goes_on(project: Project) -> None:
     result = project.cli("run", "--watch", "--timeout", "0.05s", "--interval", "0.02")
     assert result.exit_code == 4, result.output
-    assert "gave up waiting" in result.stderr and "pipectl watch " in result.stderr
-    execution_id = result.stderr.split("pipectl watch ")[1].split("`")[0]
+    reattach = f"pipectl --endpoint-url {project.server.url} watch "
+    assert "gave up waiting" in result.stderr and reattach in result.stderr
+    execution_id = result.stderr.split(reattach)[1].split("`")[0]
     assert project.cli("watch", execution_id, "--interval", "0.05").exit_code == 0
 
 
@@ -175,7 +187,7 @@ def test_ctrl_c_exits_130_says_how_to_reattach_and_leaves_the_run_going(
             child.kill()
     assert child.returncode == 130, stderr
     assert "the run goes on in AWS" in stderr
-    execution_id = stderr.split("pipectl watch ")[1].split("`")[0]
+    execution_id = stderr.split(f"--endpoint-url {project.server.url} watch ")[1].split("`")[0]
     assert project.execution(execution_id)["status"] == "InProgress"
 
 
@@ -225,7 +237,7 @@ def test_retry_reruns_the_failed_build_to_success(project: Project) -> None:
     project.fault(type="build", phase="POST_BUILD", count=1)
     failed = project.cli("run", "--watch", "--interval", "0.05")
     assert failed.exit_code == 1, failed.output
-    assert "build phase POST_BUILD failed" in failed.stdout
+    assert "build phase POST_BUILD" in failed.stdout
     retried = project.cli("retry", "--watch", "--interval", "0.05")
     assert retried.exit_code == 0, retried.output
     assert "retrying stage Build (Build)" in retried.stderr
@@ -286,6 +298,6 @@ def test_watch_attaches_to_an_older_finished_run_and_still_diagnoses_it(
     # Every stage now shows the newer run: the old one is read from its action executions.
     result = project.cli("watch", failed_id)
     assert result.exit_code == 1, result.output
-    assert "build phase PRE_BUILD failed" in result.stdout
+    assert "build phase PRE_BUILD" in result.stdout
     assert "ecr:GetAuthorizationToken" in result.stdout
-    assert "hint: the CodeBuild role is not allowed to use the ECR repository" in result.stderr
+    assert "hint: the CodeBuild role is not allowed to use the ECR repository" in result.stdout

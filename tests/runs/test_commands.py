@@ -13,6 +13,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import ANY
 
 from pipectl.aws.session import AwsSession, AwsSettings
+from pipectl.clock import Clock
 from pipectl.runs.start import StartRequest, start_run
 from tests.conftest import run_cli
 from tests.runs.test_watch import (
@@ -47,11 +48,12 @@ from tests.runs.world import (
 
 
 class FakeTime:
-    """Stands in for the ``time`` module the watch loop reads its clock from."""
+    """Time that passes only when pipectl sleeps; handed to the CLI as its clock."""
 
     def __init__(self, interrupt: bool = False) -> None:
         self.now = T0
         self.interrupt = interrupt
+        self.clock = Clock(monotonic=self.time, wall=self.time, sleep=self.sleep)
 
     def time(self) -> float:
         return self.now
@@ -63,10 +65,8 @@ class FakeTime:
 
 
 @pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    clock = FakeTime()
-    monkeypatch.setattr("pipectl.runs.watch.time", clock)
-    return clock
+def fake_time() -> FakeTime:
+    return FakeTime()
 
 
 def test_run_prints_the_execution_id_and_passes_variables(stubbed: StubbedClients) -> None:
@@ -131,8 +131,15 @@ def test_a_retried_start_sends_the_same_client_request_token() -> None:
         StartRequest(PIPELINE).client_request_token
 
 
-def succeeded_run(stubbed: StubbedClients) -> None:
-    begin(stubbed)
+def succeeded_run(stubbed: StubbedClients, *, latest: bool = False) -> None:
+    """``latest``: `watch` without an id, whose one ListPipelineExecutions finds the run
+    (the watch loop does not read it a second time)."""
+    if latest:
+        stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN),
+                    {"pipelineName": PIPELINE, "maxResults": 1})
+        stubbed.add("codepipeline", "get_pipeline", pipeline_doc(), {"name": PIPELINE})
+    else:
+        begin(stubbed)
     look(stubbed, source_done(), build_stage("Succeeded"), deploy_stage("Succeeded"))
     execution_is(stubbed, "Succeeded")
     stubbed.add("codebuild", "batch_get_builds", build("SUCCEEDED", "COMPLETED",
@@ -141,9 +148,13 @@ def succeeded_run(stubbed: StubbedClients) -> None:
         deployment("ecs-svc/2", "PRIMARY", 8, "COMPLETED", created=70, running=1)]))
     stubbed.add("ecs", "describe_task_definition", taskdef_response(8, "abc1234"))
     stubbed.add("ecs", "list_tasks", {"taskArns": ["arn:aws:ecs:us-east-1:1:task/c/abc"]})
+    # AWS's shape: the task names its network interface; EC2 knows its public address.
     stubbed.add("ecs", "describe_tasks", {"tasks": [{"lastStatus": "RUNNING", "attachments": [
         {"type": "ElasticNetworkInterface",
-         "details": [{"name": "publicIPv4Address", "value": "198.51.100.4"}]}]}]})
+         "details": [{"name": "networkInterfaceId", "value": "eni-0a1b2c3d4e5f60718"}]}]}]})
+    stubbed.add("ec2", "describe_network_interfaces", {"NetworkInterfaces": [
+        {"NetworkInterfaceId": "eni-0a1b2c3d4e5f60718",
+         "Association": {"PublicIp": "198.51.100.4"}}]})
 
 
 def test_run_watch_succeeds_with_exit_0_and_a_summary(
@@ -151,7 +162,7 @@ def test_run_watch_succeeds_with_exit_0_and_a_summary(
 ) -> None:
     stubbed.add("codepipeline", "start_pipeline_execution", {"pipelineExecutionId": RUN})
     succeeded_run(stubbed)
-    result = run_cli(["run", "--watch"])
+    result = run_cli(["run", "--watch"], clock=fake_time.clock)
     assert result.exit_code == 0, result.output
     assert f"Run {RUN} succeeded" in result.stdout
     assert "url       http://198.51.100.4:8080" in result.stdout
@@ -162,9 +173,8 @@ def test_run_watch_succeeds_with_exit_0_and_a_summary(
 def test_watch_json_lines_end_with_the_result(
     stubbed: StubbedClients, fake_time: FakeTime
 ) -> None:
-    stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN))
-    succeeded_run(stubbed)
-    result = run_cli(["watch", "-o", "json"])
+    succeeded_run(stubbed, latest=True)
+    result = run_cli(["watch", "-o", "json"], clock=fake_time.clock)
     assert result.exit_code == 0, result.output
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert objects[0]["event"] == "started"
@@ -184,13 +194,19 @@ def test_watch_of_a_failed_build_exits_1_with_the_phase_log_tail_and_hint(
     stubbed.add("logs", "get_log_events", {"events": [
         {"timestamp": 1, "message": "toomanyrequests: You have reached your pull rate limit."}
     ]})
-    result = run_cli(["watch", RUN])
+    result = run_cli(["watch", RUN], clock=fake_time.clock)
     assert result.exit_code == 1, result.output
-    assert "build phase BUILD failed: Error while executing command: docker build" in \
-        result.stdout
+    assert "  failed at stage Build, action Build, build phase BUILD\n" in result.stdout
+    assert "  reason    Error while executing command: docker build ." in result.stdout
     assert "| toomanyrequests: You have reached your pull rate limit." in result.stdout
-    assert f"error: run {RUN} failed" in result.stderr
-    assert "hint: Docker Hub's pull rate limit" in result.stderr
+    assert "hint: Docker Hub's pull rate limit" in result.stdout
+    assert f"error: run {RUN} failed at Build/Build, build phase BUILD" in result.stderr
+    # Each fact once in the verdict and the error (the timeline above it has its own line
+    # per change): AWS's reason and the hint are not repeated.
+    verdict = result.stdout[result.stdout.index(f"Run {RUN} FAILED"):] + result.stderr
+    assert verdict.count("Error while executing command: docker build .") == 1, verdict
+    assert verdict.count("Docker Hub's pull rate limit") == 1, verdict
+    assert max(len(line) for line in verdict.splitlines()[:-2]) <= 80, verdict
 
 
 def test_ctrl_c_exits_130_and_says_how_to_reattach(
@@ -201,7 +217,7 @@ def test_ctrl_c_exits_130_and_says_how_to_reattach(
     look(stubbed, source_done(), build_stage("InProgress"), old_deploy())
     stubbed.add("codebuild", "batch_get_builds", build("IN_PROGRESS", "BUILD",
                                                        [phase("BUILD", None)]))
-    result = run_cli(["watch", RUN])
+    result = run_cli(["watch", RUN], clock=fake_time.clock)
     assert result.exit_code == 130
     assert "the run goes on" in result.stderr
     assert f"pipectl watch {RUN}" in result.stderr
@@ -215,7 +231,8 @@ def test_the_reattach_command_keeps_the_global_options_given(
     look(stubbed, source_done(), build_stage("InProgress"), old_deploy())
     stubbed.add("codebuild", "batch_get_builds", build("IN_PROGRESS", "BUILD",
                                                        [phase("BUILD", None)]))
-    result = run_cli(["-c", "config/pipeline.yml", "--region", "us-east-1", "watch", RUN])
+    result = run_cli(["-c", "config/pipeline.yml", "--region", "us-east-1", "watch", RUN],
+                     clock=fake_time.clock)
     assert result.exit_code == 130
     assert (f"re-attach with `pipectl --config config/pipeline.yml --region us-east-1 "
             f"watch {RUN}`") in result.stderr
@@ -227,13 +244,14 @@ def test_the_reattach_command_keeps_sandbox(
     from pipectl.sandbox.state import state_file, write_state_file
 
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")  # --sandbox sets it: restored after
-    write_state_file(state_file(os.environ), {"pid": os.getpid(), "url": "http://127.0.0.1:9"})
+    write_state_file(state_file(os.environ), {"pid": os.getpid(), "url": "http://127.0.0.1:9",
+                                              "token": "PSBX" + "0" * 32})
     fake_time.interrupt = True
     begin(stubbed)
     look(stubbed, source_done(), build_stage("InProgress"), old_deploy())
     stubbed.add("codebuild", "batch_get_builds", build("IN_PROGRESS", "BUILD",
                                                        [phase("BUILD", None)]))
-    result = run_cli(["--sandbox", "watch", RUN])
+    result = run_cli(["--sandbox", "watch", RUN], clock=fake_time.clock)
     assert result.exit_code == 130, result.output
     assert f"re-attach with `pipectl --sandbox watch {RUN}`" in result.stderr
 
@@ -247,7 +265,7 @@ def test_an_aws_error_mid_watch_says_how_to_reattach(
                                                        [phase("BUILD", None)]))
     stubbed.add_error("codepipeline", "get_pipeline_state", "ExpiredTokenException",
                       "The security token included in the request is expired")
-    result = run_cli(["watch", RUN])
+    result = run_cli(["watch", RUN], clock=fake_time.clock)
     assert result.exit_code == 3, result.output
     assert "rejected the credentials (ExpiredTokenException) calling " \
         "codepipeline:GetPipelineState" in result.stderr
@@ -261,7 +279,7 @@ def test_timeout_exits_4(stubbed: StubbedClients, fake_time: FakeTime) -> None:
         look(stubbed, source_done(), stage_state("Build", RUN, "InProgress",
                                                  action_state("Build", "InProgress", 5)),
              old_deploy())
-    result = run_cli(["watch", RUN, "--timeout", "3s", "--interval", "1.5"])
+    result = run_cli(["watch", RUN, "--timeout", "3s", "--interval", "1.5"], clock=fake_time.clock)
     assert result.exit_code == 4, result.output
     assert f"pipectl watch {RUN}" in result.stderr
 
@@ -347,9 +365,9 @@ def rollback_plan(stubbed: StubbedClients) -> None:
 
 
 def test_rollback_goes_back_one_revision_and_waits_until_completed(
-    stubbed: StubbedClients, monkeypatch: pytest.MonkeyPatch
+    stubbed: StubbedClients,
 ) -> None:
-    monkeypatch.setattr("pipectl.runs.rollback.time", FakeTime())
+    fake_time = FakeTime()
     rollback_plan(stubbed)
     stubbed.add("ecs", "update_service", {"service": {"serviceName": SERVICE}},
                 {"cluster": CLUSTER, "service": SERVICE, "taskDefinition": task_def(6)})
@@ -358,11 +376,26 @@ def test_rollback_goes_back_one_revision_and_waits_until_completed(
         deployment("ecs-svc/2", "ACTIVE", 8, "COMPLETED", created=-100, running=1)]))
     stubbed.add("ecs", "describe_services", service([
         deployment("ecs-svc/3", "PRIMARY", 6, "COMPLETED", created=1, running=1)]))
-    result = run_cli(["rollback", "--yes"])
+    result = run_cli(["rollback", "--yes"], clock=fake_time.clock)
     assert result.exit_code == 0, result.output
     assert "hello-web:8 (image bad0001) to hello-web:6 (image good001)" in result.stderr
     assert "Rollback completed: hello-web runs hello-web:6 again" in result.stdout
     stubbed.assert_all_used()
+
+
+def test_rollback_timeout_holds_while_aws_throttles(stubbed: StubbedClients) -> None:
+    fake_time = FakeTime()
+    rollback_plan(stubbed)
+    stubbed.add("ecs", "update_service", {"service": {"serviceName": SERVICE}},
+                {"cluster": CLUSTER, "service": SERVICE, "taskDefinition": task_def(6)})
+    for _ in range(40):  # more throttles than the deadline leaves time for
+        stubbed.add_error("ecs", "describe_services", "ThrottlingException", "Rate exceeded")
+    result = run_cli(["rollback", "--yes", "--timeout", "90s"], clock=fake_time.clock,
+                     environ={**os.environ, "AWS_MAX_ATTEMPTS": "1"})
+    assert result.exit_code == 4, result.output
+    assert "not stable after 90s" in result.stderr and "throttling" in result.stderr
+    # It gave up at the deadline, not later: pipectl's clock moved about 90 s.
+    assert 90 <= fake_time.now - T0 < 100
 
 
 def test_rollback_without_a_terminal_needs_yes(stubbed: StubbedClients) -> None:
@@ -386,9 +419,8 @@ def test_rollback_asks_on_a_terminal_and_no_means_nothing_changes(
 def test_watch_on_a_terminal_draws_the_live_view_and_the_summary(
     stubbed: StubbedClients, fake_time: FakeTime
 ) -> None:
-    stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN))
-    succeeded_run(stubbed)
-    result = run_cli(["--no-color", "watch"], tty=True)
+    succeeded_run(stubbed, latest=True)
+    result = run_cli(["--no-color", "watch"], tty=True, clock=fake_time.clock)
     assert result.exit_code == 0, result.output
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout)
     assert "Pipeline hello-web" in screen

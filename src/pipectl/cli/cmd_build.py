@@ -10,7 +10,8 @@ import click
 from pipectl.cli.context import DEFAULT_CONFIG, AppContext
 from pipectl.cli.options import get_app, output_option
 from pipectl.errors import InvalidInput, RunFailed
-from pipectl.spec.names import ENV_VAR
+from pipectl.spec.names import ACCOUNT_ID, ENV_VAR
+from pipectl.spec.secrets import short_quote
 
 if TYPE_CHECKING:
     from pipectl.localbuild.events import BuildEvent, BuildFinished
@@ -59,7 +60,7 @@ def command(
       pipectl build --local --env AWS_ACCOUNT_ID=123456789012
       pipectl build --local --env CODEBUILD_RESOLVED_SOURCE_VERSION= -o json
     """
-    from pipectl.localbuild.buildspec import load_buildspec
+    from pipectl.buildspec.reader import load_buildspec
     from pipectl.localbuild.environment import (
         PLACEHOLDER_ACCOUNT,
         Project,
@@ -80,19 +81,25 @@ def command(
     spec = _spec_if_any(app)
     region = _region(app, spec, overrides)
     account = overrides.get("AWS_ACCOUNT_ID", PLACEHOLDER_ACCOUNT)
+    if not ACCOUNT_ID.match(account):
+        # It becomes part of REPOSITORY_URI, which every docker and aws command expands.
+        raise InvalidInput(f"--env AWS_ACCOUNT_ID must be 12 digits, not {short_quote(account)}",
+                           hint="for example: --env AWS_ACCOUNT_ID=123456789012")
     project = project_from_spec(spec, region, account) if spec else Project(region=region)
 
     source = source_dir.resolve()
     if buildspec_path is None:
         relative = spec.build.buildspec if spec else "buildspec.yml"
         buildspec_path = source_dir / relative
-    buildspec = load_buildspec(buildspec_path, display=str(buildspec_path))
+    buildspec, warnings = load_buildspec(buildspec_path, display=str(buildspec_path))
 
     environ = app.env.environ
     codebuild = codebuild_variables(project, source, git_commit(source, environ))
     environment = build_environment(environ, codebuild, buildspec.variables, project.variables,
                                     overrides)
     env = app.env
+    for warning in warnings:
+        env.note(f"note: {warning.location}: {warning.message}")
     if spec is None:
         env.note(f"note: no spec at {app.config_path}: REPOSITORY_URI and CONTAINER_NAME are "
                  "set only if you pass them with --env")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipectl.clock import SYSTEM_CLOCK, Clock
 from pipectl.errors import InvalidInput
 from pipectl.ui.environment import Environment
 
@@ -36,6 +37,8 @@ class AppContext:
     #: The global options given on the command line that say which pipeline, where
     #: (``--sandbox``, ``-c``, ``--region``, ``--profile``, ``--endpoint-url``).
     where_args: tuple[str, ...] = ()
+    #: The one clock every command hands to the domain (a fake one in tests).
+    clock: Clock = field(default_factory=lambda: SYSTEM_CLOCK)
     _spec: Spec | None = field(default=None, repr=False)
     _partial: PartialSpec | None = field(default=None, repr=False)
     aws_session: AwsSession | None = field(default=None, repr=False)
@@ -56,16 +59,19 @@ class AppContext:
         if sandbox:
             from pipectl.sandbox.state import require_running_endpoint
 
-            sandbox_url = require_running_endpoint(env.environ)
+            sandbox_url, token = require_running_endpoint(env.environ)
             if endpoint_url and endpoint_url.rstrip("/") != sandbox_url.rstrip("/"):
                 raise InvalidInput(
                     f"--sandbox and --endpoint-url {endpoint_url} disagree",
                     hint="use one of them",
                 )
             endpoint_url = sandbox_url
-            # Dummy credentials, so nothing can ever reach real AWS with real keys.
-            for key, value in sandbox_credentials().items():
+            # The sandbox's token as credentials, so nothing can ever reach real AWS with
+            # real keys (and no real session token goes to the sandbox either).
+            for key, value in sandbox_credentials(token).items():
                 os.environ[key] = value
+            for key in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+                os.environ.pop(key, None)
             profile = None
             os.environ.pop("AWS_PROFILE", None)
         return cls(
@@ -75,6 +81,7 @@ class AppContext:
             region=region,
             region_source=region_source,
             where_args=where_args,
+            clock=env.clock or SYSTEM_CLOCK,
             endpoint_url=endpoint_url,
             sandbox=sandbox,
         )
@@ -131,7 +138,23 @@ def suggested_command(command: str, where_args: tuple[str, ...] = ()) -> str:
     """``pipectl [where_args] command``, each option value quoted for a POSIX shell."""
     import shlex
 
-    return " ".join(["pipectl", *(shlex.quote(arg) for arg in where_args), command])
+    from pipectl.aws.redact import without_userinfo
+
+    # An --endpoint-url's user and password stay out of every hint.
+    return " ".join(["pipectl", *(shlex.quote(without_userinfo(arg)) for arg in where_args),
+                     command])
+
+
+def with_global_options(text: str, where_args: tuple[str, ...]) -> str:
+    """Every `pipectl COMMAND` in ``text`` (domain code names commands, not options) as
+    `pipectl --sandbox COMMAND`: with the global options in effect, so it works as printed.
+    A command already rendered with its options is left alone."""
+    import re
+
+    if not where_args:
+        return text
+    prefix = suggested_command("", where_args).rstrip() + " "
+    return re.sub(r"`pipectl (?=[a-z])", lambda _: "`" + prefix, text)
 
 
 def spec_line(path: Path, key: str) -> str:
@@ -149,9 +172,6 @@ def spec_line(path: Path, key: str) -> str:
     return str(path)
 
 
-def sandbox_credentials() -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-    }
+def sandbox_credentials(token: str) -> dict[str, str]:
+    """The sandbox lets in the holder of its token, sent as the access key id."""
+    return {"AWS_ACCESS_KEY_ID": token, "AWS_SECRET_ACCESS_KEY": "sandbox"}

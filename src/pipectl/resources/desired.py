@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,8 @@ from pipectl.resources.roles import (
     codebuild_policy,
     pipeline_policy,
 )
+from pipectl.spec.taskdef_input import normalise
+from pipectl.spec.taskdef_roles import ROLE_FIELDS, role_problem
 
 if TYPE_CHECKING:
     from pipectl.spec.model import Spec
@@ -52,6 +55,8 @@ def load_task_definition(path_text: str, spec_path: Path | None = None) -> dict[
     """The task definition file as RegisterTaskDefinition's input.
 
     ``validate`` checks it in depth; here it only has to be readable JSON with a family.
+    describe-task-definition output and console exports are taken as ``validate`` takes
+    them: unwrapped, without ECS-set keys and nulls (pipectl.spec.taskdef_input).
     A relative path is taken from the current directory, else from the directory
     that holds the spec's ``config/`` folder.
     """
@@ -66,19 +71,33 @@ def load_task_definition(path_text: str, spec_path: Path | None = None) -> dict[
             hint="create it with `pipectl init`, or point deploy.task_definition at it",
         )
     try:
-        data = json.loads(found.read_text(encoding="utf-8"))
+        data = normalise(json.loads(found.read_text(encoding="utf-8"))).data
     except (OSError, ValueError) as exc:
         raise InvalidInput(f"{path_text}: cannot read the task definition: {exc}",
                            hint="run `pipectl validate` for details") from None
     if not isinstance(data, dict) or not isinstance(data.get("family"), str):
         raise InvalidInput(f"{path_text}: a task definition needs a \"family\"",
                            hint="run `pipectl validate` for details")
+    for key in ROLE_FIELDS:  # they go into the pipeline role's iam:PassRole statement
+        problem = role_problem(data[key]) if isinstance(data.get(key), str) else None
+        if problem is not None:
+            raise InvalidInput(f"{path_text}: {key} {problem}",
+                               hint="run `pipectl validate` for details")
     return data
 
 
+def role_arn(placement: Placement, role: str) -> str:
+    """A role as ECS takes it (a name or an ARN), as the ARN an IAM policy must name."""
+    if role.startswith("arn:"):
+        return role
+    return f"arn:{placement.partition}:iam::{placement.account}:role/{role.lstrip('/')}"
+
+
 def desired_state(
-    spec: Spec, placement: Placement, task_definition: dict[str, Any]
+    spec: Spec, placement: Placement, task_definition: dict[str, Any],
+    running_roles: Sequence[str] = (),
 ) -> DesiredState:
+    """The desired state; ``running_roles`` are those of the revision the service runs."""
     names = spec.names
     tags = managed_tags(spec.tags, spec.name)
     bucket = ArtifactBucket(names.bucket(placement.account, placement.region),
@@ -94,7 +113,10 @@ def desired_state(
         f"CodeBuild role of pipeline {spec.name} (managed by pipectl)", tags)
     task = TaskDefinition(str(task_definition["family"]), spec.deploy.container,
                           task_definition, names.cluster, names.service, tags)
-    deploy = DeployTarget(names.cluster, names.service, task.family, task.roles)
+    # The deploy action passes the roles of the revision the service runs; the next
+    # revisions carry the file's. A bare role name in a policy is MalformedPolicyDocument.
+    passed = dict.fromkeys(role_arn(placement, r) for r in (*task.roles, *running_roles))
+    deploy = DeployTarget(names.cluster, names.service, task.family, tuple(passed))
     pipeline_role = Role(
         names.pipeline_role, placement, "codepipeline.amazonaws.com",
         pipeline_policy(placement=placement, bucket_arn=bucket.arn, project_arn=project_arn,
@@ -118,7 +140,7 @@ def desired_state(
             task,
             Service(names.service, names.cluster, placement, task.family, create.desired_count,
                     tuple(create.subnets), tuple(create.security_groups),
-                    create.assign_public_ip, tags),
+                    create.assign_public_ip, tags, spec.deploy.deployment_configuration()),
         )
     pipeline = Pipeline(
         name=names.pipeline, placement=placement, role_arn=pipeline_role.arn,

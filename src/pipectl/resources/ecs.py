@@ -6,13 +6,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipectl.resources.common import Placement, tag_list
+from pipectl.spec.taskdef_input import DESCRIBE_ONLY_KEYS as DESCRIBE_OUTPUT_KEYS
 
-#: Keys of DescribeTaskDefinition's output that RegisterTaskDefinition does not take:
-#: a task definition copied from the console or the CLI may carry them.
-DESCRIBE_ONLY_KEYS = frozenset({
-    "taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
-    "registeredAt", "registeredBy", "deregisteredAt", "tags",
-})
+#: Keys RegisterTaskDefinition does not take (the file's are gone already: see
+#: pipectl.spec.taskdef_input); pipectl sets the tags itself.
+DESCRIBE_ONLY_KEYS = frozenset({*DESCRIBE_OUTPUT_KEYS, "tags"})
+
+
+#: The spec's defaults: the breaker on with rollback, no alarms, ECS's default bounds.
+DEFAULT_ROLLOUT: dict[str, Any] = {
+    "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+    "alarms": {"alarmNames": [], "enable": False, "rollback": False},
+    "minimumHealthyPercent": 100,
+    "maximumPercent": 200,
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,8 @@ class Service:
     security_groups: tuple[str, ...]
     assign_public_ip: bool
     tags: dict[str, str] = field(default_factory=dict)
+    # deploymentConfiguration from deploy.circuit_breaker, deploy.alarms and the bounds.
+    rollout: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_ROLLOUT))
 
     @property
     def arn(self) -> str:
@@ -91,7 +100,7 @@ class Service:
 
     @property
     def deployment_configuration(self) -> dict[str, Any]:
-        return {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+        return dict(self.rollout)
 
     def create_request(self) -> dict[str, Any]:
         return {

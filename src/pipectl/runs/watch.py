@@ -2,14 +2,16 @@
 
 API economy, per look: one GetPipelineState; GetPipelineExecution only when no stage of
 ours is running (that is when the execution can have ended, been superseded or stopped);
-one BatchGetBuilds for the builds of running CodeBuild actions, at most every
-BUILD_READ_SECONDS (the pipeline's state says when a build action ends, and that look
-reads the build once more, for its final phases and the diagnosis: a failed build is
-reported on the same look as when the build was read every time); one DescribeServices
-per cluster on every look while an ECS action runs (a circuit-breaker rollback is a
-verdict CodePipeline does not give).
-The delay between looks comes from :mod:`pipectl.runs.polling`. The clock and sleep are
-parameters, so tests drive the loop with a fake clock.
+one BatchGetBuilds for the builds of running CodeBuild actions (and once more when one
+ends, for its final phases and the diagnosis); one DescribeServices per cluster and one
+DescribeServiceDeployments per service while an ECS action runs (a circuit-breaker or
+alarm rollback is a verdict CodePipeline does not give; ListServiceDeployments until the
+action's deployment is found).
+So every look shows all that changed since the one before: a change is seen within the
+polling interval in effect. What keeps the calls few is the interval: the schedule of
+:mod:`pipectl.runs.polling` slows down on quiet phases (a build phase or an ECS task
+count changing does not make it quick again). The clock and sleep are parameters, so
+tests drive the loop with a fake clock.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Any
 from pipectl.aws.errors import is_throttling
 from pipectl.errors import PipectlError
 from pipectl.runs import reads
+from pipectl.runs.deploy_changes import deploy_changes
+from pipectl.runs.deploy_reads import DeploymentReader
 from pipectl.runs.deployment import deploy_progress, new_deployment_completed
 from pipectl.runs.diagnose import diagnose
 from pipectl.runs.model import (
@@ -41,15 +45,10 @@ from pipectl.runs.model import (
     WatchEvent,
     epoch,
     format_duration,
-    image_tag,
-    task_definition_label,
 )
 from pipectl.runs.polling import PollSchedule
 from pipectl.runs.reads import ActionLayout, Clients, PipelineLayout
 
-#: While a build runs, read it at most this often (its phases are for the view only;
-#: ``--logs`` reads it on every look, to stream its log lines).
-BUILD_READ_SECONDS = 15.0
 #: Changes that say the run moved on (and keep the schedule at its moving pace).
 MILESTONE_KINDS = frozenset({"started", "run", "stage", "action"})
 
@@ -80,7 +79,6 @@ class _Memory:
 
     status: str = "InProgress"
     builds: dict[str, BuildProgress] = field(default_factory=dict)
-    build_read_at: dict[str, float] = field(default_factory=dict)
     final_builds: set[str] = field(default_factory=set)
     deploys: dict[tuple[str, str], DeployProgress] = field(default_factory=dict)
     services: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
@@ -101,27 +99,35 @@ class RunWatcher:
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
         jitter: Callable[[], float] | None = None,
+        monotonic: Callable[[], float] | None = None,
+        summary: dict[str, Any] | None = None,
     ) -> None:
         self.clients = clients
         self.pipeline = pipeline
         self.execution_id = execution_id
         self.options = options or WatchOptions()
-        self.clock = clock or time.time
+        self.clock = clock or time.time  # for what is compared with AWS's timestamps
+        # The --timeout deadline; a caller that gives only ``clock`` (a fake) runs on it.
+        self.monotonic = monotonic or clock or time.monotonic
         self.sleep = sleep or time.sleep
         self.schedule = PollSchedule(interval=self.options.interval,
                                      random=jitter or random.random)
         self.memory = _Memory()
+        self.deployments = DeploymentReader(clients)
         self.layout: PipelineLayout | None = None
-        self.summary: dict[str, Any] = {}
+        # The execution's summary, when the caller has just read it (`watch` of the latest).
+        self.summary: dict[str, Any] = summary or {}
         self.started_at: float | None = None
 
     # -- the loop --------------------------------------------------------------------
 
     def events(self) -> Iterator[WatchEvent]:
         begun = self.clock()
-        deadline = None if self.options.timeout is None else begun + self.options.timeout
+        deadline = (None if self.options.timeout is None
+                    else self.monotonic() + self.options.timeout)
         self.layout = reads.pipeline_layout(self.clients, self.pipeline)
-        self.summary = reads.find_execution(self.clients, self.pipeline, self.execution_id)
+        if self.summary.get("pipelineExecutionId") != self.execution_id:
+            self.summary = reads.find_execution(self.clients, self.pipeline, self.execution_id)
         self.started_at = epoch(self.summary.get("startTime"))
         self.memory.status = str(self.summary.get("status", "InProgress"))
         previous: RunSnapshot | None = None
@@ -137,8 +143,9 @@ class RunWatcher:
                 note = Change("throttled", f"AWS is throttling reads; next look in {delay:.0f}s",
                               now, {"delay_seconds": round(delay, 1)})
                 yield Update(previous or self._empty_snapshot(now), (note,))
-                if deadline is not None and now + delay >= deadline:
-                    self.sleep(max(0.0, deadline - now))
+                left = None if deadline is None else deadline - self.monotonic()
+                if left is not None and delay >= left:
+                    self.sleep(max(0.0, left))
                     yield self._timed_out(previous or self._empty_snapshot(self.clock()))
                     return
                 self.sleep(delay)
@@ -153,13 +160,14 @@ class RunWatcher:
                 yield Finished(snapshot, result)
                 return
             now = self.clock()
-            if deadline is not None and now >= deadline:
+            left = None if deadline is None else deadline - self.monotonic()
+            if left is not None and left <= 0:
                 yield self._timed_out(snapshot)
                 return
             delay = self.schedule.next_delay(now - last_change,
                                              deploying=_deploying(snapshot))
-            if deadline is not None:
-                delay = min(delay, max(0.0, deadline - now))
+            if left is not None:
+                delay = min(delay, left)
             self.sleep(delay)
 
     # -- one look ----------------------------------------------------------------------
@@ -227,17 +235,10 @@ class RunWatcher:
             build_id = action.external_id
             if build_id in self.memory.final_builds:
                 continue
-            read_at = self.memory.build_read_at.get(build_id)
-            if (action.status in RUNNING_STATUSES and read_at is not None
-                    and not self.options.logs
-                    and self.clock() - read_at < BUILD_READ_SECONDS):
-                continue  # read recently; the view keeps its phases until the next read
             wanted.append(build_id)
         if wanted:
             fetched = reads.builds(self.clients, wanted)
-            now = self.clock()
             for build_id, progress in fetched.items():
-                self.memory.build_read_at[build_id] = now
                 old = self.memory.builds.get(build_id)
                 tail, total = (old.log_tail, old.log_total) if old else ((), 0)
                 final = progress.status in FINAL_BUILD_STATUSES
@@ -309,14 +310,15 @@ class RunWatcher:
                 if key:
                     running.append(key)
                     deployment_ids[key] = action.external_id
+                    if action.status == "InProgress":
+                        self.deployments.action_started(key, action.changed_at)
         if running:
             self._read_services(running)
             for key in running:
                 doc = self.memory.services.get(key)
                 if doc is None:
                     continue
-                progress = deploy_progress(doc, key[0], self.started_at, self._image_of,
-                                           deployment_id=deployment_ids.get(key))
+                progress = self._progress(key, doc, deployment_ids.get(key))
                 if progress.rolled_back and self.memory.rolled_back is None:
                     self.memory.rolled_back = key
                     reasons = reads.stopped_task_reasons(
@@ -336,18 +338,35 @@ class RunWatcher:
 
         return _map_actions(stages, attach)
 
+    def _progress(self, key: tuple[str, str], doc: dict[str, Any],
+                  deployment_id: str | None = None,
+                  finished_at: float | None = None) -> DeployProgress:
+        """The rollout of the run's deployment: DescribeServices, then the service
+        deployment's word where the endpoint keeps them. Nothing older than the deploy
+        action's start counts."""
+        since = self.deployments.since(key, self.started_at)
+        progress = deploy_progress(doc, key[0], since, self._image_of,
+                                   deployment_id=deployment_id)
+        found = self.deployments.read(key, self.started_at, finished_at)
+        return self.deployments.apply(progress, found) if found is not None else progress
+
     # -- the verdict ---------------------------------------------------------------------
 
     def _verdict(self, snapshot: RunSnapshot, state: dict[str, Any]) -> RunResult | None:
         status = snapshot.status
         if self.memory.rolled_back is not None:
-            _cluster, service = self.memory.rolled_back
+            key = self.memory.rolled_back
+            deploy = self.memory.deploys.get(key)
+            found = self.deployments.found.get(key)
+            waiting = (" (CodePipeline still says InProgress: it waits for its own timeout)"
+                       if status == "InProgress" else "")
+            if deploy is not None and deploy.failure:
+                outcome = "rolled_back" if found is None or found.rolled_back else "failed"
+                return self._result(snapshot, outcome, deploy.failure + waiting, failed=True)
             return self._result(
                 snapshot, "rolled_back",
-                f"the deployment to ECS service {service} failed and was rolled back by the "
-                f"deployment circuit breaker" + (
-                    " (CodePipeline still says InProgress: it waits for its own timeout)"
-                    if status == "InProgress" else ""),
+                f"the deployment to ECS service {key[1]} failed and was rolled back by the "
+                f"deployment circuit breaker" + waiting,
                 failed=True,
             )
         if status == "Succeeded":
@@ -375,8 +394,13 @@ class RunWatcher:
                 return self._result(snapshot, "failed",
                                     f"ECS service {key[1]} in cluster {key[0]} does not exist",
                                     failed=True)
-            done = new_deployment_completed(doc, self.started_at)
-            progress = deploy_progress(doc, key[0], self.started_at, self._image_of)
+            finished = next((a.changed_at for a in snapshot.actions()
+                             if a.provider == "ECS" and self._target_of(a) == key), None)
+            progress = self._progress(key, doc, finished_at=finished)
+            found = self.deployments.found.get(key)
+            done = (found.succeeded if found is not None
+                    else new_deployment_completed(doc, self.deployments.since(
+                        key, self.started_at)))
             self.memory.deploys[key] = progress
             if done is False:
                 self.memory.rolled_back = key
@@ -458,10 +482,13 @@ def watch_run(
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], None] | None = None,
     jitter: Callable[[], float] | None = None,
+    monotonic: Callable[[], float] | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> Iterator[WatchEvent]:
-    """Follow one execution; yields Update per look and a Finished at the end."""
+    """Follow one execution; yields Update per look and a Finished at the end.
+    ``summary``: its ListPipelineExecutions summary, if the caller has it already."""
     watcher = RunWatcher(clients, pipeline, execution_id, options=options, clock=clock,
-                         sleep=sleep, jitter=jitter)
+                         sleep=sleep, jitter=jitter, monotonic=monotonic, summary=summary)
     return watcher.events()
 
 
@@ -559,50 +586,6 @@ def _build_changes(
     fresh = after.log_total - (before.log_total if before else 0)
     for line in after.log_tail[-fresh:] if fresh > 0 else ():
         changes.append(Change("log", f"{where} | {line}", at, {**base, "line": line}))
-    return changes
-
-
-def deploy_changes(
-    before: DeployProgress | None, after: DeployProgress | None, where: str,
-    base: dict[str, Any], at: float,
-) -> list[Change]:
-    """What changed in an ECS rollout between two looks (watch and rollback share it)."""
-    if after is None:
-        return []
-    changes: list[Change] = []
-    shape = (after.rollout_state, after.running, after.desired, after.pending,
-             after.failed_tasks, after.task_definition)
-    if before is None or shape != (before.rollout_state, before.running, before.desired,
-                                   before.pending, before.failed_tasks, before.task_definition):
-        tag = image_tag(after.image)
-        changes.append(Change(
-            "deploy",
-            f"{where}: rollout {after.rollout_state or '-'}, running {after.running}/"
-            f"{after.desired}, pending {after.pending}, failed {after.failed_tasks}, "
-            f"{task_definition_label(after.task_definition) or '-'}"
-            + (f" (image {tag})" if tag else ""),
-            at,
-            {**base, "service": after.service, "rollout_state": after.rollout_state,
-             "running": after.running, "desired": after.desired, "pending": after.pending,
-             "failed_tasks": after.failed_tasks,
-             "task_definition": task_definition_label(after.task_definition),
-             "image": after.image},
-        ))
-    seen = set(before.events) if before else set()
-    for message in reversed(after.events):
-        if message not in seen:
-            changes.append(Change("service_event", f"{where}: {message}", at,
-                                  {**base, "message": message}))
-    if after.rolled_back and not (before and before.rolled_back):
-        changes.append(Change("rollback", f"{where}: the deployment circuit breaker rolled "
-                              f"back service {after.service}", at,
-                              {**base, "service": after.service,
-                               "reason": after.rollout_reason}))
-    old_reasons = set(before.stopped_reasons) if before else set()
-    for reason in after.stopped_reasons:
-        if reason not in old_reasons:
-            changes.append(Change("stopped_task", f"{where}: task stopped: {reason}", at,
-                                  {**base, "reason": reason}))
     return changes
 
 

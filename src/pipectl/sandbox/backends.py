@@ -42,6 +42,12 @@ def append_log(
     backend.put_log_events(group, stream, events)
 
 
+def log_group_exists(account: str, region: str, group: str) -> bool:
+    from moto.logs.models import logs_backends
+
+    return group in logs_backends[account][region].groups
+
+
 # --- ECR -------------------------------------------------------------------------
 
 
@@ -51,6 +57,8 @@ def image_exists(account: str, region: str, repository: str, tag: str) -> bool:
     repo = ecr_backends[account][region].repositories.get(repository)
     if repo is None:
         return False
+    if tag.startswith("sha256:"):  # a digest reference
+        return any(image.image_digest == tag for image in repo.images)
     return any(tag in (image.image_tags or []) for image in repo.images)
 
 
@@ -197,6 +205,19 @@ def describe_task_definition(account: str, region: str, arn_or_family: str) -> A
     return ecs_backend(account, region).describe_task_definition(arn_or_family)
 
 
+def next_revision(account: str, region: str, family: str) -> int:
+    """The revision number RegisterTaskDefinition gives the family's next revision."""
+    revisions = ecs_backend(account, region).task_definitions.get(family) or {}
+    return max(revisions, default=0) + 1
+
+
+def task_roles(definition: Any) -> list[str]:
+    """The roles a revision's tasks run with, which registering a copy of it passes."""
+    roles = (getattr(definition, "execution_role_arn", None),
+             getattr(definition, "task_role_arn", None))
+    return [str(role) for role in roles if role]
+
+
 def register_revision_with_images(
     account: str, region: str, current_arn: str, images: dict[str, str]
 ) -> Any:
@@ -286,3 +307,14 @@ def create_task_eni(
     if public_ip:
         eni.public_ip = public_ip
     return eni
+
+
+def private_dns_name(eni: Any) -> str:
+    """The ENI's private DNS name. moto sets one only in a VPC with DNS hostnames on (its
+    default VPC), not in one made with ``aws ec2 create-vpc``: name it as EC2 does."""
+    name = getattr(eni, "private_dns_name", None)
+    if name:
+        return str(name)
+    region = eni.subnet.availability_zone[:-1] if getattr(eni, "subnet", None) else ""
+    host = "ip-" + str(eni.private_ip_address).replace(".", "-")
+    return f"{host}.ec2.internal" if region == "us-east-1" else f"{host}.{region}.compute.internal"

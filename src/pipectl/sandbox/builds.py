@@ -11,29 +11,38 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pipectl.sandbox import backends
+from pipectl.buildspec.model import Phase
+from pipectl.buildspec.rules import (
+    assigned_names,
+    ends_build_after_failure,
+    expand,
+    image_references,
+    unset_references,
+    uses_docker,
+)
+from pipectl.sandbox import backends, build_access, build_secrets, dockerfile
 from pipectl.sandbox.buildspec import (
     DOCKER_DAEMON_DOWN,
     BuildFacts,
-    Buildspec,
     BuildspecError,
-    Phase,
+    LoadedBuildspec,
     command_output,
     load_buildspec,
-    uses_docker,
 )
-from pipectl.sandbox.clock import _Entry
+from pipectl.sandbox.clock import _Entry, engine_error
 from pipectl.sandbox.protocol import ApiError
 
 if TYPE_CHECKING:
     from pipectl.sandbox.engine import Engine
     from pipectl.sandbox.faults import BuildFault
+    from pipectl.sandbox.permissions import Caller
 
 # Nominal seconds each phase takes (multiplied by the time scale).
 PHASE_SECONDS: dict[str, float] = {
@@ -94,7 +103,7 @@ class Build:
     current_phase: str = "SUBMITTED"
     status: str = "IN_PROGRESS"
     end: datetime | None = None
-    buildspec: Buildspec | None = None
+    buildspec: LoadedBuildspec | None = None
     failed_phase: str | None = None
     failure_message: str = ""
     failure_code: str = ""
@@ -104,8 +113,14 @@ class Build:
     exported: dict[str, str] = field(default_factory=dict)
     warm_cache: bool = False  # an earlier docker build of the project left its layers
     built_image: bool = False  # this build ran a docker build
+    #: Variables earlier commands set; with buildspec version 0.1 none carry over.
+    assigned: set[str] = field(default_factory=set)
     on_done: list[Callable[[Build, datetime], None]] = field(default_factory=list)
     pending: list[_Entry] = field(default_factory=list)
+    caller: Caller | None = None  # the project's service role, as CodeBuild assumed it
+    variables: list[dict[str, Any]] = field(default_factory=list)  # with their types
+    secrets: list[str] = field(default_factory=list)  # resolved values, masked in the log
+    source_location: dict[str, str] | None = None  # a pipeline build's input artifact
 
     @property
     def project_name(self) -> str:
@@ -122,10 +137,6 @@ class Build:
         prefix = logs.get("streamName")
         suffix = self.id.split(":", 1)[1]
         return f"{prefix}/{suffix}" if prefix else suffix
-
-    @property
-    def succeeding(self) -> bool:
-        return self.failed_phase is None and self.status == "IN_PROGRESS"
 
     def to_dict(self) -> dict[str, Any]:
         environment = dict(self.project.get("environment") or {})
@@ -207,7 +218,10 @@ class BuildRunner:
         initiator: str,
         artifact: ArtifactTarget | None = None,
         overrides: list[dict[str, Any]] | None = None,
+        source_location: dict[str, str] | None = None,
     ) -> Build:
+        """Start a build; :class:`build_access.CannotAssume` if the role is out of reach."""
+        caller = build_access.build_caller(account=account, region=region, project=project)
         name = str(project["name"])
         key = (account, region, name)
         ids = self.by_project.setdefault(key, [])
@@ -239,11 +253,37 @@ class BuildRunner:
             artifact=artifact,
             fault=self.engine.faults.take_build_fault(name),
             warm_cache=key in self.warm_projects,
+            caller=caller,
+            source_location=source_location,
+            variables=[
+                *((project.get("environment") or {}).get("environmentVariables") or []),
+                *(overrides or []),
+            ],
         )
         self.builds[build_id] = build
         ids.append(build_id)
-        self._enter(build, 0, at)
+        with self.engine.scheduler.guard(lambda due, exc: self._broken(build, due, exc)):
+            self._enter(build, 0, at)
         return build
+
+    def _broken(self, build: Build, at: datetime, exc: Exception) -> None:
+        """An engine error ends the build as FAULT (CodeBuild's own failure), visibly."""
+        if build.status != "IN_PROGRESS":
+            return
+        for entry in build.pending:
+            self.engine.scheduler.cancel(entry)
+        record = build.phases[-1]
+        record.update(endTime=at, phaseStatus="FAULT",
+                      durationInSeconds=round((at - record["startTime"]).total_seconds()),
+                      contexts=[{"statusCode": "SANDBOX_ENGINE_ERROR",
+                                 "message": engine_error(exc)}])
+        build.failed_phase = build.failed_phase or str(record["phaseType"])
+        build.failure_code, build.failure_message = "SANDBOX_ENGINE_ERROR", engine_error(exc)
+        build.phases.append({"phaseType": "COMPLETED", "startTime": at})
+        build.current_phase, build.status, build.end = "COMPLETED", "FAULT", at
+        build.pending = []
+        for callback in build.on_done:
+            callback(build, at)
 
     # --- the phase walk ----------------------------------------------------------
 
@@ -288,11 +328,12 @@ class BuildRunner:
         phase_type = PHASE_ORDER[index]
         if failure is None or phase_type in ("UPLOAD_ARTIFACTS", "FINALIZING"):
             return index + 1
+        if phase_type in ("PROVISIONING", "DOWNLOAD_SOURCE"):
+            return PHASE_ORDER.index("FINALIZING")
         phase = self._buildspec_phase(build, phase_type)
-        aborts = phase is not None and phase.on_failure == "ABORT"
-        # CodeBuild: a failed install/pre_build (or an ABORT) skips to FINALIZING; a
-        # failed build phase still runs post_build.
-        if aborts or phase_type in ("PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD"):
+        # A sandbox failure is deterministic, so RETRY would fail the same way: its
+        # retries are used up at once (see pipectl.buildspec.rules).
+        if ends_build_after_failure(phase_type.lower(), phase.on_failure if phase else None):
             return PHASE_ORDER.index("FINALIZING")
         return index + 1
 
@@ -320,7 +361,7 @@ class BuildRunner:
                     build.region,
                     build.log_group,
                     build.log_stream,
-                    [(due, text)],
+                    [(due, build_secrets.mask(text, build.secrets))],
                 )
 
             self.engine.scheduler.at(when, write)
@@ -342,8 +383,10 @@ class BuildRunner:
             clock.say(f"Phase context status code: {failure[0]} Message: {failure[1]}")
             return clock.lines, seconds, failure
         if phase_type == "PROVISIONING":
-            clock.say("Running on CodeBuild On-demand")
-            clock.say("Waiting for DOWNLOAD_SOURCE")
+            failure = self._provision(build)
+            if failure is None:
+                clock.say("Running on CodeBuild On-demand")
+                clock.say("Waiting for DOWNLOAD_SOURCE")
         elif phase_type == "DOWNLOAD_SOURCE":
             failure = self._download_source(build, clock)
         elif phase_type in COMMAND_PHASES:
@@ -358,8 +401,27 @@ class BuildRunner:
                 clock.say(f"Phase complete: UPLOAD_ARTIFACTS State: {uploaded['phaseStatus']}")
         return clock.lines, seconds, failure
 
+    def _provision(self, build: Build) -> tuple[str, str] | None:
+        """The build's log stream, written as the project's role."""
+        assert build.caller is not None
+        group_exists = backends.log_group_exists(build.account, build.region, build.log_group)
+        failure = build_access.log_stream(
+            build.caller, build.log_group, build.log_stream, group_exists, build.arn)
+        if failure is not None:
+            return failure
+        resolved = build_secrets.resolve(build.caller, build.variables)
+        build.environment.update(resolved.values)
+        build.secrets = resolved.secrets
+        return resolved.failure
+
     def _download_source(self, build: Build, clock: _LineClock) -> tuple[str, str] | None:
         src = f"/codebuild/output/src{build.number}/src"
+        assert build.caller is not None
+        denied = build_access.download_source(build.caller, build.source_location)
+        if denied is not None:
+            clock.say("Phase complete: DOWNLOAD_SOURCE State: FAILED")
+            clock.say(f"Phase context status code: {denied[0]} Message: {denied[1]}")
+            return denied
         clock.say("Phase is DOWNLOAD_SOURCE")
         clock.say(f"CODEBUILD_SRC_DIR={src}")
         try:
@@ -375,7 +437,7 @@ class BuildRunner:
         clock.say(f"YAML location is {src}/{spec.location}")
         clock.say("Processing environment variables")
         clock.say(f"Moving to directory {src}")
-        counted = [p for p in spec.phases.values() if p.commands]
+        counted = [p for p in spec.spec.phases if p.commands]
         clock.say(f"Phases found in YAML: {len(counted)}")
         for phase in counted:
             clock.say(f" {phase.phase_type}: {len(phase.commands)} commands")
@@ -387,9 +449,9 @@ class BuildRunner:
         self, build: Build, phase_type: str, clock: _LineClock
     ) -> tuple[str, str] | None:
         spec = build.buildspec
-        phase = spec.phase(phase_type.lower()) if spec else Phase(phase_type.lower(), ())
+        phase = spec.phase(phase_type.lower()) if spec else Phase(phase_type.lower())
         clock.say(f"Entering phase {phase_type}")
-        commands = list(phase.commands)
+        commands = [c.text for c in (*phase.commands, *phase.finally_commands)]
         clock.spread(len(commands))
         fault = build.fault if (build.fault and build.fault.phase == phase_type) else None
         fault_at = _fault_command(commands, fault) if fault else None
@@ -401,8 +463,12 @@ class BuildRunner:
             clock.tick()
             clock.say(f"Running command {command}")
             error = self._command_error(build, phase_type, command, index == fault_at)
+            output: list[str] | None = None
+            if error is None and dockerfile.is_build(command):
+                output, error = dockerfile.build_output(
+                    self.engine.source_dir, command, self._facts(build).image_uri)
             if error is not None:
-                for line in error:
+                for line in [*(output or []), *error]:
                     clock.raw(line)
                 clock.raw("")
                 clock.say(f"Command did not exit successfully {command} exit status 1")
@@ -411,8 +477,14 @@ class BuildRunner:
                     f"Error while executing command: {command}. Reason: exit status 1",
                 )
                 break
+            if build.buildspec is None or build.buildspec.spec.one_shell:
+                build.assigned |= assigned_names(command)
             self._command_effects(build, phase_type, command)
-            for line in command_output(command, self._facts(build)):
+            if output is None:
+                output = command_output(command, self._facts(build))
+            for line in output:
+                if command.lstrip().startswith("echo "):
+                    line = _expand(line, build.environment)  # the shell would
                 clock.raw(line)
         state = "FAILED" if failure else "SUCCEEDED"
         clock.say(f"Phase complete: {phase_type} State: {state}")
@@ -430,11 +502,19 @@ class BuildRunner:
         privileged = bool((build.project.get("environment") or {}).get("privilegedMode"))
         if uses_docker(command) and not privileged and "manifest inspect" not in command:
             return [DOCKER_DAEMON_DOWN]
+        assert build.caller is not None
+        denied = build_access.command_denied(
+            build.caller, command, build.environment.get("REPOSITORY_URI", ""))
+        if denied is not None:
+            return denied
         for name in CONTRACT_VARIABLES:
             if (f"${name}" in command or "${" + name in command) and not build.environment.get(
                 name
             ):
                 return [f"{name} is not set (the CodeBuild project that pipectl creates sets it)"]
+        bad_reference = self._unset_image_variable(build, command)
+        if bad_reference is not None:
+            return [bad_reference]
         if "docker push" in command and build.failed_phase is None:
             repository = self._repository(build)
             if not backends.repository_exists(build.account, build.region, repository):
@@ -444,13 +524,38 @@ class BuildRunner:
                 ]
         return None
 
+    def _unset_image_variable(self, build: Build, command: str) -> str | None:
+        """Docker's error for an image name whose variable is empty in this shell.
+
+        Version 0.2 keeps the variables earlier commands set; version 0.1 runs each
+        command in a new shell, so only the command's own assignments count.
+        """
+        spec = build.buildspec.spec if build.buildspec else None
+        defined = set(build.environment) | assigned_names(command)
+        if spec is not None:
+            defined |= set(spec.variables)
+        if spec is None or spec.one_shell:
+            defined |= build.assigned
+        for reference in image_references(command):
+            if unset_references(reference, defined):
+                values = {**(spec.variables if spec else {}), **build.environment}
+                shown = expand(reference, values)
+                return (f'Error parsing reference: "{shown}" is not a valid repository/tag: '
+                        "invalid reference format")
+        return None
+
     def _repository(self, build: Build) -> str:
         uri = build.environment.get("REPOSITORY_URI", "")
         return uri.split("/", 1)[1] if "/" in uri else uri
 
     def _image_tag(self, build: Build) -> str:
+        """The tag the reference buildspec derives from the revision."""
         revision = build.resolved_source_version
-        return revision[:7] if revision else f"build-{build.number}"
+        if re.fullmatch(r"[0-9a-f]{40}", revision):
+            return revision[:7]
+        if revision:  # an S3 object version id: tag-safe, whole
+            return ("s3-" + re.sub(r"[^A-Za-z0-9_.-]", "_", revision))[:128]
+        return f"build-{build.number}"
 
     def _facts(self, build: Build) -> BuildFacts:
         if not build.image_uri:
@@ -486,9 +591,9 @@ class BuildRunner:
         )
 
     def _export(self, build: Build) -> None:
-        spec = build.buildspec
-        if spec is None:
+        if build.buildspec is None:
             return
+        spec = build.buildspec.spec
         values = {
             "IMAGE_TAG": self._image_tag(build),
             "IMAGE_URI": build.image_uri,
@@ -501,11 +606,16 @@ class BuildRunner:
             return None
         if build.failed_phase is not None:
             return "CLIENT_ERROR", "no matching artifact paths found"
-        spec = build.buildspec
-        files = spec.artifact_files if spec else ("imagedefinitions.json",)
+        files = build.buildspec.spec.artifact_files if build.buildspec else (
+            "imagedefinitions.json",)
         if "imagedefinitions.json" not in files:
             return "CLIENT_ERROR", "no matching artifact paths found"
         self._facts(build)
+        assert build.caller is not None
+        denied = build_access.upload_artifact(
+            build.caller, build.artifact.bucket, build.artifact.key)
+        if denied is not None:
+            return denied
         clock.say("Expanding base directory path: .")
         clock.say("Assembling file list")
         clock.say("Found 1 file(s)")
@@ -561,6 +671,12 @@ def _fault_command(commands: list[str], fault: BuildFault | None) -> int | None:
         if uses_docker(command):
             return index
     return len(commands) - 1
+
+
+def _expand(text: str, environment: dict[str, str]) -> str:
+    """``$NAME`` and ``${NAME}`` as the shell expands them (unset: empty)."""
+    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?",
+                  lambda m: environment.get(m.group(1), ""), text)
 
 
 def _container_line(at: datetime, text: str) -> str:
@@ -619,15 +735,18 @@ def build_handlers(
                 "ResourceNotFoundException",
                 f"Project cannot be found: arn:aws:codebuild:{region}:{account}:project/{name}",
             )
-        build = runner.start(
-            account=account,
-            region=region,
-            project=project,
-            at=engine.scheduler.now(),
-            source_version=str(params.get("sourceVersion") or ""),
-            initiator="pipectl-sandbox",
-            overrides=params.get("environmentVariablesOverride"),
-        )
+        try:
+            build = runner.start(
+                account=account,
+                region=region,
+                project=project,
+                at=engine.scheduler.now(),
+                source_version=str(params.get("sourceVersion") or ""),
+                initiator="pipectl-sandbox",
+                overrides=params.get("environmentVariablesOverride"),
+            )
+        except build_access.CannotAssume as refused:
+            raise ApiError("InvalidInputException", str(refused)) from None
         return {"build": build.to_dict()}
 
     def batch_get_builds(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipectl.buildspec.model import Buildspec
+from pipectl.buildspec.validate import check_buildspec, first_docker_command
 from pipectl.errors import Finding, Location, SpecError
-from pipectl.spec.buildspec import BuildspecDocument, check_buildspec
+from pipectl.spec.image_definitions import container_name_findings
 from pipectl.spec.load import ParsedSpec, SpecDocument, parse_spec, sort_findings, validate_parsed
-from pipectl.spec.paths import candidates, find_project_file
+from pipectl.spec.paths import candidates, find_project_file, outside_problem
 from pipectl.spec.taskdef import TaskDefinitionDocument, check_task_definition
 from pipectl.spec.yaml_source import FieldPath
 
@@ -60,7 +62,10 @@ def validate_project(config: Path, environ: Mapping[str, str], *,
                                  DEFAULT_BUILDSPEC, "buildspec")
     if buildspec_path is not None:
         report.checked.append(_display(buildspec_path, cwd))
-        buildspec_doc, found = check_buildspec(buildspec_path, _display(buildspec_path, cwd))
+        image = document.spec.build.image if document else (
+            _raw(parsed.data, ("build", "image")) or _default_image())
+        buildspec_doc, found = check_buildspec(buildspec_path, _display(buildspec_path, cwd),
+                                               image if isinstance(image, str) else None)
         report.findings += found
 
     task_doc = None
@@ -78,21 +83,25 @@ def validate_project(config: Path, environ: Mapping[str, str], *,
         report.findings += cross_check(document, buildspec_doc, task_doc)
         if not report.errors:
             report.summary = _describe(document)
-    report.findings = sort_findings(_unique(report.findings))
+    # Messages name the variables a value came from, never the value itself.
+    report.findings = sort_findings(_unique(parsed.redact(report.findings)))
     return report
 
 
-def cross_check(spec_doc: SpecDocument, buildspec: BuildspecDocument | None,
+def cross_check(spec_doc: SpecDocument, buildspec: Buildspec | None,
                 task: TaskDefinitionDocument | None) -> list[Finding]:
     """How the spec, the buildspec and the task definition fit together."""
     out: list[Finding] = []
     spec = spec_doc.spec
-    if buildspec is not None and buildspec.docker_command and not spec.build.privileged:
+    docker = first_docker_command(buildspec) if buildspec is not None else None
+    if docker is not None and not spec.build.privileged:
         out.append(Finding(
-            "error", f"the buildspec runs docker ({buildspec.docker_command}) but privileged "
+            "error", f"the buildspec runs docker ({docker.location}) but privileged "
             "mode is off", spec_doc.source.locate(("build", "privileged")),
             hint="set build.privileged: true (else: Cannot connect to the Docker daemon)",
             code="privileged"))
+    if buildspec is not None:
+        out += container_name_findings(spec_doc, buildspec)
     if task is None:
         return out
     if not isinstance(task.data.get("containerDefinitions"), list):
@@ -137,7 +146,7 @@ def _referenced(report: Report, parsed: ParsedSpec, document: SpecDocument | Non
         value = _raw(parsed.data, key)
         if value is None:
             value = default
-    if not isinstance(value, str) or not value or "${" in value:
+    if not isinstance(value, str) or not value or "${" in value or outside_problem(value):
         return None  # the spec's own findings say what is wrong with it
     tried = candidates(value, parsed.path, cwd)
     found = find_project_file(value, parsed.path, cwd)
@@ -145,6 +154,14 @@ def _referenced(report: Report, parsed: ParsedSpec, document: SpecDocument | Non
         return found
     field = ".".join(map(str, key))
     location = parsed.source.locate(key)
+    escaping = next((p for p in tried if p.is_file()), None)
+    if escaping is not None:
+        report.findings.append(Finding(
+            "error", f"{what} file '{value}' is a link that leads outside the repository",
+            Location(location.file, location.line, location.column, field),
+            hint="pipectl reads only files inside the repository; replace the link with the "
+                 "file", code="outside"))
+        return None
     where = "" if len(tried) == 1 else \
         f" (looked for {', '.join(_display(p, cwd) for p in tried)})"
     report.findings.append(Finding(
@@ -154,6 +171,12 @@ def _referenced(report: Report, parsed: ParsedSpec, document: SpecDocument | Non
         if _raw(parsed.data, key) is not None else
         f"create {value} (`pipectl init` writes one), or set {field}", code="missing-file"))
     return None
+
+
+def _default_image() -> str:
+    from pipectl.spec.model import BuildSettings
+
+    return str(BuildSettings.model_fields["image"].default)
 
 
 def _port(value: Any) -> Any:

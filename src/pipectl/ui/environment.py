@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
 
+from pipectl.clock import Clock
+from pipectl.ui.printable import printable
 from pipectl.ui.streams import GuardedStream
 
 OutputFormat = Literal["text", "json"]
@@ -28,8 +30,9 @@ class Environment:
     color: bool | None = None
     verbose: int = 0
     debug: bool = False
+    #: The clock commands run on; None: the system's (tests pass a fake one).
+    clock: Clock | None = None
     _console: Any = field(default=None, repr=False)
-    _err_console: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.stdout_isatty is None:
@@ -68,20 +71,8 @@ class Environment:
             )
         return self._console
 
-    def err_console(self) -> Any:
-        if self._err_console is None:
-            from rich.console import Console
-
-            self._err_console = Console(
-                file=self.stderr,
-                force_terminal=_isatty(self.stderr),
-                no_color=not self.color or not _isatty(self.stderr),
-                highlight=False,
-            )
-        return self._err_console
-
     def write(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
+        self.stdout.write(printable(text) + "\n")
         self.stdout.flush()
 
     def write_json(self, obj: Any, *, lines: bool = False) -> None:
@@ -93,13 +84,13 @@ class Environment:
 
     def note(self, text: str) -> None:
         """Side information for people (progress, counts): stderr, so stdout stays clean."""
-        self.stderr.write(text + "\n")
+        self.stderr.write(printable(text) + "\n")
         self.stderr.flush()
 
     def error(self, message: str, hint: str | None = None) -> None:
-        self.stderr.write(f"error: {message}\n")
+        self.stderr.write(f"error: {printable(message)}\n")
         if hint:
-            self.stderr.write(f"hint: {hint}\n")
+            self.stderr.write(f"hint: {printable(hint)}\n")
         self.stderr.flush()
 
 
