@@ -48,10 +48,17 @@ class Results:
     watch: CommandCost | None = None
     watch_verdict: str = ""
     scale: list[ScaleRow] = field(default_factory=list)
+    insights: Timing | None = None  # `pipectl insights --runs N -o json`
+    insights_cost: CommandCost | None = None
+    insights_runs: int = 0
     imports: list[tuple[str, float]] = field(default_factory=list)
     status_imports: list[tuple[str, float]] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def _range(timing: Timing) -> str:
+    return f"{ms(min(timing.samples))}-{ms(max(timing.samples))}" if timing.samples else "-"
 
 
 def ms(seconds: float) -> str:
@@ -135,11 +142,16 @@ def render(results: Results) -> str:
             "## `pipectl status` beside one `aws codepipeline get-pipeline-state`",
             "",
             "Same pipeline, same endpoint, timed in turns. `pipectl status` also reads the "
-            "latest run, the ECS service and its deployments, and where the service answers."
-            + _load(results, "status"),
+            "latest run, the ECS service and its deployments, and where the service answers. "
+            "CPU is the command's own user + system time (not the sandbox's): on a busy "
+            "machine it moves less than wall time." + _load(results, "status"),
             "",
-            *_table(["command", "median", "range", "vs aws"],
-                    _timing_rows(results.status_vs_aws, aws)),
+            *_table(["command", "median", "range", "vs aws", "CPU median", "CPU vs aws"],
+                    [[*row, ms(t.median_cpu),
+                      f"{t.median_cpu / aws.median_cpu:.2f}x" if aws and aws.median_cpu
+                      else ""]
+                     for row, t in zip(_timing_rows(results.status_vs_aws, aws),
+                                       results.status_vs_aws, strict=True)]),
         ]
         if results.status_peak_mib is not None:
             out += [f"Peak memory of `pipectl status`: {results.status_peak_mib:.1f} MiB "
@@ -185,6 +197,20 @@ def render(results: Results) -> str:
         last = results.scale[-1]
         out += ["`pipectl list` calls by operation, with "
                 f"{last.pipelines} pipeline(s): {_operations(last.fleet_calls)}.", ""]
+    if results.insights and results.insights_cost:
+        c = results.insights_cost
+        out += [
+            f"## `pipectl insights --runs {results.insights_runs}`",
+            "",
+            f"One pipeline with {results.insights_runs} runs (most of them superseded, as "
+            "runs started back to back are), in a sandbox of its own at a fast pace (what "
+            "insights reads does not depend on it). Median "
+            f"**{ms(results.insights.median)}** ({_range(results.insights)}); "
+            f"{c.calls.total} AWS calls:",
+            "",
+            *_table(["operation", "calls"],
+                    [[op, str(n)] for op, n in sorted(c.calls.by_operation.items())]),
+        ]
     for command, imports in (("--help", results.imports),
                              ("status", results.status_imports)):
         if imports:

@@ -109,8 +109,10 @@ def desired_state(
         names.codebuild_role, placement, "codebuild.amazonaws.com",
         codebuild_policy(placement=placement, project=names.project,
                          repository_arn=repository.arn, bucket_arn=bucket.arn,
-                         secrets=SecretRefs.from_spec(spec.build.secrets)),
-        f"CodeBuild role of pipeline {spec.name} (managed by pipectl)", tags)
+                         secrets=SecretRefs.from_spec(spec.build.secrets),
+                         pipeline=names.pipeline),
+        f"CodeBuild role of pipeline {spec.name} (managed by pipectl)", tags,
+        source_arn=project_arn)
     task = TaskDefinition(str(task_definition["family"]), spec.deploy.container,
                           task_definition, names.cluster, names.service, tags)
     # The deploy action passes the roles of the revision the service runs; the next
@@ -120,8 +122,9 @@ def desired_state(
     pipeline_role = Role(
         names.pipeline_role, placement, "codepipeline.amazonaws.com",
         pipeline_policy(placement=placement, bucket_arn=bucket.arn, project_arn=project_arn,
-                        deploy=deploy, source=spec.source),
-        f"CodePipeline role of pipeline {spec.name} (managed by pipectl)", tags)
+                        deploy=deploy, source=spec.source, pipeline=names.pipeline),
+        f"CodePipeline role of pipeline {spec.name} (managed by pipectl)", tags,
+        source_arn=placement.arn("codepipeline", names.pipeline))
     build = spec.build
     project = BuildProject(
         name=names.project, placement=placement, pipeline=spec.name, buildspec=build.buildspec,
@@ -140,7 +143,7 @@ def desired_state(
             task,
             Service(names.service, names.cluster, placement, task.family, create.desired_count,
                     tuple(create.subnets), tuple(create.security_groups),
-                    create.assign_public_ip, tags),
+                    create.assign_public_ip, tags, spec.deploy.deployment_configuration()),
         )
     pipeline = Pipeline(
         name=names.pipeline, placement=placement, role_arn=pipeline_role.arn,

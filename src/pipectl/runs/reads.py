@@ -197,25 +197,31 @@ def stage_views(
                     ActionView(stage_name, action.name, action.category, action.provider, "Pending")
                 )
                 continue
-            error = execution_state.get("errorDetails") or {}
-            action_views.append(
-                ActionView(
-                    stage=stage_name,
-                    name=action.name,
-                    category=action.category,
-                    provider=action.provider,
-                    status=execution_state.get("status", "InProgress"),
-                    summary=execution_state.get("summary"),
-                    error_code=error.get("code"),
-                    error_message=error.get("message"),
-                    changed_at=changed,
-                    external_id=execution_state.get("externalExecutionId"),
-                    external_url=execution_state.get("externalExecutionUrl"),
-                )
-            )
+            action_views.append(action_view(stage_name, action, execution_state,
+                                            unknown_status="InProgress"))
         status = latest.get("status", "Pending") if ours else "Pending"
         views.append(StageView(stage_name, status, tuple(action_views)))
     return tuple(views)
+
+
+def action_view(stage: str, action: ActionLayout, execution_state: dict[str, Any], *,
+                unknown_status: str) -> ActionView:
+    """One action as GetPipelineState's ``latestExecution`` shows it (the watch's view of
+    its run and ``status``' view of the latest one both project through here)."""
+    error = execution_state.get("errorDetails") or {}
+    return ActionView(
+        stage=stage,
+        name=action.name,
+        category=action.category,
+        provider=action.provider,
+        status=execution_state.get("status", unknown_status),
+        summary=execution_state.get("summary"),
+        error_code=error.get("code"),
+        error_message=error.get("message"),
+        changed_at=epoch(execution_state.get("lastStatusChange")),
+        external_id=execution_state.get("externalExecutionId"),
+        external_url=execution_state.get("externalExecutionUrl"),
+    )
 
 
 def past_state(clients: Clients, pipeline: str, execution_id: str) -> dict[str, Any]:
@@ -324,43 +330,21 @@ def latest_build_id(clients: Clients, project: str) -> str | None:
 
 def log_tail(clients: Clients, group: str, stream: str, lines: int = 20) -> tuple[str, ...]:
     """The last ``lines`` lines of a log stream (one GetLogEvents call)."""
-    from pipectl.aws.errors import error_code
+    from pipectl.aws.log_events import read_log_page
 
-    client = clients.client("logs")
-    try:
-        response = client.get_log_events(
-            logGroupName=group, logStreamName=stream, startFromHead=False, limit=lines
-        )
-    except Exception as exc:
-        # A build that failed before writing a line has no stream yet: no tail, no error.
-        if error_code(exc) == "ResourceNotFoundException":
-            return ()
-        with aws_call("logs:GetLogEvents", resource=f"{group}/{stream}"):
-            raise
-    return tuple(
-        str(e.get("message", "")).rstrip("\n") for e in response.get("events", [])
-    )
+    # A build that failed before writing a line has no stream yet: no tail, no error.
+    page = read_log_page(clients.client("logs"), group, stream, from_head=False, limit=lines)
+    return page.lines if page else ()
 
 
 def log_page(
     clients: Clients, group: str, stream: str, token: str | None
 ) -> tuple[tuple[str, ...], str | None]:
     """One forward page of a log stream: (lines, nextForwardToken). No stream yet: no lines."""
-    from pipectl.aws.errors import error_code
+    from pipectl.aws.log_events import read_log_page
 
-    params: dict[str, Any] = {"logGroupName": group, "logStreamName": stream,
-                              "startFromHead": True}
-    if token:
-        params["nextToken"] = token
-    try:
-        response = clients.client("logs").get_log_events(**params)
-    except Exception as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return (), token
-        with aws_call("logs:GetLogEvents", resource=f"{group}/{stream}"):
-            raise
-    lines = tuple(str(e.get("message", "")).rstrip("\n") for e in response.get("events", []))
-    return lines, response.get("nextForwardToken")
+    page = read_log_page(clients.client("logs"), group, stream, from_head=True, token=token)
+    return (page.lines, page.next_token) if page else ((), token)
 
 
 def services(
@@ -392,8 +376,11 @@ def stopped_task_reasons(
 ) -> tuple[str, ...]:
     """Why the service's tasks failed (ListTasks STOPPED + DescribeTasks), newest first.
 
-    Tasks the scheduler stopped on purpose (old ones drained by a deployment) say
-    nothing about a failure; with ``task_definition``, only that revision's tasks count.
+    Tasks stopped on purpose (old ones a deployment drained or scaled in, or a user's
+    StopTask) say nothing about a failure. The scheduler also stops, with the same
+    ``ServiceSchedulerInitiated`` code, a task that failed its container or load balancer
+    health checks: that reason is kept, it is the likely cause for an app with a health
+    check. With ``task_definition``, only that revision's tasks count.
     """
     ecs = clients.client("ecs")
     with aws_call("ecs:ListTasks", resource=f"{cluster}/{service}"):
@@ -407,7 +394,7 @@ def stopped_task_reasons(
     tasks.sort(key=lambda t: epoch(t.get("stoppedAt")) or 0.0, reverse=True)
     reasons: list[str] = []
     for task in tasks:
-        if task.get("stopCode") in ("ServiceSchedulerInitiated", "UserInitiated"):
+        if _stopped_on_purpose(task):
             continue
         if task_definition and task.get("taskDefinitionArn") not in (None, task_definition):
             continue
@@ -421,3 +408,17 @@ def stopped_task_reasons(
         if line not in reasons:
             reasons.append(line)
     return tuple(reasons)
+
+
+#: How ECS words a ServiceSchedulerInitiated stop that is no failure: a deployment
+#: draining old tasks, or scaling in.
+ON_PURPOSE_REASONS = ("Scaling activity initiated by", "Service scaling activity")
+
+
+def _stopped_on_purpose(task: dict[str, Any]) -> bool:
+    code = task.get("stopCode")
+    if code == "UserInitiated":
+        return True
+    reason = str(task.get("stoppedReason") or "")
+    return code == "ServiceSchedulerInitiated" and (
+        not reason or reason.startswith(ON_PURPOSE_REASONS))

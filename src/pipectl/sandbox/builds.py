@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from pipectl.buildspec.rules import (
     unset_references,
     uses_docker,
 )
-from pipectl.sandbox import backends, build_access
+from pipectl.sandbox import backends, build_access, build_secrets, dockerfile
 from pipectl.sandbox.buildspec import (
     DOCKER_DAEMON_DOWN,
     BuildFacts,
@@ -35,7 +36,7 @@ from pipectl.sandbox.buildspec import (
     command_output,
     load_buildspec,
 )
-from pipectl.sandbox.clock import _Entry
+from pipectl.sandbox.clock import Timer, engine_error
 from pipectl.sandbox.protocol import ApiError
 
 if TYPE_CHECKING:
@@ -110,11 +111,15 @@ class Build:
     image_digest: str = ""
     image_definitions: str = ""
     exported: dict[str, str] = field(default_factory=dict)
+    warm_cache: bool = False  # an earlier docker build of the project left its layers
+    built_image: bool = False  # this build ran a docker build
     #: Variables earlier commands set; with buildspec version 0.1 none carry over.
     assigned: set[str] = field(default_factory=set)
     on_done: list[Callable[[Build, datetime], None]] = field(default_factory=list)
-    pending: list[_Entry] = field(default_factory=list)
+    pending: list[Timer] = field(default_factory=list)
     caller: Caller | None = None  # the project's service role, as CodeBuild assumed it
+    variables: list[dict[str, Any]] = field(default_factory=list)  # with their types
+    secrets: list[str] = field(default_factory=list)  # resolved values, masked in the log
     source_location: dict[str, str] | None = None  # a pipeline build's input artifact
 
     @property
@@ -193,10 +198,12 @@ class BuildRunner:
         self.engine = engine
         self.builds: dict[str, Build] = {}
         self.by_project: dict[tuple[str, str, str], list[str]] = {}
+        self.warm_projects: set[tuple[str, str, str]] = set()
 
     def reset(self) -> None:
         self.builds.clear()
         self.by_project.clear()
+        self.warm_projects.clear()
 
     # --- starting ---------------------------------------------------------------
 
@@ -245,13 +252,38 @@ class BuildRunner:
             environment=environment,
             artifact=artifact,
             fault=self.engine.faults.take_build_fault(name),
+            warm_cache=key in self.warm_projects,
             caller=caller,
             source_location=source_location,
+            variables=[
+                *((project.get("environment") or {}).get("environmentVariables") or []),
+                *(overrides or []),
+            ],
         )
         self.builds[build_id] = build
         ids.append(build_id)
-        self._enter(build, 0, at)
+        with self.engine.scheduler.guard(lambda due, exc: self._broken(build, due, exc)):
+            self._enter(build, 0, at)
         return build
+
+    def _broken(self, build: Build, at: datetime, exc: Exception) -> None:
+        """An engine error ends the build as FAULT (CodeBuild's own failure), visibly."""
+        if build.status != "IN_PROGRESS":
+            return
+        for entry in build.pending:
+            self.engine.scheduler.cancel(entry)
+        record = build.phases[-1]
+        record.update(endTime=at, phaseStatus="FAULT",
+                      durationInSeconds=round((at - record["startTime"]).total_seconds()),
+                      contexts=[{"statusCode": "SANDBOX_ENGINE_ERROR",
+                                 "message": engine_error(exc)}])
+        build.failed_phase = build.failed_phase or str(record["phaseType"])
+        build.failure_code, build.failure_message = "SANDBOX_ENGINE_ERROR", engine_error(exc)
+        build.phases.append({"phaseType": "COMPLETED", "startTime": at})
+        build.current_phase, build.status, build.end = "COMPLETED", "FAULT", at
+        build.pending = []
+        for callback in build.on_done:
+            callback(build, at)
 
     # --- the phase walk ----------------------------------------------------------
 
@@ -313,6 +345,8 @@ class BuildRunner:
     def _complete(self, build: Build, at: datetime) -> None:
         build.end = at
         build.status = "SUCCEEDED" if build.failed_phase is None else "FAILED"
+        if build.status == "SUCCEEDED" and build.built_image:
+            self.warm_projects.add((build.account, build.region, build.project_name))
         build.pending = []
         for callback in build.on_done:
             callback(build, at)
@@ -327,7 +361,7 @@ class BuildRunner:
                     build.region,
                     build.log_group,
                     build.log_stream,
-                    [(due, text)],
+                    [(due, build_secrets.mask(text, build.secrets))],
                 )
 
             self.engine.scheduler.at(when, write)
@@ -337,7 +371,9 @@ class BuildRunner:
     def _run_phase(
         self, build: Build, phase_type: str, at: datetime
     ) -> tuple[list[tuple[datetime, str]], float, tuple[str, str] | None]:
-        seconds = PHASE_SECONDS[phase_type]
+        seconds = self.engine.variation.phase_seconds(
+            PHASE_SECONDS[phase_type], phase_type, build.project_name, build.number,
+            build.warm_cache)
         clock = _LineClock(self.engine, at, seconds)
         failure: tuple[str, str] | None = None
         fault = build.fault
@@ -369,8 +405,14 @@ class BuildRunner:
         """The build's log stream, written as the project's role."""
         assert build.caller is not None
         group_exists = backends.log_group_exists(build.account, build.region, build.log_group)
-        return build_access.log_stream(
+        failure = build_access.log_stream(
             build.caller, build.log_group, build.log_stream, group_exists, build.arn)
+        if failure is not None:
+            return failure
+        resolved = build_secrets.resolve(build.caller, build.variables)
+        build.environment.update(resolved.values)
+        build.secrets = resolved.secrets
+        return resolved.failure
 
     def _download_source(self, build: Build, clock: _LineClock) -> tuple[str, str] | None:
         src = f"/codebuild/output/src{build.number}/src"
@@ -421,8 +463,12 @@ class BuildRunner:
             clock.tick()
             clock.say(f"Running command {command}")
             error = self._command_error(build, phase_type, command, index == fault_at)
+            output: list[str] | None = None
+            if error is None and dockerfile.is_build(command):
+                output, error = dockerfile.build_output(
+                    self.engine.source_dir, command, self._facts(build).image_uri)
             if error is not None:
-                for line in error:
+                for line in [*(output or []), *error]:
                     clock.raw(line)
                 clock.raw("")
                 clock.say(f"Command did not exit successfully {command} exit status 1")
@@ -434,7 +480,11 @@ class BuildRunner:
             if build.buildspec is None or build.buildspec.spec.one_shell:
                 build.assigned |= assigned_names(command)
             self._command_effects(build, phase_type, command)
-            for line in command_output(command, self._facts(build)):
+            if output is None:
+                output = command_output(command, self._facts(build))
+            for line in output:
+                if command.lstrip().startswith("echo "):
+                    line = _expand(line, build.environment)  # the shell would
                 clock.raw(line)
         state = "FAILED" if failure else "SUCCEEDED"
         clock.say(f"Phase complete: {phase_type} State: {state}")
@@ -499,8 +549,13 @@ class BuildRunner:
         return uri.split("/", 1)[1] if "/" in uri else uri
 
     def _image_tag(self, build: Build) -> str:
+        """The tag the reference buildspec derives from the revision."""
         revision = build.resolved_source_version
-        return revision[:7] if revision else f"build-{build.number}"
+        if re.fullmatch(r"[0-9a-f]{40}", revision):
+            return revision[:7]
+        if revision:  # an S3 object version id: tag-safe, whole
+            return ("s3-" + re.sub(r"[^A-Za-z0-9_.-]", "_", revision))[:128]
+        return f"build-{build.number}"
 
     def _facts(self, build: Build) -> BuildFacts:
         if not build.image_uri:
@@ -514,14 +569,16 @@ class BuildRunner:
         digest = build.image_digest or "sha256:" + hashlib.sha256(build.id.encode()).hexdigest()
         return BuildFacts(
             image_uri=build.image_uri,
-            registry=build.image_uri.split("/", 1)[0],
             image_definitions=build.image_definitions,
             digest=digest,
+            cached=build.warm_cache,
         )
 
     def _command_effects(self, build: Build, phase_type: str, command: str) -> None:
         """The one side effect a sandbox build has in AWS: docker push -> PutImage."""
         self._facts(build)
+        if "docker build" in command or "docker buildx build" in command:
+            build.built_image = True
         if "docker push" not in command or build.failed_phase is not None:
             return
         repository = self._repository(build)
@@ -613,6 +670,12 @@ def _fault_command(commands: list[str], fault: BuildFault | None) -> int | None:
         if uses_docker(command):
             return index
     return len(commands) - 1
+
+
+def _expand(text: str, environment: dict[str, str]) -> str:
+    """``$NAME`` and ``${NAME}`` as the shell expands them (unset: empty)."""
+    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?",
+                  lambda m: environment.get(m.group(1), ""), text)
 
 
 def _container_line(at: datetime, text: str) -> str:

@@ -9,15 +9,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from pipectl.spec import names as rules
+from pipectl.spec.deploy import DeploySettings
+from pipectl.spec.model_base import Model, check_name, inside_repository, invalid
 from pipectl.spec.triggers import Triggers
 
 ComputeType = Literal[
@@ -28,33 +28,6 @@ ComputeType = Literal[
     "BUILD_GENERAL1_2XLARGE",
 ]
 SECRET_PREFIXES = ("ssm:", "secretsmanager:")
-
-
-def invalid(message: str, hint: str | None = None, *,
-            at: tuple[str | int, ...] = ()) -> PydanticCustomError:
-    """A validation error whose hint survives into pipectl's finding.
-
-    ``at``: where below the validated value the problem is, so that the finding points
-    at that line: a field of a model (``("execution_mode",)``), a key of a mapping
-    (``("DB_PASSWORD",)``) or an index of a list (``(1,)``).
-    """
-    # Braces would be read as template fields by pydantic: keep them out of the text.
-    safe = message.replace("{", "(").replace("}", ")")
-    context: dict[str, Any] = {"hint": hint} if hint else {}
-    if at:
-        context["at"] = at
-    return PydanticCustomError("pipectl", safe, context)
-
-
-def check_name(value: str, pattern: Any, what: str, rule: str,
-               at: tuple[str | int, ...] = ()) -> str:
-    if not pattern.match(value):
-        raise invalid(f"'{value}' is not a valid {what} name", f"{what} names: {rule}", at=at)
-    return value
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 def _stringify(value: Any) -> Any:
@@ -113,6 +86,15 @@ class S3Source(Model):
     bucket: str = Field(description="Versioned S3 bucket holding the source zip.")
     key: str = Field(description="Object key of the source zip.")
 
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        # The roles may read exactly this object: in their policies '*' and '?' are wildcards.
+        if not v or any(w in v for w in rules.POLICY_WILDCARDS):
+            raise invalid("the source key must name one object, without '*' or '?'",
+                          "for example: source/app.zip (IAM reads '*' as any key)")
+        return v
+
     @field_validator("bucket")
     @classmethod
     def _bucket(cls, v: str) -> str:
@@ -133,7 +115,9 @@ class BuildSettings(Model):
     compute_type: ComputeType = Field("BUILD_GENERAL1_SMALL",
                                       description="CodeBuild compute type (size of the build).")
     privileged: bool = Field(True, description="Privileged mode: docker builds need it.")
-    timeout_minutes: int = Field(30, ge=5, le=2160, description="Build timeout, 5-2160.")
+    # CodeBuild allows 2160 minutes, but CodePipeline ends any action after 8 hours.
+    timeout_minutes: int = Field(30, ge=5, le=480, description="Build timeout, 5-480 "
+                                 "(CodePipeline's 8-hour limit on an action).")
     cache: Literal["local", "none"] = Field(
         "local", description="local: CodeBuild's local Docker layer and source cache.")
     env: dict[str, str] = Field(default_factory=dict, description="Plain environment values.")
@@ -180,6 +164,11 @@ class BuildSettings(Model):
                 )
         return v
 
+    @field_validator("buildspec")
+    @classmethod
+    def _buildspec_inside(cls, v: str) -> str:
+        return inside_repository(v)
+
     @field_validator("secrets")
     @classmethod
     def _secret_refs(cls, v: dict[str, str]) -> dict[str, str]:
@@ -190,6 +179,12 @@ class BuildSettings(Model):
                     "use ssm:/parameter/name or secretsmanager:ARN (the value stays in AWS)",
                     at=(name,),
                 )
+            problem = rules.secret_reference_problem(ref)
+            if problem:
+                raise invalid(f"{name}: the reference {problem}",
+                              "name one parameter or secret exactly: ssm:/hello/token, "
+                              "secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:"
+                              "secret:db", at=(name,))
         return v
 
 
@@ -206,76 +201,6 @@ class ImageSettings(Model):
             check_name(v, rules.ECR_REPOSITORY, "ECR repository",
                        "2-256 lowercase letters, digits and . _ - / separators")
         return v
-
-
-class CreateService(Model):
-    """Create the cluster and a Fargate service if they are missing."""
-
-    desired_count: int = Field(1, ge=0, le=1000, description="Tasks to run.")
-    subnets: list[str] = Field(min_length=1, max_length=16,
-                               description="Subnet ids (subnet-...) for the tasks.")
-    security_groups: list[str] = Field(default_factory=list, max_length=5,
-                                       description="Security group ids (sg-...).")
-    assign_public_ip: bool = Field(False, description="Public subnets without NAT need it.")
-    port: int = Field(80, ge=1, le=65535,
-                      description="Container port the service exposes. Default: deploy.port.")
-
-    @field_validator("subnets")
-    @classmethod
-    def _subnets(cls, v: list[str]) -> list[str]:
-        for i, s in enumerate(v):
-            if not rules.SUBNET_ID.match(s):
-                raise invalid(f"'{s}' is not a subnet id", "expected subnet-0123456789abcdef0",
-                              at=(i,))
-        return v
-
-    @field_validator("security_groups")
-    @classmethod
-    def _groups(cls, v: list[str]) -> list[str]:
-        for i, s in enumerate(v):
-            if not rules.SECURITY_GROUP_ID.match(s):
-                raise invalid(f"'{s}' is not a security group id",
-                              "expected sg-0123456789abcdef0", at=(i,))
-        return v
-
-
-class DeploySettings(Model):
-    cluster: str = Field(description="ECS cluster.")
-    service: str = Field(description="ECS service the new image rolls out to.")
-    container: str = Field(description="Container in the task definition that gets the image.")
-    task_definition: str = Field(
-        "config/task_definition.json", min_length=1,
-        description="Task definition JSON (RegisterTaskDefinition input), relative to the "
-                    "repository root.",
-    )
-    timeout_minutes: int = Field(15, ge=1, le=60,
-                                 description="Deploy action timeout, 1-60 minutes.")
-    port: int = Field(80, ge=1, le=65535, description="Port the service answers on.")
-    create_service: CreateService | None = Field(
-        None, description="Create the cluster and a Fargate service if they are missing.")
-
-    @field_validator("cluster", "service")
-    @classmethod
-    def _ecs(cls, v: str) -> str:
-        return check_name(v, rules.ECS_NAME, "ECS", "1-255 letters, digits, '_' and '-'")
-
-    @model_validator(mode="after")
-    def _one_port(self) -> DeploySettings:
-        created = self.create_service
-        if created is not None and "port" in created.model_fields_set \
-                and "port" in self.model_fields_set and created.port != self.port:
-            raise invalid(f"deploy.port ({self.port}) and deploy.create_service.port "
-                          f"({created.port}) disagree", "keep one of them",
-                          at=("create_service", "port"))
-        return self
-
-    @property
-    def service_port(self) -> int:
-        """The port the service answers on: create_service.port if given, else deploy.port."""
-        created = self.create_service
-        if created is not None and "port" in created.model_fields_set:
-            return created.port
-        return self.port
 
 
 class ArtifactSettings(Model):
@@ -327,6 +252,15 @@ class PipelineSettings(Model):
                     f"in build.secrets: {name}: ssm:/path/to/{name.lower()}",
                     at=(name,),
                 )
+            if value == "":
+                # CodePipeline takes 1-1000 characters (PipelineVariableValue).
+                raise invalid(f"pipeline variable {name}: the default is empty; CodePipeline "
+                              "takes a value of 1 to 1000 characters",
+                              "give it a default value (each run may set another with "
+                              "--var NAME=VALUE)", at=(name,))
+            if len(value) > 1000:
+                raise invalid(f"pipeline variable {name}: the default is longer than 1000 "
+                              "characters", at=(name,))
         return v
 
     @model_validator(mode="after")

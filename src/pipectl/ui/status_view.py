@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pipectl.runs.exit_status import plain_command
 from pipectl.runs.model import format_duration, image_tag, iso_time, task_definition_label
-from pipectl.runs.verdict import plain_command
 
 if TYPE_CHECKING:  # status and history do not pay for importing rollback and watch
+    from pipectl.runs.exit_status import Suggest
     from pipectl.runs.history import RunSummary
     from pipectl.runs.rollback import RollbackPlan, RolloutDone, RolloutUpdate
     from pipectl.runs.status import StatusReport
-    from pipectl.runs.verdict import Suggest
     from pipectl.ui.environment import Environment
 from pipectl.ui.text import clip, first_line
 
@@ -58,6 +58,9 @@ def status_lines(report: StatusReport, suggest: Suggest = plain_command) -> list
                      f"{service.pending}")
         lines.append(f"  rollout     {service.rollout_state or '-'}"
                      + (f": {service.rollout_reason}" if service.rollout_reason else ""))
+        if service.deployment_status:
+            lines.append(f"  deployment  {service.deployment_status}"
+                         + (f": {service.deployment_note}" if service.deployment_note else ""))
         for event in service.events[:3]:
             lines.append(f"  event       {event}")
     unknown = "- (no running task with a public IP, no load balancer)"
@@ -82,9 +85,14 @@ def rollback_question(plan: RollbackPlan) -> str:
     def side(arn: str, image: str | None) -> str:
         return f"{task_definition_label(arn)}" + (f" (image {image_tag(image)})" if image else "")
 
+    why = f": {plan.why}" if plan.why else ""
+    if plan.stop_arn:
+        return (f"Stop the deployment of {side(plan.current, plan.current_image)} to ECS "
+                f"service {plan.cluster}/{plan.service} and roll back to "
+                f"{side(plan.previous, plan.previous_image)}{why}?")
     return (f"Roll back ECS service {plan.cluster}/{plan.service} from "
             f"{side(plan.current, plan.current_image)} to "
-            f"{side(plan.previous, plan.previous_image)}?")
+            f"{side(plan.previous, plan.previous_image)}{why}?")
 
 
 def show_rollout(env: Environment, event: RolloutUpdate | RolloutDone) -> None:

@@ -1,0 +1,119 @@
+"""End to end on the sandbox: deployments as ECS records them. deploy.alarms converged on
+the service, a run rolled back by an alarm, and `pipectl rollback` choosing what to go back
+to from the service deployments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_runs import FAST, Project, make_project
+
+pytestmark = pytest.mark.e2e
+__all__ = ["make_project"]  # the fixture, shared with the run tests
+
+ALARM = "hello-web-5xx"
+
+
+def with_deploy_settings(root: Path, lines: str) -> None:
+    """Add lines under ``deploy:`` of the checkout's spec, as a user edits it."""
+    spec = root / "config" / "pipeline.yml"
+    text = spec.read_text()
+    spec.write_text(text.replace("  timeout_minutes: 15\n", "  timeout_minutes: 15\n" + lines,
+                                 1))
+
+
+def test_alarms_are_planned_converged_and_a_run_they_roll_back_exits_1_naming_the_alarm(
+    make_project: Callable[[float], Project],
+) -> None:
+    project = make_project(FAST)
+    with_deploy_settings(project.root, f"  alarms: [{ALARM}]\n  minimum_healthy_percent: 50\n")
+    plan = project.cli("plan")
+    assert plan.exit_code == 0, plan.output
+    assert "1 to update, 15 unchanged" in plan.stdout
+    assert f'alarms.names: [] -> ["{ALARM}"]' in plan.stdout
+    assert "alarms.rollback: false -> true" in plan.stdout
+    assert "minimumHealthyPercent: 100 -> 50" in plan.stdout
+    updated = project.cli("update")
+    assert updated.exit_code == 0, updated.output
+    config = project.client("ecs").describe_services(
+        cluster="hello-web", services=["hello-web"])["services"][0]["deploymentConfiguration"]
+    assert config["alarms"] == {"alarmNames": [ALARM], "enable": True, "rollback": True}
+    assert config["minimumHealthyPercent"] == 50
+    assert "16 unchanged" in project.cli("plan").stdout
+
+    project.fault(type="deploy", alarm=ALARM)
+    result = project.cli("run", "--watch", "--interval", "0.05")
+    assert result.exit_code == 1, result.output
+    assert "ROLLED BACK" in result.stdout
+    assert re.search(rf"alarm {ALARM} went into ALARM during the deployment to ECS service "
+                     r"hello-web; ECS rolled it back", result.stderr), result.stderr
+    assert f"fired: {ALARM}" in result.stdout
+    status = project.cli("status")
+    assert (f"deployment  ROLLBACK_SUCCESSFUL: alarm {ALARM} went into ALARM during the "
+            "deployment to ECS service hello-web; ECS rolled it back") in status.stdout, \
+        status.stdout
+    as_json = project.cli("status", "-o", "json")
+    assert '"deployment_status": "ROLLBACK_SUCCESSFUL"' in as_json.stdout
+
+
+def test_rollback_after_a_failed_and_a_succeeded_deploy_goes_to_the_succeeded_one(
+    make_project: Callable[[float], Project],
+) -> None:
+    project = make_project(FAST)
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0  # :2 succeeds
+    project.fault(type="deploy")
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 1  # :3 fails
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0  # :4 succeeds
+    result = project.cli("rollback", "--yes", "--interval", "0.05")
+    assert result.exit_code == 0, result.output
+    # Not :3, the family's previous revision, whose deployment failed.
+    assert "from hello-web:4" in result.stderr and "to hello-web:2" in result.stderr
+    assert re.search(r"the revision of the last deployment that succeeded, \w+, finished "
+                     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", result.stderr), result.stderr
+    assert "Rollback completed: hello-web runs hello-web:2 again" in result.stdout
+    assert "service deployment SUCCESSFUL" in result.stdout
+    service = project.client("ecs").describe_services(
+        cluster="hello-web", services=["hello-web"])["services"][0]
+    assert service["taskDefinition"].endswith("hello-web:2")
+
+    explicit = project.cli("rollback", "--yes", "--to", "4", "--interval", "0.05", "-o", "json")
+    assert explicit.exit_code == 0, explicit.output
+    assert '"to": "hello-web:4"' in explicit.stdout and "the revision given with --to" in \
+        explicit.stdout
+
+
+def test_rollback_during_a_deployment_stops_it(
+    make_project: Callable[[float], Project],
+) -> None:
+    project = make_project(FAST)
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0  # :2 runs
+    # A deployment that stays in progress however slow the machine: tasks that never
+    # start, and no circuit breaker to end it.
+    ecs = project.client("ecs")
+    ecs.update_service(cluster="hello-web", service="hello-web", deploymentConfiguration={
+        "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+        "maximumPercent": 200, "minimumHealthyPercent": 100})
+    project.fault(type="deploy")
+    assert project.cli("run").exit_code == 0
+    listed: list[dict[str, object]] = []
+    for _ in range(600):
+        listed = ecs.list_service_deployments(cluster="hello-web", service="hello-web",
+                                              status=["IN_PROGRESS"])["serviceDeployments"]
+        if listed:
+            break
+        import time
+        time.sleep(0.05)
+    assert listed, "the run's deployment never started"
+    result = project.cli("rollback", "--yes", "--interval", "0.05")
+    assert result.exit_code == 0, result.output
+    assert "stopping the deployment of hello-web:3" in result.stderr
+    assert "roll back to hello-web:2" in result.stderr
+    assert "Rollback completed: the deployment was stopped and hello-web runs hello-web:2 " \
+        "again" in result.stdout
+    stopped = ecs.describe_service_deployments(
+        serviceDeploymentArns=[str(listed[0]["serviceDeploymentArn"])])["serviceDeployments"]
+    assert stopped[0]["status"] == "ROLLBACK_SUCCESSFUL"
