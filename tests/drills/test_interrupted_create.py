@@ -65,7 +65,9 @@ def test_ctrl_c_after_each_change_then_rerun_converges(
         where = f"interrupted after {changes[k - 1]} (change {k} of {len(changes)})"
         assert stopped.exit_code == 130, (where, stopped.output)
         assert "Traceback" not in stopped.output, where
-        assert "re-run `pipectl create`" in stopped.stderr, (where, stopped.stderr)
+        # The command to re-run, with the options this one was given.
+        rerun = f"re-run `pipectl --config {project.spec_path} --endpoint-url {project.url} create`"
+        assert rerun in stopped.stderr, (where, stopped.stderr)
         assert_converged(project)
 
 
@@ -91,5 +93,5 @@ def test_sigint_to_a_real_create_process(project: Project) -> None:
             process.wait()
     assert process.returncode == 130, "".join(seen) + out + err
     assert "Traceback" not in err
-    assert "interrupted" in err and "re-run `pipectl create`" in err
+    assert "interrupted" in err and "re-run `pipectl " in err and " create`" in err
     assert_converged(project)
