@@ -1,0 +1,31 @@
+"""Draw what ``pipectl import`` wrote and what the spec could not hold."""
+
+from __future__ import annotations
+
+from pipectl.adopt.files import WrittenFile
+from pipectl.adopt.model import ImportedPipeline
+from pipectl.ui.environment import Environment
+
+
+def render_import(env: Environment, result: ImportedPipeline, files: list[WrittenFile],
+                  prefix: str = "") -> None:
+    if env.output == "json":
+        env.write_json({
+            "ok": True,
+            "pipeline": result.pipeline,
+            "files": [f.to_dict() for f in files],
+            "warnings": [w.to_dict() for w in result.warnings],
+        })
+        return
+    width = max(len(f.action) for f in files)
+    env.write(f"Imported pipeline {result.pipeline}:")
+    for written in files:
+        env.write(f"  {written.action:<{width}}  {written.path}  ({written.what})")
+    if result.warnings:
+        env.write()
+        env.write(f"{len(result.warnings)} live settings the spec cannot hold:")
+        for warning in result.warnings:
+            env.write(f"  warning: {warning}")
+    env.write()
+    env.write(f"next: {prefix}pipectl validate, then {prefix}pipectl plan (pipectl only adds "
+              f"its tags), then {prefix}pipectl create to adopt the resources")
