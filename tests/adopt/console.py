@@ -28,14 +28,18 @@ BUILD_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/{BUILD_ROLE}"
 PIPELINE_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/{PIPELINE_ROLE}"
 EXECUTION_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
 
+LOGIN = ("aws ecr get-login-password --region $AWS_DEFAULT_REGION"
+         " | docker login --username AWS --password-stdin $REPOSITORY_URI")
+DEFINITIONS = ("""printf '[{"name":"app","imageUri":"%s"}]' $REPOSITORY_URI:$IMAGE_TAG"""
+               " > imagedefinitions.json")
 # The tutorial's buildspec, pasted into the project's "Insert build commands" editor.
-INLINE_BUILDSPEC = """version: 0.2
+INLINE_BUILDSPEC = f"""version: 0.2
 
 phases:
   pre_build:
     commands:
       - echo Logging in to Amazon ECR...
-      - aws ecr get-login-password --region $AWS_DEFAULT_REGION | docker login --username AWS --password-stdin $REPOSITORY_URI
+      - {LOGIN}
       - IMAGE_TAG=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)
   build:
     commands:
@@ -43,7 +47,7 @@ phases:
   post_build:
     commands:
       - docker push $REPOSITORY_URI:$IMAGE_TAG
-      - printf '[{"name":"app","imageUri":"%s"}]' $REPOSITORY_URI:$IMAGE_TAG > imagedefinitions.json
+      - {DEFINITIONS}
 artifacts:
   files: imagedefinitions.json
 """
