@@ -2,15 +2,14 @@
 
 The nginx image's entrypoint fills environment variables into the template when the
 container starts (envsubst, for the variables that are set). These tests do the same
-and check the result; where nginx is installed they also serve it and request every page.
+and check the result; then a real nginx (Debian's, see tests/system_tools.py) serves it
+and every page is requested.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.system_tools import require_tool
 
 TEMPLATE = REPO_ROOT / "app" / "default.conf.template"
 
@@ -62,9 +62,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[str]:
-    nginx = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}{os.pathsep}/usr/sbin")
-    if nginx is None:
-        pytest.skip("nginx is not installed here (the image brings its own)")
+    nginx = require_tool("nginx")
     port = free_port()
     conf = render(TEMPLATE.read_text(), {"APP_COMMIT": "deadbee"})
     conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};")

@@ -26,10 +26,10 @@ def command(ctx: click.Context, limit: int) -> None:
     from pipectl.ui.status_view import history_lines
 
     app = get_app(ctx)
-    spec = app.spec()
-    runs = history(app.aws(spec.region), spec.names.pipeline, limit, time.time())
+    spec = app.partial_spec()
+    runs = history(app.aws(spec.region), spec.pipeline, limit, time.time())
     if app.env.output == "json":
-        app.env.write_json({"pipeline": spec.names.pipeline,
+        app.env.write_json({"pipeline": spec.pipeline,
                             "runs": [r.to_dict() for r in runs]})
         return
     for line in history_lines(runs):

@@ -29,9 +29,9 @@ def command(ctx: click.Context, build_id: str | None, follow: bool, interval: fl
     from pipectl.runs.logs import read_logs, resolve_build
 
     app = get_app(ctx)
-    spec = app.spec()
+    spec = app.partial_spec()
     session = app.aws(spec.region)
-    build = resolve_build(session, spec.names.project, build_id)
+    build = resolve_build(session, spec.project, build_id)
     env = app.env
     if env.output != "json":
         env.note(f"build {build.build_id} ({build.status})")

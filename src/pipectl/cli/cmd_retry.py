@@ -26,10 +26,10 @@ def command(ctx: click.Context, execution_id: str | None, watch: bool, timeout: 
     from pipectl.runs.control import retry_failed_stage
 
     app = get_app(ctx)
-    spec = app.spec()
     if not watch and (timeout or interval or show_logs):
         raise click.UsageError("--timeout, --interval and --logs need --watch")
-    retried = retry_failed_stage(app.aws(spec.region), spec.names.pipeline, execution_id)
+    spec = app.partial_spec()
+    retried = retry_failed_stage(app.aws(spec.region), spec.pipeline, execution_id)
     env = app.env
     if env.output == "json":
         env.write_json({"event": "retried", "pipeline": retried.pipeline,

@@ -39,10 +39,10 @@ def command(ctx: click.Context, yes: bool, timeout: float | None,
 
     app = get_app(ctx)
     env = app.env
-    spec = app.spec()
+    spec = app.partial_spec()
     session = app.aws(spec.region)
-    names = spec.names
-    plan = plan_rollback(session, names.cluster, names.service, spec.deploy.container)
+    deploy = spec.deploy
+    plan = plan_rollback(session, deploy.cluster, deploy.service, deploy.container)
     question = rollback_question(plan)
     if not yes:
         if not env.stdin_isatty:
@@ -60,7 +60,7 @@ def command(ctx: click.Context, yes: bool, timeout: float | None,
         env.write_json({"event": "rollback_started", **plan.to_dict()}, lines=True)
     else:
         env.note(question.replace("Roll back", "rolling back").rstrip("?"))
-    wait = timeout if timeout is not None else spec.deploy.timeout_minutes * 60.0
+    wait = timeout if timeout is not None else spec.deploy_timeout_minutes * 60.0
     try:
         for event in watch_rollout(session, plan, since=started, timeout=wait,
                                    interval=interval):

@@ -268,19 +268,25 @@ def fault_build(ctx: click.Context, phase: str, message: str, command_text: str,
 @click.option("--service", default="", metavar="NAME", help="Only deployments of this service.")
 @click.option("--count", type=click.IntRange(1), default=1, show_default=True,
               help="How many deployments fail.")
+@click.option("--alarm", default="", metavar="NAME",
+              help="Instead: the tasks start and this CloudWatch alarm goes into ALARM.")
 @output_option
 @click.pass_context
-def fault_deploy(ctx: click.Context, reason: str, service: str, count: int) -> None:
+def fault_deploy(ctx: click.Context, reason: str, service: str, count: int, alarm: str) -> None:
     """Fail the next deployment: its tasks stop before running, the circuit breaker trips.
 
     With the breaker's rollback on, ECS rolls back to the previous task definition; the
     pipeline's Deploy action stays InProgress until its DeploymentTimeout, as on AWS.
+    With --alarm, the new tasks run and the alarm goes into ALARM mid-rollout: a service
+    whose deployment configuration watches that alarm (deploy.alarms) is rolled back.
 
     \b
     Example:
       pipectl sandbox fault deploy
+      pipectl sandbox fault deploy --alarm hello-web-5xx
     """
-    _send_fault(ctx, {"type": "deploy", "reason": reason, "service": service, "count": count})
+    _send_fault(ctx, {"type": "deploy", "reason": reason, "service": service, "count": count,
+                      "alarm": alarm})
 
 
 @fault.command("api")
@@ -348,7 +354,8 @@ def fault_list(ctx: click.Context) -> None:
         env.write_json(faults)
         return
     lines = [f"build: phase {f['phase']} x{f['count']}" for f in faults["build"]]
-    lines += [f"deploy: {f['service'] or 'any service'} x{f['count']}" for f in faults["deploy"]]
+    lines += [f"deploy: {f['service'] or 'any service'} x{f['count']}"
+              + (f" (alarm {f['alarm']})" if f.get("alarm") else "") for f in faults["deploy"]]
     lines += [f"api: {f['target']} {f['kind']} rate {f['rate']}" for f in faults["api"]]
     if faults.get("offline"):
         lines.append(f"offline: {faults['offline']}")

@@ -27,11 +27,10 @@ def command(ctx: click.Context) -> None:
     from pipectl.ui.status_view import status_lines
 
     app = get_app(ctx)
-    spec = app.spec()
-    names = spec.names
-    report = gather_status(app.aws(spec.region), names.pipeline, names.cluster, names.service,
-                           container=spec.deploy.container, port=spec.deploy.service_port,
-                           now=time.time())
+    spec = app.partial_spec()
+    deploy = spec.deploy
+    report = gather_status(app.aws(spec.region), spec.pipeline, deploy.cluster, deploy.service,
+                           container=deploy.container, port=spec.port, now=time.time())
     if app.env.output == "json":
         app.env.write_json(report.to_dict())
         return

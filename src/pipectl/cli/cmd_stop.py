@@ -29,8 +29,8 @@ def command(ctx: click.Context, execution_id: str | None, abandon: bool,
     from pipectl.runs.control import stop_run
 
     app = get_app(ctx)
-    spec = app.spec()
-    stopped = stop_run(app.aws(spec.region), spec.names.pipeline, execution_id,
+    spec = app.partial_spec()
+    stopped = stop_run(app.aws(spec.region), spec.pipeline, execution_id,
                        abandon=abandon, reason=reason)
     if app.env.output == "json":
         app.env.write_json({"pipeline": stopped.pipeline, "execution_id": stopped.execution_id,

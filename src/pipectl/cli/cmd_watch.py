@@ -74,18 +74,17 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     from pipectl.runs.watch import ServiceTarget, WatchOptions, watch_run
     from pipectl.ui.run_view import follow, make_view
 
-    spec = app.spec()
+    spec = app.partial_spec()
     session = app.aws(spec.region)
-    names = spec.names
+    deploy = spec.deploy
     options = WatchOptions(
         timeout=timeout, interval=interval, logs=show_logs,
-        target=ServiceTarget(names.cluster, names.service, spec.deploy.container,
-                             spec.deploy.service_port),
+        target=ServiceTarget(deploy.cluster, deploy.service, deploy.container, spec.port),
     )
     view = make_view(app.env, show_logs=show_logs)
     reattach = reattach_command(execution_id, where_prefix(click.get_current_context(True)))
     try:
-        result = follow(view, watch_run(session, names.pipeline, execution_id, options=options))
+        result = follow(view, watch_run(session, spec.pipeline, execution_id, options=options))
     except KeyboardInterrupt:
         raise interrupted(execution_id, reattach) from None
     except AwsError as exc:
@@ -125,8 +124,8 @@ def command(ctx: click.Context, execution_id: str | None, timeout: float | None,
     from pipectl.runs.reads import find_execution
 
     app = get_app(ctx)
-    spec = app.spec()
+    spec = app.partial_spec()
     if execution_id is None:
-        latest = find_execution(app.aws(spec.region), spec.names.pipeline, None)
+        latest = find_execution(app.aws(spec.region), spec.pipeline, None)
         execution_id = str(latest["pipelineExecutionId"])
     follow_run(app, execution_id, timeout=timeout, interval=interval, show_logs=show_logs)

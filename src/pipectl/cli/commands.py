@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "watch": ("pipectl.cli.cmd_watch", "Follow a run live (default: the latest)."),
     "status": ("pipectl.cli.cmd_status", "Stages, latest run, ECS service and its URL."),
     "history": ("pipectl.cli.cmd_history", "Recent runs."),
+    "insights": ("pipectl.cli.cmd_insights",
+                 "Where runs' time and money go, and what would make them faster."),
     "logs": ("pipectl.cli.cmd_logs", "CodeBuild logs of a build (default: the latest)."),
     "stop": ("pipectl.cli.cmd_stop", "Stop the running execution."),
     "retry": ("pipectl.cli.cmd_retry", "Retry the failed stage (failed actions only)."),

@@ -17,6 +17,7 @@ from pipectl.ui.environment import Environment
 if TYPE_CHECKING:
     from pipectl.aws.session import AwsSession
     from pipectl.spec.model import Spec
+    from pipectl.spec.partial import PartialSpec
 
 DEFAULT_CONFIG = Path("config/pipeline.yml")
 SANDBOX_REGION = "us-east-1"
@@ -31,6 +32,7 @@ class AppContext:
     endpoint_url: str | None = None
     sandbox: bool = False
     _spec: Spec | None = field(default=None, repr=False)
+    _partial: PartialSpec | None = field(default=None, repr=False)
     aws_session: AwsSession | None = field(default=None, repr=False)
 
     @classmethod
@@ -76,6 +78,15 @@ class AppContext:
 
             self._spec = load_spec(self.config_path, environ=self.env.environ)
         return self._spec
+
+    def partial_spec(self) -> PartialSpec:
+        """The spec for a read-only command: only the fields it reads are checked, each
+        on first use, and the model is not built (see :mod:`pipectl.spec.partial`)."""
+        if self._partial is None:
+            from pipectl.spec.partial import PartialSpec
+
+            self._partial = PartialSpec.read(self.config_path, self.env.environ)
+        return self._partial
 
     def aws(self, spec_region: str | None = None) -> AwsSession:
         """The AWS session, in the spec's region unless the user chose one."""

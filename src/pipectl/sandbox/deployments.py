@@ -7,13 +7,15 @@ service's tasks (ListTasks, DescribeTasks) with an ENI carrying a public IP.
 
 The circuit breaker behaves as on AWS: after ``max(3, min(200, desired/2))`` tasks fail
 to start, a deployment whose service enables the breaker becomes FAILED and, with
-``rollback``, ECS rolls back to the previous task definition.
+``rollback``, ECS rolls back to the previous task definition. So does a CloudWatch alarm
+named in the service's ``deploymentConfiguration.alarms`` that is in ALARM while the
+deployment runs. Each rollout is also recorded as a service deployment
+(:mod:`pipectl.sandbox.service_deployments`).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import random
 import uuid
 from collections.abc import Callable
@@ -21,8 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pipectl.sandbox import alarms as cloudwatch_alarms
 from pipectl.sandbox import backends
 from pipectl.sandbox.protocol import ApiError
+from pipectl.sandbox.service_deployments import ServiceHistory, breaker_threshold
 
 if TYPE_CHECKING:
     from pipectl.sandbox.engine import Engine
@@ -57,6 +61,8 @@ class Rollout:
     fault: DeployFault | None
     is_rollback: bool = False
     failed_launches: int = 0
+    # The service deployment this rollout is (or, for a rollback, undoes).
+    record: dict[str, Any] | None = None
     on_done: list[Callable[[Rollout, datetime], None]] = field(default_factory=list)
 
     @property
@@ -75,16 +81,18 @@ class Deployments:
         self.engine = engine
         self.tasks: dict[str, dict[str, Any]] = {}
         self.rollouts: dict[str, Rollout] = {}
+        self.history = ServiceHistory()
         self._ip = 0
 
     def reset(self) -> None:
         self.tasks.clear()
         self.rollouts.clear()
+        self.history.reset()
         self._ip = 0
 
     # --- the service ------------------------------------------------------------------
 
-    def _service(self, rollout: Rollout) -> Any:
+    def service_of(self, rollout: Rollout) -> Any:
         return backends.find_service(
             rollout.account, rollout.region, rollout.cluster, rollout.service
         )
@@ -129,11 +137,15 @@ class Deployments:
         fault: DeployFault | None = None,
         is_rollback: bool = False,
         reuse_id: str | None = None,
+        rollback_of: Rollout | None = None,
     ) -> Rollout:
         previous = next(
             (d["taskDefinition"] for d in service.deployments if d.get("status") == "PRIMARY"),
             None,
         )
+        # The revisions the service runs before this rollout: a service deployment's source.
+        sources = [self.history.revision_of_rollout[str(d["id"])] for d in service.deployments
+                   if str(d["id"]) in self.history.revision_of_rollout]
         for deployment in service.deployments:
             if deployment.get("status") == "PRIMARY":
                 deployment["status"] = "ACTIVE"
@@ -171,13 +183,22 @@ class Deployments:
             is_rollback,
         )
         self.rollouts[deployment_id] = rollout
+        if rollback_of is not None and rollback_of.record is not None:
+            rollout.record = rollback_of.record
+            back_to = (rollback_of.record.get("rollback") or {}).get("serviceRevisionArn")
+            if back_to:
+                self.history.revision_of_rollout[rollout.id] = str(back_to)
+        elif not is_rollback:
+            config = getattr(service, "deployment_configuration", None) or {}
+            self.history.started(rollout, service, at, sources, dict(config))
         self.engine.scheduler.after(at, LAUNCH_AFTER, lambda due: self._launch(rollout, due))
         return rollout
 
     def _launch(self, rollout: Rollout, at: datetime) -> None:
-        service = self._service(rollout)
-        if service is None or rollout.state != "IN_PROGRESS":
+        service = self.service_of(rollout)
+        if service is None or rollout.state != "IN_PROGRESS" or self._alarmed(rollout, at):
             return
+        self.history.stage(rollout, "SCALE_UP", at)
         wanted = rollout.deployment["desiredCount"] - rollout.deployment["runningCount"]
         if wanted <= 0:
             self._drain_old(rollout, service, at)
@@ -209,10 +230,10 @@ class Deployments:
         return len(running)
 
     def _settle(self, rollout: Rollout, tasks: list[dict[str, Any]], at: datetime) -> None:
-        service = self._service(rollout)
+        service = self.service_of(rollout)
         if service is None or rollout.state != "IN_PROGRESS":
             return
-        if rollout.fault is not None:
+        if rollout.fault is not None and not rollout.fault.alarm:
             self._fail_tasks(rollout, service, tasks, at)
             return
         for task in tasks:
@@ -227,6 +248,13 @@ class Deployments:
                 for container in task["containers"]:
                     container["lastStatus"] = "RUNNING"
         self._recount(service)
+        if rollout.fault is not None and rollout.fault.alarm:
+            # The new tasks run, and the alarm the fault names goes off: ECS rolls back.
+            cloudwatch_alarms.set_state(rollout.account, rollout.region, rollout.fault.alarm,
+                                        "ALARM", "pipectl sandbox fault: the new revision "
+                                        "misbehaves")
+        if self._alarmed(rollout, at):
+            return
         self._drain_old(rollout, service, at)
 
     def _fail_tasks(
@@ -245,9 +273,12 @@ class Deployments:
         self._recount(service)
         breaker = _breaker(service)
         desired = max(int(rollout.deployment["desiredCount"]), 1)
-        threshold = max(3, min(200, math.ceil(desired * 0.5)))
+        threshold = breaker_threshold(desired)
+        self.history.failures(rollout, rollout.failed_launches, threshold)
         if breaker.get("enable") and rollout.failed_launches >= threshold:
-            self._trip_breaker(rollout, service, at, bool(breaker.get("rollback")))
+            self.fail(rollout, service, at, "ECS deployment circuit breaker: tasks failed "
+                      "to start.", "tasks failed to start", bool(breaker.get("rollback")),
+                      breaker=True)
             return
         if rollout.failed_launches >= MAX_FAILED_LAUNCHES * desired:
             self._event(
@@ -258,17 +289,39 @@ class Deployments:
             return  # stays IN_PROGRESS, as a service without a breaker does
         self.engine.scheduler.after(at, LAUNCH_AFTER, lambda due: self._launch(rollout, due))
 
-    def _trip_breaker(self, rollout: Rollout, service: Any, at: datetime, rollback: bool) -> None:
+    def _alarmed(self, rollout: Rollout, at: datetime) -> bool:
+        """Fail the rollout if an alarm its service watches is in ALARM."""
+        if rollout.is_rollback or rollout.state != "IN_PROGRESS":
+            return False
+        service = self.service_of(rollout)
+        config = (getattr(service, "deployment_configuration", None) or {}).get("alarms") or {}
+        if service is None or not config.get("enable"):
+            return False
+        fired = cloudwatch_alarms.in_alarm(rollout.account, rollout.region,
+                                [str(a) for a in config.get("alarmNames") or []])
+        if not fired:
+            return False
+        names = ", ".join(fired)
+        self.fail(rollout, service, at, f"ECS deployment {rollout.id} failed: alarm(s) "
+                  f"{names} in ALARM.", f"alarm(s) {names} in ALARM",
+                  bool(config.get("rollback")), alarms=tuple(fired))
+        return True
+
+    def fail(self, rollout: Rollout, service: Any, at: datetime, reason: str, event: str,
+             rollback: bool, *, breaker: bool = False, alarms: tuple[str, ...] = ()) -> None:
+        """The rollout failed (breaker, alarm, a stop): FAILED, then rolled back if asked."""
         deployment = rollout.deployment
         deployment["rolloutState"] = "FAILED"
-        deployment["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
+        deployment["rolloutStateReason"] = reason
         deployment["updatedAt"] = at
         self._event(
             service,
             at,
-            f"(service {service.name}) (deployment {rollout.id}) deployment failed: "
-            "tasks failed to start.",
+            f"(service {service.name}) (deployment {rollout.id}) deployment failed: {event}.",
         )
+        self.history.failed(rollout, at, reason,
+                            rollback=rollback and bool(rollout.previous_task_definition),
+                            breaker=breaker, alarms=alarms)
         self._done(rollout, at)
         if rollback and rollout.previous_task_definition:
             target = next((d for d in service.deployments if d.get("status") == "ACTIVE"), None)
@@ -281,9 +334,11 @@ class Deployments:
             service.task_definition = rollout.previous_task_definition
             if target is not None:
                 service.deployments.remove(target)
-            self.start(rollout.account, rollout.region, service, at, is_rollback=True)
+            self.start(rollout.account, rollout.region, service, at, is_rollback=True,
+                       rollback_of=rollout)
 
     def _drain_old(self, rollout: Rollout, service: Any, at: datetime) -> None:
+        self.history.stage(rollout, "CLEAN_UP", at)
         old = [
             t
             for t in self._service_tasks(service)
@@ -307,8 +362,8 @@ class Deployments:
         self.engine.scheduler.after(at, DRAIN_AFTER, lambda due: self._steady(rollout, due))
 
     def _steady(self, rollout: Rollout, at: datetime) -> None:
-        service = self._service(rollout)
-        if service is None or rollout.state != "IN_PROGRESS":
+        service = self.service_of(rollout)
+        if service is None or rollout.state != "IN_PROGRESS" or self._alarmed(rollout, at):
             return
         # Deployments with no task left are gone, as in DescribeServices on AWS.
         service.deployments = [
@@ -331,6 +386,7 @@ class Deployments:
             f"(service {service.name}) (deployment {rollout.id}) deployment completed.",
         )
         self._event(service, at, f"(service {service.name}) has reached a steady state.")
+        self.history.completed(rollout, at)
         self._done(rollout, at)
 
     def _done(self, rollout: Rollout, at: datetime) -> None:
@@ -377,7 +433,7 @@ class Deployments:
                 rollout, -surplus, due))
 
     def _scale_up(self, rollout: Rollout, count: int, at: datetime) -> None:
-        service = self._service(rollout)
+        service = self.service_of(rollout)
         if service is None:
             return
         started = [self._new_task(rollout, service, at) for _ in range(count)]
@@ -392,7 +448,7 @@ class Deployments:
                                 connectivity="CONNECTED", connectivityAt=due)
                     for container in task["containers"]:
                         container["lastStatus"] = "RUNNING"
-            live = self._service(rollout)
+            live = self.service_of(rollout)
             if live is not None:
                 self._recount(live)
                 self.engine.scheduler.after(due, STEADY_AFTER, lambda d: self._steady_again(
@@ -401,7 +457,7 @@ class Deployments:
         self.engine.scheduler.after(at, RUNNING_AFTER, running)
 
     def _steady_again(self, rollout: Rollout, at: datetime) -> None:
-        service = self._service(rollout)
+        service = self.service_of(rollout)
         if service is not None:
             self._event(service, at, f"(service {service.name}) has reached a steady state.")
 

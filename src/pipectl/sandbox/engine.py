@@ -16,6 +16,7 @@ from pipectl.sandbox.clock import Scheduler
 from pipectl.sandbox.deployments import Deployments, ecs_handlers
 from pipectl.sandbox.faults import Faults, intercept
 from pipectl.sandbox.pipelines import PipelineEngine, pipeline_handlers
+from pipectl.sandbox.service_deployment_api import service_deployment_handlers
 
 if TYPE_CHECKING:
     from pipectl.sandbox.app import SandboxApp
@@ -34,7 +35,8 @@ class Engine:
         self.builds = BuildRunner(self)
         self.deployments = Deployments(self)
         self.pipelines = PipelineEngine(self)
-        for handlers in (build_handlers(self), ecs_handlers(self), pipeline_handlers(self)):
+        for handlers in (build_handlers(self), ecs_handlers(self),
+                         service_deployment_handlers(self), pipeline_handlers(self)):
             for name, handler in handlers.items():
                 app.register(name, handler)
         app.before_request.append(self.scheduler.advance)

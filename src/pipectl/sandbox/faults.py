@@ -5,7 +5,9 @@
   project without privileged mode).
 - ``deploy``: the next deployment's tasks fail to start (CannotPullContainerError);
   the ECS circuit breaker fails the rollout and rolls back when the service enables
-  it, while the pipeline's Deploy action stays InProgress until its timeout.
+  it, while the pipeline's Deploy action stays InProgress until its timeout. With
+  ``alarm``, the tasks start and that CloudWatch alarm goes into ALARM instead: ECS
+  rolls back when the service's deployment configuration watches it.
 - ``api``: a fraction of the calls to a service or operation are throttled
   (ThrottlingException, 400) or fail with a 5xx; seeded, so a test is repeatable.
 - ``offline``: the endpoint stops answering (connections are dropped) for a while.
@@ -95,6 +97,8 @@ class DeployFault:
     reason: str = ""
     service: str = ""  # only this service ("" = any)
     count: int = 1
+    # Instead of failing tasks: the tasks run and this CloudWatch alarm goes into ALARM.
+    alarm: str = ""
 
     def stopped_reason(self, image: str) -> str:
         return (self.reason or DEFAULT_DEPLOY_REASON).replace("{image}", image)
@@ -163,6 +167,7 @@ class Faults:
                 reason=str(spec.get("reason") or ""),
                 service=str(spec.get("service") or ""),
                 count=count,
+                alarm=str(spec.get("alarm") or ""),
             )
             self.deploy.append(deploy)
             return {"type": "deploy", **asdict(deploy)}

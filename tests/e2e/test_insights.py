@@ -1,0 +1,113 @@
+"""End to end: three runs on the sandbox, then `pipectl insights`.
+
+The durations insights reports for each action are the ones CodePipeline reports (read
+here with the aws CLI); the HTML page it writes parses and holds the waterfall.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_runs import FAST, Project, make_project  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.e2e
+
+_BESIDE_PYTHON = Path(sys.executable).parent / "aws"
+AWS = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else shutil.which("aws")
+
+
+def aws(url: str, *args: str) -> Any:
+    assert AWS is not None
+    env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
+    done = subprocess.run([AWS, "--endpoint-url", url, "--output", "json", *args],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def seconds(value: Any) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    return dt.datetime.fromisoformat(str(value)).timestamp()
+
+
+class Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+@pytest.fixture
+def three_runs(make_project: Callable[[float], Project]) -> Project:  # noqa: F811
+    project = make_project(FAST)
+    for _ in range(3):
+        result = project.cli("run", "--watch", "--interval", "0.05")
+        assert result.exit_code == 0, result.output
+    return project
+
+
+@pytest.mark.skipif(AWS is None, reason="the aws CLI is not installed (the dev extra has it)")
+def test_insights_json_durations_are_codepipelines(three_runs: Project, tmp_path: Path) -> None:
+    page = tmp_path / "insights.html"
+    result = three_runs.cli("insights", "-o", "json", "--runs", "3", "--html", str(page))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["pipeline"] == "hello-web"
+    assert len(report["runs"]) == 3
+    assert {r["status"] for r in report["runs"]} == {"Succeeded"}
+    listed = aws(three_runs.server.url, "codepipeline", "list-action-executions",
+                 "--pipeline-name", "hello-web")["actionExecutionDetails"]
+    reported = {(run["id"], step["stage"], step["action"]): step
+                for run in report["runs"] for step in run["steps"] if step["kind"] == "action"}
+    assert len(reported) == 9  # three actions in each of three runs
+    for detail in listed:
+        key = (detail["pipelineExecutionId"], detail["stageName"], detail["actionName"])
+        expected = seconds(detail["lastUpdateTime"]) - seconds(detail["startTime"])
+        assert abs(reported[key]["duration_s"] - expected) < 1.0, key
+        assert abs(seconds(reported[key]["start"].replace("Z", "+00:00"))
+                   - seconds(detail["startTime"])) < 1.0
+    latest = report["runs"][0]
+    kinds = {s["kind"] for s in latest["steps"]}
+    assert {"action", "phase", "rollout"} <= kinds
+    phases = [s["name"] for s in latest["steps"] if s["kind"] == "phase"]
+    assert phases[:3] == ["SUBMITTED", "QUEUED", "PROVISIONING"] and "BUILD" in phases
+    rollout = [s["name"] for s in latest["steps"] if s["kind"] == "rollout"]
+    assert rollout[0] == "tasks placed" and "steady" in rollout
+    assert "old tasks drained" in rollout  # the second and third runs replaced tasks
+    assert latest["cost_usd"] > 0
+    summary = report["summary"]
+    assert summary["runs"] == 3 and summary["success_rate"] == 1.0
+    assert summary["cost"]["estimate"] is True and summary["cost"]["prices"]["as_of"]
+    # The HTML page parses and holds the waterfall: one bar per step of the latest run.
+    parser = Elements()
+    parser.feed(page.read_text(encoding="utf-8"))
+    svg = [a for t, a in parser.tags if t == "svg" and a.get("id") == "waterfall"]
+    bars = [a for t, a in parser.tags if t == "rect" and "bar" in (a.get("class") or "")]
+    assert svg and len(bars) == len(latest["steps"])
+    assert not [a for t, a in parser.tags if t in ("script", "link", "img")]
+
+
+def test_insights_text_shows_the_waterfall_and_the_trends(three_runs: Project) -> None:
+    result = three_runs.cli("insights", "--runs", "3")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    print(out)
+    assert "Waterfall" in out and "Build/Build" in out and "PROVISIONING" in out
+    assert "image pulled" in out and "Last 3 runs: 3 succeeded (100%)" in out
+    assert "estimates at us-east-1" in out
+    assert "\x1b[" not in out  # plain text when not a terminal
