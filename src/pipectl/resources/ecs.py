@@ -11,7 +11,7 @@ from pipectl.resources.common import Placement, tag_list
 #: a task definition copied from the console or the CLI may carry them.
 DESCRIBE_ONLY_KEYS = frozenset({
     "taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
-    "registeredAt", "registeredBy", "deregisteredAt", "tags",
+    "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt", "tags",
 })
 
 

@@ -25,7 +25,16 @@ def render_import(env: Environment, result: ImportedPipeline, files: list[Writte
         env.write()
         env.write(f"{len(result.warnings)} live settings the spec cannot hold:")
         for warning in result.warnings:
-            env.write(f"  warning: {warning}")
+            _warn(env, f"  warning: {warning}")
     env.write()
     env.write(f"next: {prefix}pipectl validate, then {prefix}pipectl plan (pipectl only adds "
               f"its tags), then {prefix}pipectl create to adopt the resources")
+
+
+def _warn(env: Environment, line: str) -> None:
+    if env.rich_output and env.color:
+        from rich.text import Text
+
+        env.console().print(Text(line, style="yellow"))
+    else:
+        env.write(line)
