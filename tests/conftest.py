@@ -87,3 +87,4 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("PIPECTL_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.setenv("PIPECTL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

@@ -94,8 +94,10 @@ def test_every_file_is_checked_even_when_the_spec_has_errors(in_tmp: Path) -> No
     assert "config/pipeline.yml:3:7: name: 'hello web' is not a valid pipeline name" in out
     assert "buildspec.yml:1:10: version: expected 0.2; got 0.1" in out
     assert "config/task_definition.json:5:10: cpu: expected a string; got a number 256" in out
-    assert out.splitlines()[-1] == ("invalid: 3 errors in config/pipeline.yml, buildspec.yml, "
-                                    "config/task_definition.json")
+    assert out.splitlines()[-1] == (
+        "invalid: 3 errors (1 in buildspec.yml, 1 in config/pipeline.yml, 1 in "
+        "config/task_definition.json); checked config/pipeline.yml, buildspec.yml, "
+        "config/task_definition.json")
 
 
 def test_an_unset_variable_is_reported_once(in_tmp: Path) -> None:
@@ -195,3 +197,13 @@ def test_validate_imports_neither_boto3_nor_botocore_and_is_fast(in_tmp: Path) -
     assert (exit_code, boto3, botocore) == ("0", "False", "False"), out.stdout + out.stderr
     # Generous for loaded CI machines; on a laptop it is about 0.2 s.
     assert float(elapsed) < 2.0 and wall < 5.0
+
+
+def test_the_summary_names_the_file_that_has_the_error(in_tmp: Path) -> None:
+    make_project(in_tmp)
+    edit(in_tmp / LAYOUT["buildspec.yml"], "version: 0.2", "version: 0.1")
+    result = run_cli(["validate"])
+    assert result.exit_code == 2
+    assert result.stdout.splitlines()[-1] == (
+        "invalid: 1 error in buildspec.yml; checked config/pipeline.yml, buildspec.yml, "
+        "config/task_definition.json")

@@ -60,6 +60,27 @@ def run(
     return Finished(tuple(args), done.returncode, done.stdout, done.stderr, seconds)
 
 
+#: Runs the command given as its arguments and prints the child's peak memory (KiB).
+_PEAK_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+    "sys.stderr.write(done.stderr.decode(errors='replace')[-2000:]) if done.returncode else None\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.exit(done.returncode)\n"
+)
+
+
+def peak_memory_mib(python: str, args: Sequence[str], *, env: Mapping[str, str],
+                    cwd: Path | None = None, repeat: int = 3) -> float:
+    """The median peak resident memory (MiB) of ``args``, each run in a fresh parent so
+    that the peak is that one child's (Linux reports ru_maxrss in KiB)."""
+    peaks = []
+    for _ in range(max(1, repeat)):
+        done = run([python, "-c", _PEAK_WRAPPER, *args], env=env, cwd=cwd).check()
+        peaks.append(int(done.stdout.strip().splitlines()[-1]) / 1024)
+    return statistics.median(peaks)
+
+
 @dataclass(frozen=True)
 class Timing:
     """Wall times of repeated runs of one command (after one untimed warm-up run)."""

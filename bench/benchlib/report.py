@@ -29,8 +29,9 @@ class ScaleRow:
     pipelines: int  # pipelines in the account
     one: Timing  # `pipectl status` of one pipeline
     one_calls: CallCount
-    all_seconds: float  # `pipectl status` of every pipeline, one command per spec file
-    all_calls: int
+    fleet: Timing  # `pipectl list`: every pipeline, one row each
+    fleet_calls: CallCount
+    load: str  # the load average while this row was measured
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Results:
     time_scale: float = 1.0
     startup: list[Timing] = field(default_factory=list)
     status_vs_aws: list[Timing] = field(default_factory=list)
+    status_peak_mib: float | None = None
+    status_cold: float | None = None  # seconds, before botocore's trimmed models are cached
+    loads: dict[str, str] = field(default_factory=dict)  # section -> load average then
     costs: list[CommandCost] = field(default_factory=list)
     watch: CommandCost | None = None
     watch_verdict: str = ""
@@ -79,6 +83,11 @@ def _looks(watch: CommandCost) -> str:
     if looks < 2:
         return ""
     return f"; it looked {looks} times, once every {watch.seconds / looks:.1f} s"
+
+
+def _load(results: Results, section: str) -> str:
+    load = results.loads.get(section)
+    return f" Load average (1 min) while measured: {load}." if load else ""
 
 
 def _operations(calls: CallCount) -> str:
@@ -125,12 +134,20 @@ def render(results: Results) -> str:
         out += [
             "## `pipectl status` beside one `aws codepipeline get-pipeline-state`",
             "",
-            "Same pipeline, same endpoint. `pipectl status` also reads the latest run, the "
-            "ECS service and its deployments.",
+            "Same pipeline, same endpoint, timed in turns. `pipectl status` also reads the "
+            "latest run, the ECS service and its deployments, and where the service answers."
+            + _load(results, "status"),
             "",
             *_table(["command", "median", "range", "vs aws"],
                     _timing_rows(results.status_vs_aws, aws)),
         ]
+        if results.status_peak_mib is not None:
+            out += [f"Peak memory of `pipectl status`: {results.status_peak_mib:.1f} MiB "
+                    "(median of 3 runs).", ""]
+        if results.status_cold is not None:
+            out += ["The first `pipectl status` on a machine (no trimmed EC2 model cached "
+                    f"yet, see the README's Global options) took {ms(results.status_cold)}.",
+                    ""]
     if results.costs or results.watch:
         rows = [[f"`{c.label}`", ms(c.seconds), str(c.calls.total),
                  str(sum(c.calls.mutating.values())), _operations(c.calls)]
@@ -140,9 +157,10 @@ def render(results: Results) -> str:
         if results.watch:
             w = results.watch
             out += [
-                f"`{w.label}` followed a whole run ({results.watch_verdict}) for "
-                f"{w.seconds:.1f} s: {w.calls.total} calls, "
-                f"**{per_minute(w):.1f} calls a minute**{_looks(w)}.",
+                f"`{w.label}` followed a whole run ({results.watch_verdict}; sandbox "
+                f"time scale {results.time_scale}) for {w.seconds:.1f} s: {w.calls.total} "
+                f"calls, **{per_minute(w):.1f} calls a minute**{_looks(w)}."
+                + _load(results, "watch"),
                 "",
                 *_table(["operation", "calls", "per minute"],
                         [[op, str(n), f"{n / (w.seconds / 60):.1f}"]
@@ -150,18 +168,23 @@ def render(results: Results) -> str:
             ]
     if results.scale:
         out += [
-            "## `pipectl status` as pipelines grow",
+            "## `pipectl list` as pipelines grow",
             "",
-            "N pipelines (one spec file each) exist in the account. \"one\" is `pipectl "
-            "status` of one pipeline; \"all\" runs `pipectl -c FILE status` once per spec "
-            "file, one after the other.",
+            "N pipelines made by pipectl exist in the account. `pipectl list` shows them all, "
+            "one row each; `pipectl status` shows one. Both timed in turns, medians.",
             "",
-            *_table(["pipelines", "one: median", "one: calls", "all: wall time",
-                     "all: calls", "all: per pipeline"],
+            *_table(["pipelines", "status: median", "status: calls", "list: median",
+                     "list vs status", "list: calls", "list: calls per pipeline",
+                     "load average"],
                     [[str(r.pipelines), ms(r.one.median), str(r.one_calls.total),
-                      f"{r.all_seconds:.2f} s", str(r.all_calls),
-                      ms(r.all_seconds / r.pipelines)] for r in results.scale]),
+                      ms(r.fleet.median), f"{r.fleet.median / r.one.median:.2f}x",
+                      str(r.fleet_calls.total),
+                      f"{r.fleet_calls.total / r.pipelines:.2f}", r.load]
+                     for r in results.scale]),
         ]
+        last = results.scale[-1]
+        out += ["`pipectl list` calls by operation, with "
+                f"{last.pipelines} pipeline(s): {_operations(last.fleet_calls)}.", ""]
     for command, imports in (("--help", results.imports),
                              ("status", results.status_imports)):
         if imports:

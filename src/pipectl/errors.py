@@ -120,6 +120,13 @@ class NotFound(AwsError):
     """A resource pipectl needs does not exist in AWS."""
 
 
+class NothingToActOn(PipectlError):
+    """What the command acts on is not there: no run in progress to stop, no failed stage
+    to retry, no sandbox running (exit 3, like a missing resource)."""
+
+    exit_status = ExitStatus.AWS_ERROR
+
+
 class RunFailed(PipectlError):
     """The run or deployment failed, was stopped, superseded or rolled back (exit 1)."""
 
@@ -130,12 +137,6 @@ class WaitTimedOut(PipectlError):
     """Gave up waiting (exit 4)."""
 
     exit_status = ExitStatus.TIMED_OUT
-
-
-class ChangesPending(PipectlError):
-    """`plan --detailed-exitcode` found changes (exit 5). Not a failure of pipectl."""
-
-    exit_status = ExitStatus.CHANGES_PENDING
 
 
 class Interrupted(PipectlError):

@@ -47,6 +47,10 @@ def _import_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 
 ROUND_TRIPS = {
     "github-v2-queued": {},
+    "github-v2-triggers": {"pipeline": {"triggers": {
+        "push": [{"branches": {"includes": ["main"], "excludes": ["wip/*"]},
+                  "file_paths": {"includes": ["src/**"]}}, {"tags": {"includes": ["v*"]}}],
+        "pull_request": [{"branches": {"includes": ["main"]}, "events": ["OPEN"]}]}}},
     "codecommit-v1": {"source": {"provider": "codecommit", "repository": "hello-web",
                                  "branch": "release"},
                       "pipeline": {"type": "V1", "execution_mode": "SUPERSEDED"}},
@@ -78,6 +82,8 @@ def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
     spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
     assert "role_arn" not in spec["build"] and "role_arn" not in spec["pipeline"]
     assert spec["deploy"]["create_service"] == network
+    assert spec["pipeline"].get("triggers") == \
+        ROUND_TRIPS[variant].get("pipeline", {}).get("triggers")
     assert not (target / "buildspec.yml").exists()  # the project reads it from the source
     planned = run_cli(["plan", "--detailed-exitcode"])
     assert planned.exit_code == 0, planned.output

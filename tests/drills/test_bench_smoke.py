@@ -19,7 +19,7 @@ def test_quick_bench_measures_everything_and_writes_the_report(tmp_path: Path) -
     text = report.read_text()
     assert text == done.stdout.rstrip("\n") + "\n"
     for section in ("## Machine", "## Targets", "## Start-up", "## AWS calls",
-                    "## `pipectl status` as pipelines grow"):
+                    "## `pipectl list` as pipelines grow"):
         assert section in text
     for command in ("`python -c pass`", "`aws --version`", "`pipectl --help`",
                     "`pipectl validate`", "`aws codepipeline get-pipeline-state`"):

@@ -28,7 +28,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsSession]:
 @pytest.fixture
 def network(aws: AwsSession) -> dict[str, Any]:
     """``deploy.create_service`` on moto's default VPC (moto checks that subnets exist)."""
-    ec2 = aws.client("ec2")
+    import boto3
+
+    # pipectl's own EC2 client only has the operations pipectl calls (a trimmed model):
+    # the test looks the network up with a full one.
+    ec2 = boto3.client("ec2", region_name="us-east-1")
     subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
     group = ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
     return {"desired_count": 1, "subnets": [subnet], "security_groups": [group],

@@ -131,8 +131,15 @@ def test_a_retried_start_sends_the_same_client_request_token() -> None:
         StartRequest(PIPELINE).client_request_token
 
 
-def succeeded_run(stubbed: StubbedClients) -> None:
-    begin(stubbed)
+def succeeded_run(stubbed: StubbedClients, *, latest: bool = False) -> None:
+    """``latest``: `watch` without an id, whose one ListPipelineExecutions finds the run
+    (the watch loop does not read it a second time)."""
+    if latest:
+        stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN),
+                    {"pipelineName": PIPELINE, "maxResults": 1})
+        stubbed.add("codepipeline", "get_pipeline", pipeline_doc(), {"name": PIPELINE})
+    else:
+        begin(stubbed)
     look(stubbed, source_done(), build_stage("Succeeded"), deploy_stage("Succeeded"))
     execution_is(stubbed, "Succeeded")
     stubbed.add("codebuild", "batch_get_builds", build("SUCCEEDED", "COMPLETED",
@@ -162,8 +169,7 @@ def test_run_watch_succeeds_with_exit_0_and_a_summary(
 def test_watch_json_lines_end_with_the_result(
     stubbed: StubbedClients, fake_time: FakeTime
 ) -> None:
-    stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN))
-    succeeded_run(stubbed)
+    succeeded_run(stubbed, latest=True)
     result = run_cli(["watch", "-o", "json"])
     assert result.exit_code == 0, result.output
     objects = [json.loads(line) for line in result.stdout.splitlines()]
@@ -217,8 +223,8 @@ def test_the_reattach_command_keeps_the_global_options_given(
                                                        [phase("BUILD", None)]))
     result = run_cli(["-c", "config/pipeline.yml", "--region", "us-east-1", "watch", RUN])
     assert result.exit_code == 130
-    assert (f"re-attach with `PIPECTL_CONFIG=config/pipeline.yml AWS_REGION=us-east-1 "
-            f"pipectl watch {RUN}`") in result.stderr
+    assert (f"re-attach with `pipectl --config config/pipeline.yml --region us-east-1 "
+            f"watch {RUN}`") in result.stderr
 
 
 def test_the_reattach_command_keeps_sandbox(
@@ -235,7 +241,7 @@ def test_the_reattach_command_keeps_sandbox(
                                                        [phase("BUILD", None)]))
     result = run_cli(["--sandbox", "watch", RUN])
     assert result.exit_code == 130, result.output
-    assert f"re-attach with `PIPECTL_SANDBOX=1 pipectl watch {RUN}`" in result.stderr
+    assert f"re-attach with `pipectl --sandbox watch {RUN}`" in result.stderr
 
 
 def test_an_aws_error_mid_watch_says_how_to_reattach(
@@ -280,7 +286,7 @@ def test_stop_stops_the_newest_running_run(stubbed: StubbedClients) -> None:
 def test_stop_with_nothing_running_says_so(stubbed: StubbedClients) -> None:
     stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN, status="Succeeded"))
     result = run_cli(["stop"])
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # nothing to act on
     assert "no run in progress" in result.stderr
 
 
@@ -386,8 +392,7 @@ def test_rollback_asks_on_a_terminal_and_no_means_nothing_changes(
 def test_watch_on_a_terminal_draws_the_live_view_and_the_summary(
     stubbed: StubbedClients, fake_time: FakeTime
 ) -> None:
-    stubbed.add("codepipeline", "list_pipeline_executions", summary(RUN))
-    succeeded_run(stubbed)
+    succeeded_run(stubbed, latest=True)
     result = run_cli(["--no-color", "watch"], tty=True)
     assert result.exit_code == 0, result.output
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pipectl.runs.model import Finished, RunResult
+from pipectl.runs.model import Finished, RunResult, Update
 from pipectl.runs.watch import ServiceTarget, WatchOptions, watch_run
 from tests.runs.world import (
     BUILD_ID,
@@ -185,8 +185,10 @@ def test_a_quiet_run_costs_well_under_thirty_calls_a_minute() -> None:
     looks = aws.calls["codepipeline:GetPipelineState"]
     # One GetPipelineState per look, and never a look every 2 s past the first ones.
     assert looks / minutes < 8, looks
-    # The build is read at most every 15 s while it runs (plus its final read).
-    assert aws.calls["codebuild:BatchGetBuilds"] <= (BUILD_ENDS - SOURCE_ENDS) / 15 + 2
+    # The build is read on each look while it runs (at most one read a look), and the
+    # looks slow down to one every 15 s on its long BUILD phase.
+    builds = aws.calls["codebuild:BatchGetBuilds"]
+    assert builds <= looks and builds <= (BUILD_ENDS - SOURCE_ENDS) / 15 + 8, builds
     delays = [d for _, d in waits]
     assert delays[:2] == [2.0, 5.0]  # quick at first
     assert max(delays) == 15.0  # slow on the long BUILD phase
@@ -194,6 +196,50 @@ def test_a_quiet_run_costs_well_under_thirty_calls_a_minute() -> None:
     deploying = [d for t, d in waits if DEPLOY_STARTS <= t < DEPLOY_ENDS]
     assert deploying and max(deploying) <= 10.0  # ECS read at least every 10 s
     assert aws.calls["ecs:DescribeServices"] >= (DEPLOY_ENDS - DEPLOY_STARTS) / 10
+
+
+@dataclass
+class BusyStart(QuietRun):
+    """The quiet run, with the build's first phases a few seconds each."""
+
+    def BatchGetBuilds(self, params: dict[str, Any]) -> Any:
+        early = ("SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL")
+        step = (PROVISIONED - SOURCE_ENDS) / len(early)
+        if SOURCE_ENDS <= self.t < PROVISIONED:
+            current = early[int((self.t - SOURCE_ENDS) // step)]
+            return build("IN_PROGRESS", current, [phase(current, None)])
+        return super().BatchGetBuilds(params)
+
+
+def test_each_look_shows_what_changed_since_the_one_before() -> None:
+    """Fewer calls come from fewer looks, never from looks that miss a change: the build
+    phase and the ECS task count each look shows are the ones AWS had at that look."""
+    clock = FakeClock()
+    run = BusyStart(clock)
+    aws = StubbedClients(script=run.respond)
+    options = WatchOptions(target=ServiceTarget(CLUSTER, SERVICE, "web", 8080),
+                           find_url=False)
+    seen = 0
+    for event in watch_run(aws, PIPELINE, RUN, options=options, clock=clock,
+                           sleep=clock.sleep, jitter=lambda: 0.5):
+        if not isinstance(event, Update):
+            continue
+        [build_action] = [a for s in event.snapshot.stages for a in s.actions
+                          if a.provider == "CodeBuild"]
+        [deploy_action] = [a for s in event.snapshot.stages for a in s.actions
+                           if a.provider == "ECS"]
+        if SOURCE_ENDS <= run.t < BUILD_ENDS:
+            expected = run.BatchGetBuilds({"ids": [BUILD_ID]})["builds"][0]["currentPhase"]
+            assert build_action.build is not None
+            assert build_action.build.current_phase == expected, run.t
+            seen += 1
+        if DEPLOY_STARTS <= run.t < DEPLOY_ENDS:
+            doc = run.DescribeServices({"cluster": CLUSTER, "services": [SERVICE]})
+            assert deploy_action.deploy is not None
+            assert deploy_action.deploy.running == doc["services"][0]["deployments"][0][
+                "runningCount"], run.t
+            seen += 1
+    assert seen >= 20
 
 
 def test_a_build_that_fails_in_a_quiet_phase_is_reported_at_the_next_look() -> None:
@@ -206,7 +252,6 @@ def test_a_build_that_fails_in_a_quiet_phase_is_reported_at_the_next_look() -> N
     assert diagnosis is not None and diagnosis.phase == "BUILD"
     assert "docker build" in (diagnosis.phase_message or "")
     assert diagnosis.log_tail == ("error: failed to solve: exit code 1",)
-    # The final read of the build was not held back by the 15 s between build reads.
     assert aws.calls["codebuild:BatchGetBuilds"] >= 2
 
 

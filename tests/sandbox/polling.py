@@ -12,9 +12,10 @@ T = TypeVar("T")
 
 
 def wait_until(
-    read: Callable[[], T], done: Callable[[T], bool], timeout: float = 10.0, every: float = 0.005
+    read: Callable[[], T], done: Callable[[T], bool], timeout: float = 30.0, every: float = 0.005
 ) -> T:
-    """Read until ``done`` says so; fail with the last value seen after ``timeout``."""
+    """Read until ``done`` says so; fail with the last value seen after ``timeout`` (generous:
+    a loaded machine is slow, and a passing test returns as soon as ``done`` holds)."""
     deadline = time.monotonic() + timeout
     value = read()
     while not done(value):
@@ -42,7 +43,7 @@ def execution_status(codepipeline: Any, pipeline: str, execution_id: str) -> str
 
 
 def wait_for_execution(
-    codepipeline: Any, pipeline: str, execution_id: str, timeout: float = 10.0
+    codepipeline: Any, pipeline: str, execution_id: str, timeout: float = 30.0
 ) -> str:
     return wait_until(
         lambda: execution_status(codepipeline, pipeline, execution_id),

@@ -40,6 +40,8 @@ def test_start_status_stop_leave_no_process_behind(tmp_path: Path) -> None:
     url = exports["AWS_ENDPOINT_URL"]
     assert url.startswith("http://127.0.0.1:")
     assert exports["AWS_ACCESS_KEY_ID"] == "testing"
+    # The aws CLI v1 and boto3 read AWS_DEFAULT_REGION; v2 reads AWS_REGION.
+    assert exports["AWS_REGION"] == exports["AWS_DEFAULT_REGION"] == "us-east-1"
     assert "sandbox running at" in started.stderr
     state = json.loads(state_file(os.environ).read_text())
     pid = int(state["pid"])
@@ -54,6 +56,15 @@ def test_start_status_stop_leave_no_process_behind(tmp_path: Path) -> None:
         assert again.returncode == 0
         assert "already running" in again.stderr
         assert f"export AWS_ENDPOINT_URL={url}" in again.stdout
+        # The same settings again: the running one, as it is.
+        same = run_cli_process(["sandbox", "start", "--speed", "test"], cwd=tmp_path)
+        assert same.returncode == 0 and f"export AWS_ENDPOINT_URL={url}" in same.stdout
+        # Other settings: said, and refused, unless --restart.
+        other = run_cli_process(["sandbox", "start", "--speed", "fast"], cwd=tmp_path)
+        assert other.returncode == 2, other.stderr
+        assert "already running" in other.stderr and "--speed" in other.stderr
+        assert "--restart" in other.stderr and other.stdout == ""
+        assert pid_alive(pid)
 
         status = run_cli_process(["sandbox", "status", "-o", "json"])
         assert status.returncode == 0, status.stderr
@@ -68,7 +79,26 @@ def test_start_status_stop_leave_no_process_behind(tmp_path: Path) -> None:
     assert _gone(pid), "the sandbox process is still there"
     assert not state_file(os.environ).exists()
     after = run_cli_process(["sandbox", "status"])
-    assert after.returncode == 0 and "no sandbox is running" in after.stdout
+    # Nothing to act on: exit 3.
+    assert after.returncode == 3 and "no sandbox is running" in after.stdout
+    as_json = run_cli_process(["sandbox", "status", "-o", "json"])
+    assert as_json.returncode == 3 and json.loads(as_json.stdout) == {"running": False}
+
+
+def test_start_with_other_settings_and_restart_replaces_the_running_one(tmp_path: Path) -> None:
+    first = run_cli_process(["sandbox", "start", "--speed", "test"], cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    old_pid = int(json.loads(state_file(os.environ).read_text())["pid"])
+    try:
+        again = run_cli_process(["sandbox", "start", "--speed", "fast", "--restart"],
+                                cwd=tmp_path)
+        assert again.returncode == 0, again.stderr
+        state = json.loads(state_file(os.environ).read_text())
+        assert int(state["pid"]) != old_pid and state["time_scale"] == 0.1
+        assert f"export AWS_ENDPOINT_URL={state['url']}" in again.stdout
+        assert _gone(old_pid), "the replaced sandbox is still running"
+    finally:
+        run_cli_process(["sandbox", "stop"])
 
 
 def test_the_sandbox_stops_by_itself_when_idle(tmp_path: Path) -> None:

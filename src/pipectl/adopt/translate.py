@@ -233,8 +233,48 @@ def pipeline_section(live: LivePipeline, derived_role: str, notes: Notes) -> dic
     role = declaration.get("roleArn")
     if role and role != derived_role:
         section["role_arn"] = role
-    if declaration.get("triggers"):
-        notes.add(f"CodePipeline pipeline {live.name}", "triggers", declaration["triggers"],
-                  f"{CHANGED_BY_CREATE} (a pipectl pipeline has none: AWS's default change "
-                  "detection starts runs)")
+    triggers = _triggers(live, notes)
+    if triggers:
+        section["triggers"] = triggers
     return section
+
+
+def _triggers(live: LivePipeline, notes: Notes) -> dict[str, Any] | None:
+    """``pipeline.triggers`` from the V2 git triggers; None for AWS's default detection."""
+    from pydantic import ValidationError
+
+    from pipectl.plan.planners.codepipeline import canonical_triggers, is_default_trigger
+    from pipectl.spec.triggers import Triggers
+
+    declared = live.declaration.get("triggers") or []
+    if not declared:
+        return None
+    branch = (live.actions.source.get("configuration") or {}).get("BranchName")
+    found = canonical_triggers(live.declaration)
+    if is_default_trigger(found, branch):
+        return None
+    resource = f"CodePipeline pipeline {live.name}"
+    source_action = str(live.actions.source.get("name"))
+    if len(found) != 1 or found[0].get("providerType") != "CodeStarSourceConnection" \
+            or found[0].get("sourceActionName") != source_action:
+        notes.add(resource, "triggers", declared, f"{CHANGED_BY_CREATE} (a spec holds the git "
+                  "triggers of its one connection source only)")
+        return None
+    section = {
+        "push": [_filter(f, ("branches", "tags", "filePaths")) for f in found[0].get("push", [])],
+        "pull_request": [{**({"events": f["events"]} if f.get("events") else {}),
+                          **_filter(f, ("branches", "filePaths"))}
+                         for f in found[0].get("pullRequest", [])],
+    }
+    section = {k: v for k, v in section.items() if v}
+    try:
+        Triggers.model_validate(section)
+    except ValidationError:
+        notes.add(resource, "triggers", declared, CHANGED_BY_CREATE)
+        return None
+    return section
+
+
+def _filter(git_filter: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    names = {"branches": "branches", "tags": "tags", "filePaths": "file_paths"}
+    return {names[k]: git_filter[k] for k in keys if git_filter.get(k)}

@@ -17,14 +17,16 @@ _CREDENTIAL_CODES = {
     "AuthFailure",
 }
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
-_THROTTLE_CODES = {
+_THROTTLE_CODES = frozenset({
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
     "RequestLimitExceeded",
     "TooManyRequestsException",
+    "RequestThrottled",
+    "RequestThrottledException",
     "SlowDown",
-}
+})
 _NOT_FOUND_SUFFIXES = ("NotFoundException", "NotFound", "NoSuchEntity", "NoSuchBucket")
 
 
@@ -100,6 +102,7 @@ def translate(
                 operation=what,
                 resource=resource,
                 code=code,
+                hint=_not_found_hint(code),
             )
         return AwsError(
             f"{what}{target} failed: {code}: {message}",
@@ -160,3 +163,19 @@ def error_code(exc: BaseException) -> str:
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", ""))
     return ""
+
+
+def is_throttling(exc: BaseException) -> bool:
+    """True for AWS's "slow down" answers, as botocore raised them or as translated."""
+    code = getattr(exc, "code", None) or error_code(exc)
+    cause = exc.__cause__
+    if not code and cause is not None:
+        code = error_code(cause)
+    return code in _THROTTLE_CODES
+
+
+def _not_found_hint(code: str) -> str:
+    where = "check the account and region it looked in (--profile, --region, the spec's region)"
+    if code == "PipelineNotFoundException":
+        return f"create it with `pipectl create`, or {where}"
+    return f"{where}; `pipectl create` makes what the spec describes"

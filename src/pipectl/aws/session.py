@@ -79,12 +79,28 @@ class AwsSession:
                 import botocore.session
 
                 session = botocore.session.Session()
+                self._use_trimming_loader(session)
                 if self.settings.profile is not None:
                     session.set_config_variable("profile", self.settings.profile)
                 if self.settings.region is not None:
                     session.set_config_variable("region", self.settings.region)
                 self._session = session
             return self._session
+
+    @staticmethod
+    def _use_trimming_loader(session: Any) -> None:
+        """botocore's loader as botocore builds it (``AWS_DATA_PATH`` included), but one
+        that trims large models to the operations pipectl calls (see aws.models)."""
+
+        def create() -> Any:
+            from pipectl.aws.models import TrimmingLoader, cache_directory
+
+            data_path = session.get_config_variable("data_path")
+            extra = None if data_path is None else [
+                os.path.expanduser(os.path.expandvars(p)) for p in data_path.split(os.pathsep)]
+            return TrimmingLoader(cache_directory(os.environ), extra_search_paths=extra)
+
+        session.lazy_register_component("data_loader", create)
 
     @property
     def region(self) -> str:

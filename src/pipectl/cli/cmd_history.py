@@ -32,5 +32,5 @@ def command(ctx: click.Context, limit: int) -> None:
         app.env.write_json({"pipeline": spec.pipeline,
                             "runs": [r.to_dict() for r in runs]})
         return
-    for line in history_lines(runs):
+    for line in history_lines(runs, app.suggest):
         app.env.write(line)

@@ -35,7 +35,6 @@ def command(ctx: click.Context, pipeline: str, force: bool) -> int:
     from pipectl.adopt.live import read_pipeline
     from pipectl.adopt.model import Notes
     from pipectl.adopt.translate import imported
-    from pipectl.cli.cmd_watch import where_prefix
     from pipectl.spec import names as rules
     from pipectl.ui.import_view import render_import
 
@@ -47,5 +46,6 @@ def command(ctx: click.Context, pipeline: str, force: bool) -> int:
     live = read_pipeline(app.aws(), pipeline, notes)
     result = imported(live, notes)
     files = write_imported(result, app.config_path, Path.cwd(), force=force)
-    render_import(app.env, result, files, where_prefix(ctx))
+    render_import(app.env, result, files,
+                  [app.suggest(c) for c in ("validate", "plan", "create")])
     return ExitStatus.SUCCESS

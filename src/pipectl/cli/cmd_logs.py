@@ -43,4 +43,4 @@ def command(ctx: click.Context, build_id: str | None, follow: bool, interval: fl
                 env.write(line)
     except KeyboardInterrupt:
         raise Interrupted("stopped reading the logs; the build goes on",
-                          hint="read on with `pipectl logs --follow`") from None
+                          hint=f"read on with `{app.suggest('logs --follow')}`") from None

@@ -32,7 +32,7 @@ def command(ctx: click.Context, detailed_exitcode: bool) -> int:
 
     app = get_app(ctx)
     _, plan = current_plan(app)
-    render_plan(app.env, plan)
+    render_plan(app.env, plan, suggest=app.suggest)
     if detailed_exitcode and plan.has_changes:
         return ExitStatus.CHANGES_PENDING
     return ExitStatus.SUCCESS

@@ -70,9 +70,9 @@ def command(ctx: click.Context, yes: bool, timeout: float | None,
                     return
                 if event.outcome == "timed_out":
                     raise WaitTimedOut(event.reason, hint="the rollback goes on in ECS; see "
-                                       "`pipectl status`")
+                                       f"`{app.suggest('status')}`")
                 raise RunFailed(event.reason, hint="see the stopped tasks above and "
-                                "`pipectl status`")
+                                f"`{app.suggest('status')}`")
     except KeyboardInterrupt:
         raise Interrupted("stopped watching the rollback; it goes on in ECS",
-                          hint="see where it stands with `pipectl status`") from None
+                          hint=f"see where it stands with `{app.suggest('status')}`") from None

@@ -56,6 +56,6 @@ def command(ctx: click.Context, watch: bool, variables: tuple[str, ...],
     else:
         env.write(execution_id)
         env.note(f"started run {execution_id} of {request.pipeline}; follow it with "
-                 f"`pipectl watch {execution_id}`")
+                 f"`{app.suggest(f'watch {execution_id}')}`")
     if watch:
         follow_run(app, execution_id, timeout=timeout, interval=interval, show_logs=show_logs)

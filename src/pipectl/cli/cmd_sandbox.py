@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
-from pipectl.cli.options import get_app, output_option
+from pipectl.cli.options import AnyCaseChoice, get_app, output_option
+from pipectl.errors import ExitStatus
 from pipectl.ui.environment import Environment
 
 SPEED_HELP = "demo (a run takes ~25 s), fast (~5 s), test (~1 s), real (~50 s), or a time scale"
@@ -31,6 +33,10 @@ def command() -> None:
     """
 
 
+def _counted(n: object, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _speed_words(scale: float) -> str:
     from pipectl.sandbox.process import SPEEDS
 
@@ -47,6 +53,11 @@ def _write_environment(env: Environment, url: str) -> None:
         env.write(f"export {key}={value}")
 
 
+#: start's options -> the sandbox settings they set.
+_GIVEN_SETTINGS = {"port": "port", "host": "host", "speed": "time_scale",
+                   "idle_timeout": "idle_timeout"}
+
+
 @command.command("start")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Port to listen on (0: any free port).")
@@ -57,15 +68,18 @@ def _write_environment(env: Environment, url: str) -> None:
               help="Stop after this long without a request (e.g. 30m, 2h).")
 @click.option("--source-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where builds read the buildspec the project names [default: here].")
+@click.option("--restart", is_flag=True,
+              help="Replace a running sandbox whose settings differ from the ones given.")
 @output_option
 @click.pass_context
 def start(ctx: click.Context, port: int, host: str, speed: str, idle_timeout: str,
-          source_dir: Path | None) -> None:
+          source_dir: Path | None, restart: bool) -> None:
     """Start the sandbox in the background and print the variables to use it.
 
     The `export` lines go to stdout, so `eval "$(pipectl sandbox start)"` points every
     AWS tool of the shell at the sandbox; `pipectl --sandbox ...` finds it by itself.
-    A second start while one runs prints the running one.
+    A second start while one runs prints the running one; if --speed, --port, --host
+    or --idle-timeout differ from it, it says so and exits 2, unless --restart.
 
     \b
     Example:
@@ -86,6 +100,9 @@ def start(ctx: click.Context, port: int, host: str, speed: str, idle_timeout: st
         env.environ, host=host, port=port, time_scale=parse_speed(speed),
         idle_timeout=parse_duration(idle_timeout),
         source_dir=(source_dir or Path.cwd()).resolve(),
+        given=frozenset(_GIVEN_SETTINGS[name] for name in _GIVEN_SETTINGS
+                        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE),
+        restart=restart,
     )
     state = result.state
     url = str(state["url"])
@@ -138,8 +155,8 @@ def stop(ctx: click.Context) -> None:
 @command.command("status")
 @output_option
 @click.pass_context
-def status(ctx: click.Context) -> None:
-    """Say whether the sandbox runs, and where.
+def status(ctx: click.Context) -> int:
+    """Say whether the sandbox runs, and where (exit 3 when none runs).
 
     \b
     Example:
@@ -163,18 +180,21 @@ def status(ctx: click.Context) -> None:
         })
     if env.output == "json":
         env.write_json(answer)
-        return
-    if state is None:
+    elif state is None:
         env.write("no sandbox is running (start one with `pipectl sandbox start`)")
-        return
+    if state is None:
+        return ExitStatus.AWS_ERROR  # nothing to act on, as `systemctl status` says 3
+    if env.output == "json":
+        return ExitStatus.SUCCESS
     env.write(f"sandbox running at {state['url']} (pid {state.get('pid')}, "
               f"{_speed_words(float(state.get('time_scale', 0.5)))})")
     env.write(f"  since {state.get('started_at')}; "
-              f"{answer['executions'] if answer['answering'] else '?'} runs, "
-              f"{answer['builds'] if answer['answering'] else '?'} builds")
+              f"{_counted(answer['executions'], 'run') if answer['answering'] else '? runs'}, "
+              f"{_counted(answer['builds'], 'build') if answer['answering'] else '? builds'}")
     if not answer["answering"]:
         env.note("it does not answer right now (an `offline` fault?)")
     env.write(f"  log: {state.get('log')}")
+    return ExitStatus.SUCCESS
 
 
 @command.command("reset")
@@ -228,14 +248,15 @@ def _send_fault(ctx: click.Context, spec: dict[str, Any]) -> None:
     if shown.get("kind") == "throttle":
         shown.pop("status", None)
     details = ", ".join(f"{k}={v}" for k, v in shown.items())
-    env.write(f"armed a {armed.get('type')} fault: {details}")
+    kind = str(armed.get("type"))
+    article = "an" if kind[:1] in "aeiou" else "a"
+    env.write(f"armed {article} {kind} fault: {details}")
 
 
 @fault.command("build")
 @click.option("--phase", default="BUILD", show_default=True,
-              type=click.Choice(["PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD",
-                                 "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS"],
-                                case_sensitive=False),
+              type=AnyCaseChoice(["PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD",
+                                  "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS"]),
               help="The build phase that fails.")
 @click.option("--message", default="", metavar="TEXT",
               help="The error line in the log (default: a realistic one for the phase).")

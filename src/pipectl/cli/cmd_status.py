@@ -34,5 +34,5 @@ def command(ctx: click.Context) -> None:
     if app.env.output == "json":
         app.env.write_json(report.to_dict())
         return
-    for line in status_lines(report):
+    for line in status_lines(report, app.suggest):
         app.env.write(line)

@@ -39,4 +39,4 @@ def command(ctx: click.Context, execution_id: str | None, abandon: bool,
         return
     how = "abandoning actions in progress" if abandon else "after the actions in progress"
     app.env.write(f"stopping run {stopped.execution_id} of {stopped.pipeline} ({how})")
-    app.env.note(f"follow it with `pipectl watch {stopped.execution_id}`")
+    app.env.note(f"follow it with `{app.suggest(f'watch {stopped.execution_id}')}`")

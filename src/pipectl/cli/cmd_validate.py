@@ -50,12 +50,23 @@ def _render(env: Environment, errors: list[Finding], warnings: list[Finding],
                 env.write(f"    hint: {finding.hint}")
     files = ", ".join(checked)
     if errors:
-        counted = _count(len(errors), "error") + (
+        counted = _count(len(errors), "error") + _where(errors) + (
             f", {_count(len(warnings), 'warning')}" if warnings else "")
-        env.write(f"invalid: {counted} in {files}")
+        env.write(f"invalid: {counted}; checked {files}")
         return
     with_warnings = f" with {_count(len(warnings), 'warning')}" if warnings else ""
     env.write(f"ok{with_warnings}: checked {files}" + (f"; {summary}" if summary else ""))
+
+
+def _where(errors: list[Finding]) -> str:
+    """`` in a.yml`` or `` (2 in a.yml, 1 in buildspec.yml)``: the files that have them."""
+    per_file: dict[str, int] = {}
+    for finding in errors:
+        name = finding.location.file if finding.location else "the spec"
+        per_file[name] = per_file.get(name, 0) + 1
+    if len(per_file) == 1:
+        return f" in {next(iter(per_file))}"
+    return " (" + ", ".join(f"{n} in {name}" for name, n in per_file.items()) + ")"
 
 
 def _count(n: int, noun: str) -> str:

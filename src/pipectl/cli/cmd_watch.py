@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
-from click.core import ParameterSource
 
 from pipectl.cli.context import AppContext
 from pipectl.cli.options import get_app, output_option
@@ -43,31 +41,11 @@ def watch_options(func: F) -> F:
     return func
 
 
-#: Global options that say where the run is, and the variables that set them too.
-_WHERE_OPTIONS = (("config", "PIPECTL_CONFIG"), ("profile", "AWS_PROFILE"),
-                  ("region", "AWS_REGION"), ("endpoint_url", "AWS_ENDPOINT_URL"),
-                  ("sandbox", "PIPECTL_SANDBOX"))
-
-
-def where_prefix(ctx: click.Context | None) -> str:
-    """The global options given on the command line (``--sandbox``, ``-c``, ...) as
-    ``NAME=VALUE `` variables: a command that re-attaches must look at the same pipeline
-    on the same endpoint, and global options cannot follow the command name."""
-    group = ctx.find_root() if ctx is not None else None
-    if group is None:
-        return ""
-    words = []
-    for param, variable in _WHERE_OPTIONS:
-        value = group.params.get(param)
-        if not value or group.get_parameter_source(param) != ParameterSource.COMMANDLINE:
-            continue
-        words.append(f"{variable}={shlex.quote('1' if value is True else str(value))}")
-    return "".join(f"{word} " for word in words)
-
-
 def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
-               interval: float | None, show_logs: bool) -> None:
-    """Watch one execution to its end and turn the verdict into the exit status."""
+               interval: float | None, show_logs: bool,
+               summary: dict[str, Any] | None = None) -> None:
+    """Watch one execution to its end and turn the verdict into the exit status.
+    ``summary``: the execution's ListPipelineExecutions summary, when already read."""
     from pipectl.aws.errors import is_botocore_error, translate
     from pipectl.errors import AwsError
     from pipectl.runs.verdict import interrupted, lost_watch, reattach_command, verdict_error
@@ -82,9 +60,10 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
         target=ServiceTarget(deploy.cluster, deploy.service, deploy.container, spec.port),
     )
     view = make_view(app.env, show_logs=show_logs)
-    reattach = reattach_command(execution_id, where_prefix(click.get_current_context(True)))
+    reattach = reattach_command(execution_id, app.suggest)
     try:
-        result = follow(view, watch_run(session, spec.pipeline, execution_id, options=options))
+        result = follow(view, watch_run(session, spec.pipeline, execution_id, options=options,
+                                        summary=summary))
     except KeyboardInterrupt:
         raise interrupted(execution_id, reattach) from None
     except AwsError as exc:
@@ -97,7 +76,7 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
         if not isinstance(translated, AwsError):
             raise translated from exc
         raise lost_watch(translated, execution_id, reattach) from exc
-    error = verdict_error(result, reattach)
+    error = verdict_error(result, reattach, app.suggest)
     if error is not None:
         raise error
 
@@ -125,7 +104,9 @@ def command(ctx: click.Context, execution_id: str | None, timeout: float | None,
 
     app = get_app(ctx)
     spec = app.partial_spec()
+    latest = None
     if execution_id is None:
         latest = find_execution(app.aws(spec.region), spec.pipeline, None)
         execution_id = str(latest["pipelineExecutionId"])
-    follow_run(app, execution_id, timeout=timeout, interval=interval, show_logs=show_logs)
+    follow_run(app, execution_id, timeout=timeout, interval=interval, show_logs=show_logs,
+               summary=latest)

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "watch": ("pipectl.cli.cmd_watch", "Follow a run live (default: the latest)."),
     "status": ("pipectl.cli.cmd_status", "Stages, latest run, ECS service and its URL."),
     "history": ("pipectl.cli.cmd_history", "Recent runs."),
+    "list": ("pipectl.cli.cmd_list", "Every pipeline pipectl manages in the region."),
     "insights": ("pipectl.cli.cmd_insights",
                  "Where runs' time and money go, and what would make them faster."),
     "logs": ("pipectl.cli.cmd_logs", "CodeBuild logs of a build (default: the latest)."),
@@ -32,6 +33,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("pipectl.cli.cmd_import", "Write the spec of a pipeline that exists, to adopt it."),
     "sandbox": ("pipectl.cli.cmd_sandbox", "A local AWS endpoint where pipelines really run."),
 }
+
+#: Commands that change something (AWS, files, the sandbox): when the reader of stdout
+#: goes away (``| head``) they finish their work anyway; the others stop quietly.
+MUTATING_COMMANDS = frozenset(
+    {"init", "create", "update", "destroy", "run", "stop", "retry", "rollback", "sandbox"})
 
 # The group's help, as click shows it (no leading indentation, so click's cleandoc keeps it).
 GROUP_HELP = """Create, run and watch a CodeBuild -> ECS pipeline on AWS CodePipeline.

@@ -29,8 +29,13 @@ class AppContext:
     config_path: Path
     profile: str | None = None
     region: str | None = None
+    #: Where ``region`` came from, for messages: ``--region`` or ``AWS_REGION``.
+    region_source: str = "--region"
     endpoint_url: str | None = None
     sandbox: bool = False
+    #: The global options given on the command line that say which pipeline, where
+    #: (``--sandbox``, ``-c``, ``--region``, ``--profile``, ``--endpoint-url``).
+    where_args: tuple[str, ...] = ()
     _spec: Spec | None = field(default=None, repr=False)
     _partial: PartialSpec | None = field(default=None, repr=False)
     aws_session: AwsSession | None = field(default=None, repr=False)
@@ -45,6 +50,8 @@ class AppContext:
         region: str | None,
         endpoint_url: str | None,
         sandbox: bool,
+        region_source: str = "--region",
+        where_args: tuple[str, ...] = (),
     ) -> AppContext:
         if sandbox:
             from pipectl.sandbox.state import require_running_endpoint
@@ -60,16 +67,22 @@ class AppContext:
             for key, value in sandbox_credentials().items():
                 os.environ[key] = value
             profile = None
-            region = region or SANDBOX_REGION
             os.environ.pop("AWS_PROFILE", None)
         return cls(
             env=env,
             config_path=config or DEFAULT_CONFIG,
             profile=profile,
             region=region,
+            region_source=region_source,
+            where_args=where_args,
             endpoint_url=endpoint_url,
             sandbox=sandbox,
         )
+
+    def suggest(self, command: str) -> str:
+        """A command to suggest to the user (``watch ID``), with the global options in
+        effect, so that it acts on the same pipeline and endpoint as printed."""
+        return suggested_command(command, self.where_args)
 
     def spec(self) -> Spec:
         """The validated spec (read once). Raises SpecError with every finding."""
@@ -93,20 +106,47 @@ class AppContext:
         if self.aws_session is None:
             from pipectl.aws.session import AwsSession, AwsSettings
 
-            if spec_region and self.region and spec_region != self.region:
+            # The sandbox serves every region: there only --region itself can disagree
+            # (AWS_REGION may well be the one `sandbox start` exported).
+            chosen = self.region if not self.sandbox or self.region_source == "--region" else None
+            if spec_region and chosen and spec_region != chosen:
+                where = spec_line(self.config_path, "region")
                 raise InvalidInput(
-                    f"the spec says region {spec_region} but --region/AWS_REGION says "
-                    f"{self.region}",
-                    hint="drop one of them, or make them agree",
+                    f"the spec ({where}) says region {spec_region} but {self.region_source} "
+                    f"says {self.region}",
+                    hint=f"drop one of them, or make them agree (the spec's region is used "
+                         f"when {self.region_source} is not set)",
                 )
+            region = spec_region or self.region
+            if region is None and self.sandbox:
+                # The sandbox serves every region; the user's default one if they have it.
+                region = self.env.environ.get("AWS_DEFAULT_REGION") or SANDBOX_REGION
             self.aws_session = AwsSession(
-                AwsSettings(
-                    profile=self.profile,
-                    region=spec_region or self.region,
-                    endpoint_url=self.endpoint_url,
-                )
+                AwsSettings(profile=self.profile, region=region, endpoint_url=self.endpoint_url)
             )
         return self.aws_session
+
+
+def suggested_command(command: str, where_args: tuple[str, ...] = ()) -> str:
+    """``pipectl [where_args] command``, each option value quoted for a POSIX shell."""
+    import shlex
+
+    return " ".join(["pipectl", *(shlex.quote(arg) for arg in where_args), command])
+
+
+def spec_line(path: Path, key: str) -> str:
+    """``file:line`` of a top-level key of the spec (just the file if it is not found)."""
+    import re
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return str(path)
+    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+    for number, line in enumerate(lines, start=1):
+        if pattern.match(line):
+            return f"{path}:{number}"
+    return str(path)
 
 
 def sandbox_credentials() -> dict[str, str]:

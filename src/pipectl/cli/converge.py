@@ -83,7 +83,7 @@ def converge(app: AppContext, *, verb: str, require_pipeline: bool) -> int:
         raise NotFound(
             f"pipeline {pipeline.name} does not exist",
             operation="codepipeline:GetPipeline", resource=pipeline.name,
-            hint="create it with `pipectl create`",
+            hint=f"create it with `{app.suggest('create')}`",
         )
     if not plan.has_changes:
         if env.output == "json":

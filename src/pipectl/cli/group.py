@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from pipectl import __version__
+from pipectl.cli.argv import CommandOptions
 from pipectl.cli.commands import (
     COMMANDS,
     GLOBAL_OPTIONS,
@@ -121,4 +122,55 @@ def cli(
         region=region,
         endpoint_url=endpoint_url,
         sandbox=sandbox,
+        region_source="AWS_REGION"
+        if ctx.get_parameter_source("region") == click.core.ParameterSource.ENVIRONMENT
+        else "--region",
+        where_args=_where_args(ctx),
     )
+
+
+#: Global options that say which pipeline and where: every suggested command repeats them.
+_WHERE_OPTIONS = ("sandbox", "config", "region", "profile", "endpoint_url")
+
+
+def _where_args(ctx: click.Context) -> tuple[str, ...]:
+    """The "where" options the user typed (variables they set stay set in their shell)."""
+    args: list[str] = []
+    for name in _WHERE_OPTIONS:
+        value = ctx.params.get(name)
+        if not value or ctx.get_parameter_source(name) != click.core.ParameterSource.COMMANDLINE:
+            continue
+        flag = GLOBAL_OPTIONS[name][0][-1]
+        args.extend([flag] if value is True else [flag, str(value)])
+    return tuple(args)
+
+
+def command_options(name: str) -> CommandOptions | None:
+    """The option flags of command ``name`` (and of its subcommands), for argv hoisting."""
+    if name not in COMMANDS:
+        return None
+    command = cli.get_command(click.Context(cli), name)
+    return _options_of(command) if command is not None else None
+
+
+def _options_of(command: click.Command) -> CommandOptions:
+    flags: set[str] = set()
+    valued: set[str] = set()
+    for param in command.params:
+        if not isinstance(param, click.Option):
+            continue
+        names = [*param.opts, *param.secondary_opts]
+        flags.update(names)
+        if not param.is_flag and not param.count:
+            valued.update(names)
+    subcommands: dict[str, CommandOptions] = {}
+    if isinstance(command, click.Group):
+        for sub_name, sub in command.commands.items():
+            sub_options = _options_of(sub)
+            # The group's own options stay the group's after the subcommand name too.
+            subcommands[sub_name] = CommandOptions(
+                flags=sub_options.flags | frozenset(flags),
+                valued=sub_options.valued | frozenset(valued),
+                subcommands=sub_options.subcommands,
+            )
+    return CommandOptions(frozenset(flags), frozenset(valued), subcommands)

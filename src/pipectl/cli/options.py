@@ -29,6 +29,19 @@ def output_option(func: F) -> F:
     )(func)
 
 
+class AnyCaseChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice typed in any case, listed as written (``BUILD``, not ``build``)."""
+
+    def __init__(self, choices: list[str]) -> None:
+        super().__init__(choices, case_sensitive=False)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(map(str, self.choices)) + "]"
+
+    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
+        return f"{value!r} is not one of {', '.join(map(str, self.choices))}."
+
+
 def get_app(ctx: click.Context) -> AppContext:
     app = ctx.find_object(AppContext)
     if app is None:  # pragma: no cover - the group always sets it

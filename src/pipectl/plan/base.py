@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pipectl.aws.session import AwsSession
@@ -29,7 +29,6 @@ class ApplyContext:
     sleep: Callable[[float], None] = time.sleep
     role_wait_seconds: float = DEFAULT_BUDGET_SECONDS
     force: bool = False  # destroy: delete buckets and repositories that hold data
-    notes: list[str] = field(default_factory=list)
 
     def when_role_assumable(self, fn: Callable[[], T], *, operation: str, resource: str,
                             role: str) -> T:

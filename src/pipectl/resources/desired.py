@@ -154,6 +154,7 @@ def desired_state(
         execution_mode=spec.pipeline.execution_mode, variables=dict(spec.pipeline.variables),
         source=spec.source, project=names.project, cluster=names.cluster,
         service=names.service, deploy_timeout_minutes=spec.deploy.timeout_minutes, tags=tags,
+        triggers=spec.pipeline.triggers,
     )
     return DesiredState(spec.name, placement, bucket, repository, codebuild_role,
                         pipeline_role, project, ecs, pipeline)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pipectl.resources.common import Placement, tag_list
 
+SOURCE_ACTION = "Source"
 SOURCE_ARTIFACT = "SourceArtifact"
 BUILD_ARTIFACT = "BuildArtifact"
 IMAGE_DEFINITIONS_FILE = "imagedefinitions.json"
@@ -41,7 +42,7 @@ def source_action(source: Any) -> dict[str, Any]:
             "PollForSourceChanges": "false",
         }
     return {
-        "name": "Source",
+        "name": SOURCE_ACTION,
         "actionTypeId": action_type("Source", provider),
         "runOrder": 1,
         "configuration": configuration,
@@ -64,6 +65,7 @@ class Pipeline:
     service: str
     deploy_timeout_minutes: int
     tags: dict[str, str] = field(default_factory=dict)
+    triggers: Any = None  # the spec's pipeline.triggers (frozen pydantic model), or None
 
     @property
     def arn(self) -> str:
@@ -109,6 +111,8 @@ class Pipeline:
             declaration["variables"] = [
                 {"name": k, "defaultValue": v} for k, v in sorted(self.variables.items())
             ]
+        if self.triggers is not None:
+            declaration["triggers"] = self.triggers.declaration(SOURCE_ACTION)
         return declaration
 
     def create_request(self) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipectl.aws.errors import aws_call, error_code
-from pipectl.errors import InvalidInput
+from pipectl.errors import InvalidInput, NothingToActOn
 from pipectl.runs import reads
 from pipectl.runs.reads import Clients
 
@@ -31,8 +31,8 @@ def running_execution(clients: Clients, pipeline: str) -> str:
     for summary in reads.recent_executions(clients, pipeline, 20):
         if summary.get("status") in ("InProgress", "Stopping"):
             return str(summary["pipelineExecutionId"])
-    raise InvalidInput(f"pipeline {pipeline} has no run in progress",
-                       hint="see recent runs with `pipectl history`")
+    raise NothingToActOn(f"pipeline {pipeline} has no run in progress: nothing to stop",
+                         hint="see recent runs with `pipectl history`")
 
 
 def stop_run(
@@ -49,10 +49,10 @@ def stop_run(
     except Exception as exc:
         code = error_code(exc)
         if code == "PipelineExecutionNotStoppableException":
-            raise InvalidInput(f"run {execution_id} cannot be stopped (it is not running, or "
-                               f"is already stopping)",
-                               hint="add --abandon to stop a stopping run without waiting"
-                               ) from exc
+            raise NothingToActOn(f"run {execution_id} cannot be stopped (it is not running, "
+                                 f"or is already stopping)",
+                                 hint="add --abandon to stop a stopping run without waiting; "
+                                 "see recent runs with `pipectl history`") from exc
         with aws_call("codepipeline:StopPipelineExecution", resource=f"{pipeline}/{execution_id}"):
             raise
     return Stopped(pipeline, execution_id, abandon, reason)
@@ -87,5 +87,5 @@ def retry_failed_stage(clients: Clients, pipeline: str, execution_id: str | None
                           resource=f"{pipeline}/{stage['stageName']}"):
                 raise
         return Retried(pipeline, execution_id, stage["stageName"], failed)
-    raise InvalidInput(f"run {execution_id} of {pipeline} has no failed stage to retry",
+    raise NothingToActOn(f"run {execution_id} of {pipeline} has no failed stage to retry",
                        hint="see where it stands with `pipectl status`")

@@ -33,7 +33,6 @@ class BuildProgress:
     phases: tuple[BuildPhase, ...] = ()
     log_group: str | None = None
     log_stream: str | None = None
-    log_link: str | None = None
     log_tail: tuple[str, ...] = ()  # the last lines read
     log_total: int = 0  # how many lines were read so far with --logs (what is new)
 

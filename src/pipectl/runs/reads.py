@@ -299,7 +299,6 @@ def build_progress(build: dict[str, Any]) -> BuildProgress:
         phases=tuple(phases),
         log_group=logs.get("groupName"),
         log_stream=logs.get("streamName"),
-        log_link=logs.get("deepLink"),
     )
 
 

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pipectl.errors import AwsError, Interrupted, NotFound, PipectlError, RunFailed, WaitTimedOut
 from pipectl.runs.model import RunResult
 
-
-def reattach_command(execution_id: str, prefix: str = "") -> str:
-    """``pipectl watch ID``; ``prefix`` carries the settings the watch ran with (as
-    environment variables, so the command still reads ``pipectl watch ID``)."""
-    return f"{prefix}pipectl watch {execution_id}"
+#: Renders a command to suggest (``watch ID``) with the global options in effect.
+Suggest = Callable[[str], str]
 
 
-def verdict_error(result: RunResult, reattach: str | None = None) -> PipectlError | None:
+def plain_command(command: str) -> str:
+    return f"pipectl {command}"
+
+
+def reattach_command(execution_id: str, suggest: Suggest = plain_command) -> str:
+    """``pipectl watch ID``, with the settings the watch ran with (``--sandbox``, ``-c``...)."""
+    return suggest(f"watch {execution_id}")
+
+
+def verdict_error(result: RunResult, reattach: str | None = None,
+                  suggest: Suggest = plain_command) -> PipectlError | None:
     """None for success; RunFailed (exit 1) or WaitTimedOut (exit 4) otherwise."""
     if result.ok:
         return None
@@ -24,9 +33,10 @@ def verdict_error(result: RunResult, reattach: str | None = None) -> PipectlErro
         )
     hint = result.diagnosis.hint if result.diagnosis else None
     if hint is None and result.outcome == "failed":
-        hint = "the build's full log: `pipectl logs`; the pipeline's state: `pipectl status`"
+        hint = (f"the build's full log: `{suggest('logs')}`; the pipeline's state: "
+                f"`{suggest('status')}`")
     if hint is None and result.outcome == "superseded":
-        hint = "follow the newer run with `pipectl watch`"
+        hint = f"follow the newer run with `{suggest('watch')}`"
     return RunFailed(f"run {result.execution_id} {result.outcome.replace('_', ' ')}: "
                      f"{result.reason}", hint=hint)
 

@@ -2,14 +2,14 @@
 
 API economy, per look: one GetPipelineState; GetPipelineExecution only when no stage of
 ours is running (that is when the execution can have ended, been superseded or stopped);
-one BatchGetBuilds for the builds of running CodeBuild actions, at most every
-BUILD_READ_SECONDS (the pipeline's state says when a build action ends, and that look
-reads the build once more, for its final phases and the diagnosis: a failed build is
-reported on the same look as when the build was read every time); one DescribeServices
-per cluster on every look while an ECS action runs (a circuit-breaker rollback is a
-verdict CodePipeline does not give).
-The delay between looks comes from :mod:`pipectl.runs.polling`. The clock and sleep are
-parameters, so tests drive the loop with a fake clock.
+one BatchGetBuilds for the builds of running CodeBuild actions (and once more when one
+ends, for its final phases and the diagnosis); one DescribeServices per cluster while an
+ECS action runs (a circuit-breaker rollback is a verdict CodePipeline does not give).
+So every look shows all that changed since the one before: a change is seen within the
+polling interval in effect. What keeps the calls few is the interval: the schedule of
+:mod:`pipectl.runs.polling` slows down on quiet phases (a build phase or an ECS task
+count changing does not make it quick again). The clock and sleep are parameters, so
+tests drive the loop with a fake clock.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pipectl.aws.errors import error_code
+from pipectl.aws.errors import is_throttling
 from pipectl.errors import PipectlError
 from pipectl.runs import reads
 from pipectl.runs.deployment import deploy_progress, new_deployment_completed
@@ -47,16 +47,8 @@ from pipectl.runs.model import (
 from pipectl.runs.polling import PollSchedule
 from pipectl.runs.reads import ActionLayout, Clients, PipelineLayout
 
-#: While a build runs, read it at most this often (its phases are for the view only;
-#: ``--logs`` reads it on every look, to stream its log lines).
-BUILD_READ_SECONDS = 15.0
 #: Changes that say the run moved on (and keep the schedule at its moving pace).
 MILESTONE_KINDS = frozenset({"started", "run", "stage", "action"})
-
-THROTTLING_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
-    "TooManyRequestsException", "RequestThrottled", "RequestThrottledException",
-})
 
 
 @dataclass(frozen=True)
@@ -79,21 +71,12 @@ class WatchOptions:
     find_url: bool = True  # look up where the service answers when the run succeeds
 
 
-def is_throttling(exc: BaseException) -> bool:
-    code = getattr(exc, "code", None) or error_code(exc)
-    cause = exc.__cause__
-    if not code and cause is not None:
-        code = error_code(cause)
-    return code in THROTTLING_CODES
-
-
 @dataclass
 class _Memory:
     """What the loop remembers between looks, so it reads each thing only while needed."""
 
     status: str = "InProgress"
     builds: dict[str, BuildProgress] = field(default_factory=dict)
-    build_read_at: dict[str, float] = field(default_factory=dict)
     final_builds: set[str] = field(default_factory=set)
     deploys: dict[tuple[str, str], DeployProgress] = field(default_factory=dict)
     services: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
@@ -114,6 +97,7 @@ class RunWatcher:
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
         jitter: Callable[[], float] | None = None,
+        summary: dict[str, Any] | None = None,
     ) -> None:
         self.clients = clients
         self.pipeline = pipeline
@@ -125,7 +109,8 @@ class RunWatcher:
                                      random=jitter or random.random)
         self.memory = _Memory()
         self.layout: PipelineLayout | None = None
-        self.summary: dict[str, Any] = {}
+        # The execution's summary, when the caller has just read it (`watch` of the latest).
+        self.summary: dict[str, Any] = summary or {}
         self.started_at: float | None = None
 
     # -- the loop --------------------------------------------------------------------
@@ -134,7 +119,8 @@ class RunWatcher:
         begun = self.clock()
         deadline = None if self.options.timeout is None else begun + self.options.timeout
         self.layout = reads.pipeline_layout(self.clients, self.pipeline)
-        self.summary = reads.find_execution(self.clients, self.pipeline, self.execution_id)
+        if self.summary.get("pipelineExecutionId") != self.execution_id:
+            self.summary = reads.find_execution(self.clients, self.pipeline, self.execution_id)
         self.started_at = epoch(self.summary.get("startTime"))
         self.memory.status = str(self.summary.get("status", "InProgress"))
         previous: RunSnapshot | None = None
@@ -240,17 +226,10 @@ class RunWatcher:
             build_id = action.external_id
             if build_id in self.memory.final_builds:
                 continue
-            read_at = self.memory.build_read_at.get(build_id)
-            if (action.status in RUNNING_STATUSES and read_at is not None
-                    and not self.options.logs
-                    and self.clock() - read_at < BUILD_READ_SECONDS):
-                continue  # read recently; the view keeps its phases until the next read
             wanted.append(build_id)
         if wanted:
             fetched = reads.builds(self.clients, wanted)
-            now = self.clock()
             for build_id, progress in fetched.items():
-                self.memory.build_read_at[build_id] = now
                 old = self.memory.builds.get(build_id)
                 tail, total = (old.log_tail, old.log_total) if old else ((), 0)
                 final = progress.status in FINAL_BUILD_STATUSES
@@ -471,10 +450,12 @@ def watch_run(
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], None] | None = None,
     jitter: Callable[[], float] | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> Iterator[WatchEvent]:
-    """Follow one execution; yields Update per look and a Finished at the end."""
+    """Follow one execution; yields Update per look and a Finished at the end.
+    ``summary``: its ListPipelineExecutions summary, if the caller has it already."""
     watcher = RunWatcher(clients, pipeline, execution_id, options=options, clock=clock,
-                         sleep=sleep, jitter=jitter)
+                         sleep=sleep, jitter=jitter, summary=summary)
     return watcher.events()
 
 

@@ -121,10 +121,6 @@ class Build:
         suffix = self.id.split(":", 1)[1]
         return f"{prefix}/{suffix}" if prefix else suffix
 
-    @property
-    def succeeding(self) -> bool:
-        return self.failed_phase is None and self.status == "IN_PROGRESS"
-
     def to_dict(self) -> dict[str, Any]:
         environment = dict(self.project.get("environment") or {})
         data: dict[str, Any] = {

@@ -38,7 +38,6 @@ SPEEDS: dict[str, float] = {
     "fast": 0.1,  # about 5 s
     "test": 0.02,  # about a second
 }
-DEFAULT_IDLE_TIMEOUT = 2 * 3600.0
 START_TIMEOUT = 20.0
 
 
@@ -77,6 +76,8 @@ def sandbox_environment(url: str, region: str = "us-east-1") -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_REGION": region,
+        # The aws CLI v1 and older boto3 read only this one.
+        "AWS_DEFAULT_REGION": region,
     }
 
 
@@ -94,14 +95,31 @@ def start_detached(
     time_scale: float,
     idle_timeout: float,
     source_dir: Path,
+    given: frozenset[str] = frozenset(),
+    restart: bool = False,
 ) -> StartResult:
+    """Start the sandbox, or find the running one. ``given`` names the settings the user
+    chose (``port``, ``host``, ``time_scale``, ``idle_timeout``): a running sandbox that
+    differs in one of them is replaced with ``restart``, else refused."""
     from pipectl.sandbox.server import check_loopback, require_moto
 
     check_loopback(host)
     require_moto()
     current = running_state(environ)
     if current is not None:
-        return StartResult(current, already_running=True)
+        wanted = {"host": host, "port": port, "time_scale": time_scale,
+                  "idle_timeout": idle_timeout}
+        differ = settings_differ(current, {k: v for k, v in wanted.items() if k in given})
+        if not differ:
+            return StartResult(current, already_running=True)
+        if not restart:
+            raise InvalidInput(
+                f"a sandbox is already running at {current.get('url')} with "
+                + "; ".join(differ),
+                hint="add --restart to replace it (its resources and runs are lost), or "
+                "leave the options out to use it as it is",
+            )
+        stop(environ)
     path = state_file(environ)
     remove_state_file(path)  # a stale file from a process that is gone
     directory = state_dir(environ)
@@ -133,6 +151,35 @@ def start_detached(
     raise InvalidInput(
         f"the sandbox did not start within {START_TIMEOUT:.0f} s", hint=f"see {log_path}"
     )
+
+
+_SETTING_FLAGS = {"host": "--host", "port": "--port", "time_scale": "--speed",
+                  "idle_timeout": "--idle-timeout"}
+
+
+def settings_differ(state: Mapping[str, Any], wanted: Mapping[str, object]) -> list[str]:
+    """``--speed 0.1 (asked: 0.02)``, one per setting of ``wanted`` the running one lacks."""
+    running = dict(state)
+    running["port"] = _port_of(str(state.get("url", "")))
+    differ = []
+    for key, value in wanted.items():
+        have = running.get(key)
+        if key == "port" and value == 0:
+            continue  # any free port: the one it has
+        same = (float(have) == float(str(value))) if key in ("time_scale", "idle_timeout") \
+            and have is not None else have == value
+        if not same:
+            differ.append(f"{_SETTING_FLAGS[key]} {have} (asked: {value})")
+    return differ
+
+
+def _port_of(url: str) -> int | None:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).port
+    except ValueError:
+        return None
 
 
 def _read(path: Path) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pipectl.spec import names as rules
+from pipectl.spec.triggers import Triggers
 
 ComputeType = Literal[
     "BUILD_GENERAL1_SMALL",
@@ -335,6 +336,9 @@ class PipelineSettings(Model):
         default_factory=dict,
         description="V2 pipeline variables and their defaults; set per run with --var.",
     )
+    triggers: Triggers | None = Field(
+        None, description="V2 git triggers on the GitHub source: push and pull request "
+        "filters on branches, tags and file paths (default: every push to source.branch).")
     role_arn: str | None = Field(
         None, description="An existing CodePipeline service role to use as it is. Default: "
         "pipectl creates <name>-codepipeline with a least-privilege policy.")
@@ -367,6 +371,9 @@ class PipelineSettings(Model):
         if self.type == "V1" and self.variables:
             raise invalid("pipeline variables need pipeline type V2", "set pipeline.type: V2",
                           at=("variables",))
+        if self.type == "V1" and self.triggers is not None:
+            raise invalid("pipeline triggers need pipeline type V2", "set pipeline.type: V2",
+                          at=("triggers",))
         return self
 
 
@@ -423,6 +430,15 @@ class Spec(Model):
             if len(value) > 256:
                 raise invalid(f"tag {key}: value longer than 256 characters", at=(key,))
         return v
+
+    @model_validator(mode="after")
+    def _triggers_need_a_connection(self) -> Spec:
+        if self.pipeline.triggers is not None and self.source.provider != "github":
+            raise invalid(
+                f"pipeline.triggers work with a github (connection) source, not "
+                f"{self.source.provider}", "leave pipeline.triggers out for this source",
+                at=("pipeline", "triggers"))
+        return self
 
     @model_validator(mode="after")
     def _derived_names(self) -> Spec:

@@ -7,7 +7,7 @@ are expanded with the line they sit on, and every field path maps to a line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -208,6 +208,3 @@ def _missing_hint(what: str) -> str:
         return "create one with `pipectl init`, or point -c/--config at it"
     return "check the path in the spec (it is relative to the directory you run pipectl in)"
 
-
-def as_mapping(data: Any) -> Mapping[str, Any] | None:
-    return data if isinstance(data, Mapping) else None

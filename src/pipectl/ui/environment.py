@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast
+
+from pipectl.ui.streams import GuardedStream
 
 OutputFormat = Literal["text", "json"]
 
@@ -27,7 +29,6 @@ class Environment:
     verbose: int = 0
     debug: bool = False
     _console: Any = field(default=None, repr=False)
-    _err_console: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.stdout_isatty is None:
@@ -36,6 +37,17 @@ class Environment:
             self.stdin_isatty = _isatty(self.stdin)
         if self.color is None:
             self.color = bool(self.stdout_isatty) and "NO_COLOR" not in self.environ
+        if not isinstance(self.stdout, GuardedStream):
+            self.stdout = cast("IO[str]", GuardedStream(self.stdout))
+
+    def finish_without_stdout(self) -> None:
+        """If the reader of stdout leaves, carry on (for commands that change things)."""
+        cast("GuardedStream", self.stdout).keep_going = True
+
+    @property
+    def stdout_closed(self) -> bool:
+        """The reader of stdout went away (``| head``)."""
+        return cast("GuardedStream", self.stdout).closed_by_reader
 
     @property
     def rich_output(self) -> bool:
@@ -54,18 +66,6 @@ class Environment:
                 soft_wrap=False,
             )
         return self._console
-
-    def err_console(self) -> Any:
-        if self._err_console is None:
-            from rich.console import Console
-
-            self._err_console = Console(
-                file=self.stderr,
-                force_terminal=_isatty(self.stderr),
-                no_color=not self.color or not _isatty(self.stderr),
-                highlight=False,
-            )
-        return self._err_console
 
     def write(self, text: str = "") -> None:
         self.stdout.write(text + "\n")

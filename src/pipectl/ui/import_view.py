@@ -8,7 +8,8 @@ from pipectl.ui.environment import Environment
 
 
 def render_import(env: Environment, result: ImportedPipeline, files: list[WrittenFile],
-                  prefix: str = "") -> None:
+                  next_commands: list[str]) -> None:
+    """``next_commands``: validate, plan and create, as the user would type them here."""
     if env.output == "json":
         env.write_json({
             "ok": True,
@@ -27,8 +28,9 @@ def render_import(env: Environment, result: ImportedPipeline, files: list[Writte
         for warning in result.warnings:
             _warn(env, f"  warning: {warning}")
     env.write()
-    env.write(f"next: {prefix}pipectl validate, then {prefix}pipectl plan (pipectl only adds "
-              f"its tags), then {prefix}pipectl create to adopt the resources")
+    validate, plan, create = next_commands
+    env.write(f"next: `{validate}`, then `{plan}` (pipectl only adds its tags), then "
+              f"`{create}` to adopt the resources")
 
 
 def _warn(env: Environment, line: str) -> None:

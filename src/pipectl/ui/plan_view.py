@@ -7,6 +7,7 @@ from typing import Any
 
 from pipectl.plan.executor import Progress
 from pipectl.plan.model import Action, Plan, Step
+from pipectl.runs.verdict import Suggest, plain_command
 from pipectl.ui.environment import Environment
 
 MAX_VALUE_WIDTH = 160
@@ -77,6 +78,7 @@ def _print(env: Environment, text: str, color: str | None) -> None:
 
 
 def render_plan(env: Environment, plan: Plan, *, heading: str = "Plan",
+                suggest: Suggest = plain_command,
                 footer: bool = True) -> None:
     if env.output == "json":
         env.write_json(plan.to_dict())
@@ -89,7 +91,7 @@ def render_plan(env: Environment, plan: Plan, *, heading: str = "Plan",
     if not footer:
         return
     if plan.has_changes:
-        env.write("Apply with `pipectl create` (or `pipectl update`).")
+        env.write(f"Apply with `{suggest('create')}` (or `{suggest('update')}`).")
     else:
         env.write("No changes: AWS matches the spec.")
 

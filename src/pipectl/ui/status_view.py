@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from pipectl.runs.history import RunSummary
+from typing import TYPE_CHECKING
+
 from pipectl.runs.model import format_duration, image_tag, iso_time, task_definition_label
-from pipectl.runs.rollback import RollbackPlan, RolloutDone, RolloutUpdate
-from pipectl.runs.status import StatusReport
-from pipectl.ui.environment import Environment
+from pipectl.runs.verdict import plain_command
+
+if TYPE_CHECKING:  # status and history do not pay for importing rollback and watch
+    from pipectl.runs.history import RunSummary
+    from pipectl.runs.rollback import RollbackPlan, RolloutDone, RolloutUpdate
+    from pipectl.runs.status import StatusReport
+    from pipectl.runs.verdict import Suggest
+    from pipectl.ui.environment import Environment
 
 
 def _short(revision: str | None) -> str:
     return revision[:12] if revision else "-"
 
 
-def status_lines(report: StatusReport) -> list[str]:
+def status_lines(report: StatusReport, suggest: Suggest = plain_command) -> list[str]:
     lines = [f"Pipeline {report.pipeline}"]
     for stage in report.stages:
         run = report.stage_executions.get(stage.name)
@@ -24,7 +30,7 @@ def status_lines(report: StatusReport) -> list[str]:
                          + (f" {note.splitlines()[0][:80]}" if note else ""))
     latest = report.latest
     if latest is None:
-        lines.append("Latest run    none yet (start one with `pipectl run --watch`)")
+        lines.append(f"Latest run    none yet (start one with `{suggest('run --watch')}`)")
     else:
         lines.append(f"Latest run    {latest.execution_id} {latest.status}")
         lines.append(f"  trigger     {latest.trigger or '-'}")
@@ -36,7 +42,7 @@ def status_lines(report: StatusReport) -> list[str]:
     service = report.service
     if not service.exists:
         lines.append(f"Service       {service.cluster}/{service.service}: not found "
-                     "(`pipectl create` makes it when deploy.create_service is set)")
+                     f"(`{suggest('create')}` makes it when deploy.create_service is set)")
     else:
         lines.append(f"Service       {service.cluster}/{service.service} {service.status or ''}"
                      .rstrip())
@@ -54,9 +60,9 @@ def status_lines(report: StatusReport) -> list[str]:
     return lines
 
 
-def history_lines(runs: list[RunSummary]) -> list[str]:
+def history_lines(runs: list[RunSummary], suggest: Suggest = plain_command) -> list[str]:
     if not runs:
-        return ["no runs yet (start one with `pipectl run --watch`)"]
+        return [f"no runs yet (start one with `{suggest('run --watch')}`)"]
     width = max(len(r.execution_id) for r in runs)
     lines = [f"{'EXECUTION ID':<{width}}  {'STATUS':<11} {'REVISION':<12}  "
              f"{'STARTED':<20}  DURATION"]
@@ -77,6 +83,8 @@ def rollback_question(plan: RollbackPlan) -> str:
 
 
 def show_rollout(env: Environment, event: RolloutUpdate | RolloutDone) -> None:
+    from pipectl.runs.rollback import RolloutUpdate
+
     if isinstance(event, RolloutUpdate):
         if env.output == "json":
             for change in event.changes:

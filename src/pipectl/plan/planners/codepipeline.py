@@ -54,8 +54,8 @@ def canonical_action(action: Mapping[str, Any], region: str) -> dict[str, Any]:
 def canonical_pipeline(declaration: Mapping[str, Any], region: str) -> dict[str, Any]:
     """What pipectl owns of a pipeline declaration, in a form equal declarations share.
 
-    ``version`` is AWS's counter and ``triggers`` are AWS's default change detection
-    for connection sources: neither is pipectl's to compare.
+    ``version`` is AWS's counter: not pipectl's to compare. ``triggers`` are compared
+    by the planner (``canonical_triggers``), which knows whether the spec states any.
     """
     stages = declaration.get("stages") or []
     store = declaration.get("artifactStore") or {}
@@ -74,6 +74,40 @@ def canonical_pipeline(declaration: Mapping[str, Any], region: str) -> dict[str,
     }
 
 
+def canonical_triggers(declaration: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The declaration's git triggers, empty members dropped, events in a fixed order."""
+    found = []
+    for trigger in declaration.get("triggers") or []:
+        git = trigger.get("gitConfiguration") or {}
+        item: dict[str, Any] = {"providerType": trigger.get("providerType"),
+                                "sourceActionName": git.get("sourceActionName")}
+        for key in ("push", "pullRequest"):
+            filters = [_canonical_filter(f) for f in git.get(key) or []]
+            if filters:
+                item[key] = filters
+        found.append(item)
+    return found
+
+
+def _canonical_filter(git_filter: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("branches", "tags", "filePaths"):
+        patterns = {k: list(v) for k, v in (git_filter.get(key) or {}).items() if v}
+        if patterns:
+            out[key] = patterns
+    if git_filter.get("events"):
+        out["events"] = sorted(git_filter["events"])
+    return out
+
+
+def is_default_trigger(triggers: list[dict[str, Any]], branch: str | None) -> bool:
+    """What AWS's change detection on the source branch looks like: pipectl's, unasked."""
+    if not triggers:
+        return True
+    return len(triggers) == 1 and "pullRequest" not in triggers[0] and triggers[0].get(
+        "push") == [{"branches": {"includes": [branch]}}]
+
+
 class PipelinePlanner(Planner[Pipeline]):
     kind = "codepipeline"
     title = "CodePipeline pipeline"
@@ -90,13 +124,19 @@ class PipelinePlanner(Planner[Pipeline]):
         declaration = got["pipeline"]
         arn = (got.get("metadata") or {}).get("pipelineArn") or desired.arn
         tags = call(aws, "codepipeline", "ListTagsForResource", desired.name, resourceArn=arn)
-        return Observed(canonical_pipeline(declaration, desired.placement.region),
+        triggers = canonical_triggers(declaration)
+        if desired.triggers is None and is_default_trigger(
+                triggers, getattr(desired.source, "branch", None)):
+            triggers = []  # the spec leaves change detection to AWS: its default is ours
+        return Observed({**canonical_pipeline(declaration, desired.placement.region),
+                         "triggers": triggers},
                         tag_dict(tags.get("tags"), "key", "value"),
                         {"arn": arn, "version": declaration.get("version")})
 
     def fields(self, desired: Pipeline) -> dict[str, Any]:
-        return {**canonical_pipeline(desired.declaration(), desired.placement.region),
-                "tags": dict(desired.tags)}
+        declaration = desired.declaration()
+        return {**canonical_pipeline(declaration, desired.placement.region),
+                "triggers": canonical_triggers(declaration), "tags": dict(desired.tags)}
 
     def create(self, ctx: ApplyContext, desired: Pipeline) -> None:
         self.create_or_converge(ctx, desired, lambda: ctx.when_role_assumable(

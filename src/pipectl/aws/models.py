@@ -1,0 +1,146 @@
+"""botocore's loader, doing as little as it can: no scan of every service's directory,
+and only the operations pipectl calls of a large service.
+
+Creating a botocore client reads the service's whole model and builds a method for every
+operation. For EC2 that is a 6 MB model and ~750 operations: about a third of a second,
+more than everything else ``pipectl status`` does, for the one EC2 call it makes
+(``DescribeNetworkInterfaces``, to find a task's public IP). So for the services listed
+in :data:`OPERATIONS_USED` the client gets botocore's own model trimmed to the operations
+pipectl calls and the shapes they reach: requests are still built and validated from
+botocore's model, exactly as before, and the client has no method pipectl never calls.
+
+The trimmed model is written once to pipectl's cache directory, keyed by the full
+model's file (path, size, modification time) and the operations kept, so a botocore
+upgrade, a model of the user's own (``~/.aws/models``, ``AWS_DATA_PATH``) or a new
+operation here all make a fresh one. If the cache cannot be read or written, the model
+is trimmed in memory and nothing else changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from botocore.loaders import Loader
+
+#: service -> the operations pipectl calls on it (a test reads the code to keep it whole).
+OPERATIONS_USED: Mapping[str, frozenset[str]] = {
+    "ec2": frozenset({"DescribeNetworkInterfaces"}),
+    "elbv2": frozenset({"DescribeTargetGroups", "DescribeLoadBalancers",
+                        "DescribeTargetGroupAttributes"}),
+}
+#: Bumped when the trimming itself changes, so old cache files are not reused.
+FORMAT = 1
+
+
+def cache_directory(environ: Mapping[str, str]) -> Path:
+    """``$PIPECTL_CACHE_DIR``, else ``$XDG_CACHE_HOME/pipectl``, else ``~/.cache/pipectl``."""
+    explicit = environ.get("PIPECTL_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "pipectl"
+
+
+class TrimmingLoader(Loader):  # type: ignore[misc]  # botocore ships no type hints
+    """A botocore Loader that trims the models of :data:`OPERATIONS_USED`."""
+
+    def __init__(self, cache_dir: Path | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cache_dir = cache_dir
+
+    def load_service_model(self, service_name: str, type_name: str,
+                           api_version: str | None = None) -> Any:
+        keep = OPERATIONS_USED.get(service_name)
+        version = api_version or self.determine_latest_version(service_name, type_name)
+        if type_name != "service-2" or keep is None:
+            return self._load_with_extras(service_name, type_name, version)
+        cached = self._cache_file(service_name, version, keep)
+        if cached is not None:
+            try:
+                model: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
+                return model
+            except (OSError, ValueError):
+                pass  # not written yet, or damaged: trim it (again)
+        model = trim_model(self._load_with_extras(service_name, type_name, version), keep)
+        if cached is not None:
+            _write_atomically(cached, json.dumps(model, separators=(",", ":")))
+        return model
+
+    def _load_with_extras(self, service_name: str, type_name: str, version: str) -> Any:
+        """What botocore's ``load_service_model`` does, less its first step: listing the
+        directories of all ~400 services, twice a client, to check that the service is
+        known (tens of milliseconds). An unknown service still fails, with
+        DataNotFoundError from ``determine_latest_version``."""
+        model = self.load_data(os.path.join(service_name, version, type_name))
+        self._extras_processor.process(model, self._find_extras(service_name, type_name,
+                                                                version))
+        return model
+
+    def _cache_file(self, service: str, version: str, keep: frozenset[str]) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        source = self._model_file(os.path.join(service, version, "service-2"))
+        if source is None:
+            return None
+        try:
+            stat = os.stat(source)
+        except OSError:
+            return None
+        key = "|".join([str(FORMAT), source, str(stat.st_size), str(stat.st_mtime_ns),
+                        *sorted(keep)])
+        digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+        return self.cache_dir / "botocore-models" / f"{service}-{version}-{digest}.json"
+
+    def _model_file(self, name: str) -> str | None:
+        """The file botocore would load for ``name`` (first search path that has it)."""
+        for location in self._potential_locations(name):
+            for suffix in (".json", ".json.gz"):
+                if os.path.isfile(location + suffix):
+                    return str(location + suffix)
+        return None
+
+
+def trim_model(model: Mapping[str, Any], keep: Iterable[str]) -> dict[str, Any]:
+    """``model`` with only the operations in ``keep`` and the shapes they reach."""
+    operations = {name: op for name, op in model.get("operations", {}).items() if name in keep}
+    shapes = model.get("shapes", {})
+    reached: set[str] = set()
+    pending = [ref["shape"] for op in operations.values()
+               for ref in _operation_refs(op) if "shape" in ref]
+    while pending:
+        name = pending.pop()
+        if name in reached or name not in shapes:
+            continue
+        reached.add(name)
+        pending.extend(ref["shape"] for ref in _shape_refs(shapes[name]) if "shape" in ref)
+    trimmed = {key: value for key, value in model.items()
+               if key not in ("operations", "shapes", "documentation")}
+    trimmed["operations"] = operations
+    trimmed["shapes"] = {name: shape for name, shape in shapes.items() if name in reached}
+    return trimmed
+
+
+def _operation_refs(operation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    refs = [operation[key] for key in ("input", "output") if key in operation]
+    return refs + list(operation.get("errors", []))
+
+
+def _shape_refs(shape: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    refs = list((shape.get("members") or {}).values())
+    refs += [shape[key] for key in ("member", "key", "value") if key in shape]
+    return refs
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only home: trimmed in memory every time, which is still correct
