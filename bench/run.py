@@ -207,6 +207,8 @@ class Bench:
         self.startup()
         with Sandbox(self.tools.pipectl, self.settings.time_scale, self.env) as sandbox:
             self.url = sandbox.url
+            # The aws CLI and the in-process creates sign with the sandbox's token.
+            self.env.update(sandbox.credentials)
             self.create_and_run()
             self.status_beside_aws()
             self.scale()

@@ -88,3 +88,8 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("PIPECTL_STATE_DIR", str(tmp_path_factory.mktemp("state")))
     monkeypatch.setenv("PIPECTL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # Whether the endpoint serves ECS service deployments is learnt once per process:
+    # each test starts from not knowing.
+    from pipectl.runs.service_deployments import forget_support
+
+    forget_support()

@@ -27,13 +27,18 @@ class Sandbox:
         self.time_scale = time_scale
         self.env = dict(env)
         self.url = ""
+        #: The sandbox's token as AWS credentials, for the clients that are not pipectl.
+        self.credentials: dict[str, str] = {}
 
     def __enter__(self) -> Sandbox:
         started = run([*self.pipectl, "sandbox", "start", "--speed", str(self.time_scale),
                        "--idle-timeout", IDLE_TIMEOUT, "-o", "json"], env=self.env,
                       timeout=60).check()
         try:
-            self.url = str(json.loads(started.stdout)["url"])
+            answer = json.loads(started.stdout)
+            self.url = str(answer["url"])
+            self.credentials = {key: str(answer["environment"][key])
+                                for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
         except (ValueError, KeyError, TypeError):
             self.__exit__(None, None, None)
             raise BenchError(f"`pipectl sandbox start` said: {started.stdout!r}") from None

@@ -18,6 +18,10 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
     source = tmp_path / "sandbox-source"
     source.mkdir()
     with start_server(port=0, time_scale=0.01, source_dir=source) as running:
+        # Every client of the test (boto3, pipectl) carries the sandbox's token.
+        credentials = running.credentials()
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            monkeypatch.setenv(key, credentials[key])
         yield running
 
 
@@ -26,7 +30,8 @@ def client(sandbox: SandboxServer) -> Callable[[str], Any]:
     import boto3
 
     session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+        aws_access_key_id=sandbox.token, aws_secret_access_key="sandbox",
+        region_name="us-east-1")
     cache: dict[str, Any] = {}
 
     def make(service: str) -> Any:

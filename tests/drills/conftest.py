@@ -46,8 +46,9 @@ def shared_service_models(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
+def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
     server = start_server(port=0, time_scale=DRILL_TIME_SCALE)
+    use_token(server, monkeypatch)
     try:
         yield server
     finally:
@@ -74,6 +75,12 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     scales = ExponentialBackoff._DEFAULT_BACKOFF_CONFIG
     monkeypatch.setitem(scales, "throttling_base_scale", 0.02)
     monkeypatch.setitem(scales, "non_throttling_base_scale", 0.005)
+
+
+def use_token(server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every AWS client of the drill (pipectl among them) signs with the sandbox's token."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.token)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sandbox")
 
 
 #: A hook runs after every AWS call pipectl makes and has been answered.

@@ -45,7 +45,8 @@ class Project:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
             f"{self.url}/_pipectl/{path}", data=data, method=method,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json",
+                     "Authorization": f"Bearer {self.sandbox.token}"},
         )
         with urllib.request.urlopen(request, timeout=10) as answer:
             return json.loads(answer.read() or b"null")
@@ -62,7 +63,8 @@ class Project:
         import boto3
 
         return boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION,
+            aws_access_key_id=self.sandbox.token, aws_secret_access_key="sandbox",
+            region_name=REGION,
         ).client(service, endpoint_url=self.url)
 
     def inventory(self) -> dict[str, Counter[str]]:

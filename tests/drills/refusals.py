@@ -1,7 +1,8 @@
 """A tiny WSGI seam for drills: make the sandbox refuse calls the way AWS does.
 
 The sandbox's own faults throttle and fail with 5xx; AWS also refuses a caller
-(AccessDenied for one operation, credentials it does not know). These interceptors
+AccessDenied for one operation (the sandbox itself refuses credentials that are not its
+token, as AWS refuses a key it does not know). These interceptors
 sit in the sandbox's request path (``SandboxServer.app.interceptors``) and answer
 such calls with AWS's error for the protocol at hand.
 """
@@ -22,7 +23,7 @@ from pipectl.sandbox.protocol import (
 )
 from pipectl.sandbox.server import SandboxServer
 
-INVALID_ACCESS_KEY = "AKIAIOSFODNN7INVALID"
+INVALID_ACCESS_KEY = "AKIAIOSFODNN7INVALID"  # not the sandbox's token: refused
 
 
 def _answer(request: AwsRequest, start_response: StartResponse, error: ApiError) -> WsgiBody:
@@ -36,17 +37,6 @@ def _denied(operation: str, request: AwsRequest) -> ApiError:
     return ApiError(code, f"User: arn:aws:iam::123456789012:user/drill is not authorized to "
                           f"perform: {operation} because no identity-based policy allows the "
                           f"{operation} action", 400 if request.json_protocol else 403)
-
-
-def _unknown_key(request: AwsRequest) -> ApiError:
-    if request.json_protocol:
-        return ApiError("UnrecognizedClientException",
-                        "The security token included in the request is invalid.", 400)
-    if request.query_protocol:
-        return ApiError("InvalidClientTokenId",
-                        "The security token included in the request is invalid.", 403)
-    return ApiError("InvalidAccessKeyId", "The AWS Access Key Id you provided does not "
-                                          "exist in our records.", 403)
 
 
 @contextmanager
@@ -63,23 +53,6 @@ def deny(sandbox: SandboxServer, operation: str) -> Iterator[list[str]]:
             return None
         refused.append(request.name)
         return _answer(request, start_response, _denied(operation, request))
-
-    with _installed(sandbox, intercept):
-        yield refused
-
-
-@contextmanager
-def reject_access_key(sandbox: SandboxServer,
-                      access_key: str = INVALID_ACCESS_KEY) -> Iterator[list[str]]:
-    """Answer every call signed with ``access_key`` as AWS answers an unknown key."""
-    refused: list[str] = []
-
-    def intercept(environ: WsgiEnviron, request: AwsRequest,
-                  start_response: StartResponse) -> WsgiBody | None:
-        if request.access_key != access_key:
-            return None
-        refused.append(request.name)
-        return _answer(request, start_response, _unknown_key(request))
 
     with _installed(sandbox, intercept):
         yield refused

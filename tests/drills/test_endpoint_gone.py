@@ -17,7 +17,7 @@ import pytest
 
 from pipectl.sandbox.server import start_server
 from tests.conftest import run_cli
-from tests.drills.conftest import CallHook
+from tests.drills.conftest import CallHook, use_token
 from tests.drills.project import Project
 from tests.drills.workspace import write_workspace
 
@@ -29,6 +29,7 @@ SLOW_TIME_SCALE = 0.05
 def slow_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
     monkeypatch.chdir(tmp_path)
     server = start_server(port=0, time_scale=SLOW_TIME_SCALE)
+    use_token(server, monkeypatch)
     try:
         yield Project(server, write_workspace(tmp_path))
     finally:

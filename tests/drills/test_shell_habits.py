@@ -26,7 +26,8 @@ def registered(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pr
     # --sandbox puts dummy credentials in the process environment: undone afterwards.
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(key, "testing")
-    write_state_file(state_file(os.environ), {"pid": os.getpid(), "url": project.url})
+    write_state_file(state_file(os.environ), {"pid": os.getpid(), "url": project.url,
+                                              "token": project.sandbox.token})
     yield project
 
 

@@ -26,8 +26,11 @@ BUCKET = f"hello-web-artifacts-{ACCOUNT}-us-east-1"
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[SandboxServer]:
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
     with start_server(port=0, source_dir=tmp_path) as running:
+        # pipectl and the aws CLI sign with the sandbox's token, as its export lines say.
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", running.token)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sandbox")
         yield running
 
 

@@ -45,14 +45,17 @@ class Project:
     def fault(self, **spec: Any) -> None:
         request = urllib.request.Request(
             f"{self.server.url}/_pipectl/faults", data=json.dumps(spec).encode(),
-            headers={"Content-Type": "application/json"}, method="POST")
+            headers={"Content-Type": "application/json",
+                     "Authorization": f"Bearer {self.server.token}"}, method="POST")
         with urllib.request.urlopen(request, timeout=5) as response:
             assert response.status == 201
 
     def client(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(service, endpoint_url=self.server.url, region_name="us-east-1")
+        return boto3.client(service, endpoint_url=self.server.url, region_name="us-east-1",
+                            aws_access_key_id=self.server.token,
+                            aws_secret_access_key="sandbox")
 
     def execution(self, execution_id: str) -> dict[str, Any]:
         doc: dict[str, Any] = self.client("codepipeline").get_pipeline_execution(
@@ -78,6 +81,8 @@ def make_project(
         monkeypatch.chdir(tmp_path)
         server = start_server(port=0, time_scale=time_scale, source_dir=tmp_path)
         servers.append(server)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.token)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sandbox")
         project = Project(tmp_path, server)
         created = project.cli("create")
         assert created.exit_code == 0, created.output
@@ -140,7 +145,12 @@ def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
     assert "ROLLED BACK" in result.stdout
     assert "stopped task: CannotPullContainerError" in result.stdout
     assert "Scaling activity" not in result.stdout  # drained old tasks are not the reason
-    assert "rolled back by the deployment circuit breaker" in result.stderr
+    # The verdict comes from the service deployment ECS recorded, with the failure count.
+    assert "run Deploy/Deploy: service deployment ROLLBACK_SUCCESSFUL" not in result.stdout
+    assert "Deploy/Deploy: service deployment IN_PROGRESS" in result.stdout \
+        or "Deploy/Deploy: service deployment ROLLBACK" in result.stdout
+    assert ("3 of 3 tasks failed in the deployment to ECS service hello-web and the "
+            "deployment circuit breaker tripped; ECS rolled it back") in result.stderr
     assert "CodePipeline still says InProgress" in result.stderr
     assert "hint: ECS could not pull the image" in result.stderr
 

@@ -91,6 +91,9 @@ def sandbox_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     checkout(project)
     monkeypatch.chdir(project)
     server = start_server(port=0, time_scale=TIME_SCALE, source_dir=project)
+    # pipectl, here and in the terminal tmux runs, signs with the sandbox's token.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.token)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sandbox")
     try:
         created = run_cli(["--endpoint-url", server.url, "create"])
         assert created.exit_code == 0, created.output

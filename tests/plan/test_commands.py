@@ -147,3 +147,34 @@ def test_create_json_reports_what_it_applied(project: Path) -> None:
     again = json.loads(run_cli(["create", "-o", "json"]).stdout)
     assert again["applied"] == []
     assert again["plan"]["changes_pending"] is False
+
+
+def test_plan_lets_the_pipeline_pass_the_roles_of_the_revision_the_service_runs(
+    project: Path, aws: AwsSession
+) -> None:
+    """The ECS deploy action copies the running revision, roles included, and passes them."""
+    assert run_cli(["create"]).exit_code == 0
+    ecs = aws.client("ecs")
+    old_role = "arn:aws:iam::123456789012:role/legacy-execution"
+    service = ecs.describe_services(cluster="hello-cluster", services=["hello-web"])
+    running = ecs.describe_task_definition(
+        taskDefinition=service["services"][0]["taskDefinition"])["taskDefinition"]
+    legacy = ecs.register_task_definition(
+        family=running["family"], networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+        cpu="256", memory="512", executionRoleArn=old_role,
+        containerDefinitions=running["containerDefinitions"],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster="hello-cluster", service="hello-web", taskDefinition=legacy)
+
+    result = run_cli(["plan", "-o", "json"])
+
+    assert result.exit_code == 0, result.output
+    [policy] = [r for r in json.loads(result.stdout)["resources"]
+                if r["name"] == "hello-web-codepipeline/pipectl"]
+    assert policy["action"] == "update"
+    assert old_role in json.dumps(policy["changes"])
+    assert run_cli(["update"]).exit_code == 0
+    document = aws.client("iam").get_role_policy(
+        RoleName="hello-web-codepipeline", PolicyName="pipectl")["PolicyDocument"]
+    [passing] = [s for s in document["Statement"] if s["Action"] == ["iam:PassRole"]]
+    assert old_role in passing["Resource"]

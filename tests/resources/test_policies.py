@@ -73,6 +73,10 @@ def test_pipeline_role_policy_for_a_github_source() -> None:
             {"Sid": "ArtifactObjects", "Effect": "Allow",
              "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
              "Resource": [f"{BUCKET_ARN}/*"]},
+            # CodePipeline's documented minimum service-role policy, bucket level.
+            {"Sid": "ArtifactBucket", "Effect": "Allow",
+             "Action": ["s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketLocation"],
+             "Resource": [BUCKET_ARN]},
             {"Sid": "Build", "Effect": "Allow",
              "Action": ["codebuild:StartBuild", "codebuild:BatchGetBuilds"],
              "Resource": [PROJECT_ARN]},
@@ -81,8 +85,11 @@ def test_pipeline_role_policy_for_a_github_source() -> None:
              "Resource": [f"{ecs}:service/hello-cluster/hello-web"]},
             {"Sid": "DeployTasks", "Effect": "Allow", "Action": ["ecs:DescribeTasks"],
              "Resource": [f"{ecs}:task/hello-cluster/*"]},
+            # A Fargate service has no container instance: AWS authorizes ListTasks
+            # on "*", narrowed by the ecs:cluster condition key.
             {"Sid": "ListDeployTasks", "Effect": "Allow", "Action": ["ecs:ListTasks"],
-             "Resource": [f"{ecs}:container-instance/hello-cluster/*"]},
+             "Resource": "*",
+             "Condition": {"ArnEquals": {"ecs:cluster": f"{ecs}:cluster/hello-cluster"}}},
             {"Sid": "RegisterTaskDefinitions", "Effect": "Allow",
              "Action": ["ecs:RegisterTaskDefinition"],
              "Resource": [f"{ecs}:task-definition/hello-web:*"]},
@@ -170,3 +177,12 @@ def test_every_resource_carries_the_spec_tags_and_the_managed_tag() -> None:
                      state.project, state.pipeline, state.ecs.cluster, state.ecs.service,
                      state.ecs.task_definition):
         assert resource.tags == expected, resource
+
+
+def test_pass_role_expands_role_names_to_arns() -> None:
+    """ECS takes a role name; an IAM policy with a bare name is MalformedPolicyDocument."""
+    task = task_definition(executionRoleArn="ecsTaskExecutionRole", taskRoleArn="app/hello-task")
+    statements = make_state(task=task).pipeline_role.policy["Statement"]
+    [passing] = [s for s in statements if s["Action"] == ["iam:PassRole"]]
+    assert passing["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole",
+                                   f"arn:aws:iam::{ACCOUNT}:role/app/hello-task"]

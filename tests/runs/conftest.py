@@ -29,6 +29,21 @@ pipeline:
 """
 
 
+@pytest.fixture(autouse=True)
+def _without_service_deployments(request: pytest.FixtureRequest) -> None:
+    """The scripted worlds here are endpoints without ECS service deployments (pipectl
+    falls back to DescribeServices), unless a test asks for them with this marker."""
+    from pipectl.runs import service_deployments
+
+    if request.node.get_closest_marker("service_deployments") is None:
+        service_deployments._Support.available = False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "service_deployments: the stubbed endpoint serves ECS service deployments")
+
+
 @pytest.fixture
 def stubbed(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StubbedClients]:
     """A spec in ./config and every AWS client of the CLI replaced by a stubbed one."""

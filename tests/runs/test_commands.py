@@ -233,7 +233,8 @@ def test_the_reattach_command_keeps_sandbox(
     from pipectl.sandbox.state import state_file, write_state_file
 
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")  # --sandbox sets it: restored after
-    write_state_file(state_file(os.environ), {"pid": os.getpid(), "url": "http://127.0.0.1:9"})
+    write_state_file(state_file(os.environ), {"pid": os.getpid(), "url": "http://127.0.0.1:9",
+                                              "token": "PSBX" + "0" * 32})
     fake_time.interrupt = True
     begin(stubbed)
     look(stubbed, source_done(), build_stage("InProgress"), old_deploy())

@@ -43,8 +43,17 @@ class FakeClock:
         self.now += seconds
 
 
-#: (service, Operation, params) -> the response of a call made now.
-Script = Callable[[str, str, dict[str, Any]], dict[str, Any]]
+@dataclass(frozen=True)
+class ErrorReply:
+    """What a script answers for a call that fails: an AWS error code and message."""
+
+    code: str
+    message: str = ""
+    status: int = 400
+
+
+#: (service, Operation, params) -> the response (or error) of a call made now.
+Script = Callable[[str, str, dict[str, Any]], "dict[str, Any] | ErrorReply"]
 
 
 class StubbedClients:
@@ -69,8 +78,14 @@ class StubbedClients:
             def feed(model: Any, params: dict[str, Any], **_: Any) -> None:
                 self.calls[f"{service}:{model.name}"] += 1
                 if self.script is not None:
-                    stubber.add_response(xform_name(model.name),
-                                         self.script(service, model.name, params))
+                    reply = self.script(service, model.name, params)
+                    if isinstance(reply, ErrorReply):
+                        stubber.add_client_error(xform_name(model.name),
+                                                 service_error_code=reply.code,
+                                                 service_message=reply.message or reply.code,
+                                                 http_status_code=reply.status)
+                    else:
+                        stubber.add_response(xform_name(model.name), reply)
 
             # Registered before the Stubber's own check, which wants a queued response.
             client.meta.events.register_first("before-parameter-build.*.*", feed)

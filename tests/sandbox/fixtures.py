@@ -44,6 +44,32 @@ def _trust(service: str) -> str:
     )
 
 
+def role_policies(names: Names) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The CodeBuild and CodePipeline role policies pipectl writes for these names."""
+    from types import SimpleNamespace
+
+    from pipectl.resources.common import Placement
+    from pipectl.resources.roles import (
+        DeployTarget,
+        SecretRefs,
+        codebuild_policy,
+        pipeline_policy,
+    )
+
+    placement = Placement(ACCOUNT, REGION)
+    bucket_arn = f"arn:aws:s3:::{names.bucket}"
+    build = codebuild_policy(
+        placement=placement, project=names.project,
+        repository_arn=placement.arn("ecr", f"repository/{names.repository}"),
+        bucket_arn=bucket_arn, secrets=SecretRefs())
+    deploy = pipeline_policy(
+        placement=placement, bucket_arn=bucket_arn,
+        project_arn=placement.arn("codebuild", f"project/{names.project}"),
+        deploy=DeployTarget(names.cluster, names.service, names.service, ()),
+        source=SimpleNamespace(provider="github", connection_arn=CONNECTION_ARN))
+    return build, deploy
+
+
 def create_pipeline_resources(
     client: Callable[[str], Any],
     names: Names = Names(),
@@ -64,6 +90,13 @@ def create_pipeline_resources(
         RoleName=f"{names.pipeline}-codepipeline",
         AssumeRolePolicyDocument=_trust("codepipeline.amazonaws.com"),
     )["Role"]["Arn"]
+    # The sandbox authorizes every call of a run against the roles' policies: these
+    # are the ones `pipectl create` writes.
+    build_policy, deploy_policy = role_policies(names)
+    iam.put_role_policy(RoleName=f"{names.pipeline}-codebuild", PolicyName="pipectl",
+                        PolicyDocument=json.dumps(build_policy))
+    iam.put_role_policy(RoleName=f"{names.pipeline}-codepipeline", PolicyName="pipectl",
+                        PolicyDocument=json.dumps(deploy_policy))
     client("s3").create_bucket(Bucket=names.bucket)
     client("ecr").create_repository(repositoryName=names.repository)
     client("codebuild").create_project(

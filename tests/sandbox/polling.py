@@ -26,10 +26,12 @@ def wait_until(
     return value
 
 
-def control(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+def control(sandbox: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """Call the control API of a running ``SandboxServer``, with its token."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
-        url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        sandbox.url + path, data=data, method=method,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {sandbox.token}"},
     )
     with urllib.request.urlopen(request, timeout=5) as answer:
         return json.loads(answer.read())

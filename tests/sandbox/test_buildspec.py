@@ -121,7 +121,7 @@ def test_the_repository_buildspec_runs_and_its_abort_skips_post_build(
     first = codepipeline.start_pipeline_execution(name=names.pipeline)["pipelineExecutionId"]
     assert wait_for_execution(codepipeline, names.pipeline, first) == "Succeeded"
 
-    control(sandbox.url, "POST", "/_pipectl/faults", {"type": "build", "phase": "BUILD"})
+    control(sandbox, "POST", "/_pipectl/faults", {"type": "build", "phase": "BUILD"})
     second = codepipeline.start_pipeline_execution(name=names.pipeline)["pipelineExecutionId"]
     assert wait_for_execution(codepipeline, names.pipeline, second) == "Failed"
     build_id = action(codepipeline, names.pipeline, second, "Build")["output"][

@@ -39,16 +39,20 @@ def test_start_status_stop_leave_no_process_behind(tmp_path: Path) -> None:
     )
     url = exports["AWS_ENDPOINT_URL"]
     assert url.startswith("http://127.0.0.1:")
-    assert exports["AWS_ACCESS_KEY_ID"] == "testing"
     # The aws CLI v1 and boto3 read AWS_DEFAULT_REGION; v2 reads AWS_REGION.
     assert exports["AWS_REGION"] == exports["AWS_DEFAULT_REGION"] == "us-east-1"
     assert "sandbox running at" in started.stderr
     state = json.loads(state_file(os.environ).read_text())
+    # The token is random, kept in the state file, and the access key id of the exports.
+    assert exports["AWS_ACCESS_KEY_ID"] == state["token"]
+    assert state["token"].startswith("PSBX") and len(state["token"]) == 36
     pid = int(state["pid"])
     try:
         assert pid_alive(pid)
         pipelines = boto3.client(
-            "codepipeline", endpoint_url=url, region_name="us-east-1"
+            "codepipeline", endpoint_url=url, region_name="us-east-1",
+            aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
         ).list_pipelines()
         assert pipelines["pipelines"] == []
 
@@ -131,21 +135,21 @@ def test_without_moto_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch)
 def registered_sandbox(sandbox: SandboxServer) -> Iterator[SandboxServer]:
     """An in-process sandbox recorded in the state file, as `sandbox start` records one."""
     write_state_file(state_file(os.environ), {
-        "pid": os.getpid(), "url": sandbox.url, "time_scale": sandbox.time_scale,
+        "pid": os.getpid(), "url": sandbox.url, "token": sandbox.token,
+        "time_scale": sandbox.time_scale,
         "started_at": "now", "log": "",
     })
     yield sandbox
 
 
 def test_fault_commands_arm_list_and_clear(registered_sandbox: SandboxServer) -> None:
-    url = registered_sandbox.url
     armed = run_cli(["sandbox", "fault", "build", "--phase", "post_build"])
     assert armed.exit_code == 0, armed.stderr
     assert "armed a build fault: phase=POST_BUILD" in armed.stdout
     assert run_cli(["sandbox", "fault", "deploy", "--service", "hello-web"]).exit_code == 0
     assert run_cli(["sandbox", "fault", "api", "ecs:DescribeServices", "--error", "503",
                     "--rate", "0.5", "--seed", "3"]).exit_code == 0
-    faults = control(url, "GET", "/_pipectl/faults")
+    faults = control(registered_sandbox, "GET", "/_pipectl/faults")
     assert faults["build"][0]["phase"] == "POST_BUILD"
     assert faults["deploy"][0]["service"] == "hello-web"
     assert faults["api"][0] == {
@@ -156,11 +160,12 @@ def test_fault_commands_arm_list_and_clear(registered_sandbox: SandboxServer) ->
     assert "build: phase POST_BUILD x1" in listed.stdout
     assert "api: ecs:DescribeServices error rate 0.5" in listed.stdout
     assert run_cli(["sandbox", "fault", "clear"]).stdout.strip() == "no faults armed"
-    assert control(url, "GET", "/_pipectl/faults")["build"] == []
+    assert control(registered_sandbox, "GET", "/_pipectl/faults")["build"] == []
 
     offline = run_cli(["sandbox", "fault", "offline", "--seconds", "0.2"])
     assert offline.exit_code == 0
-    wait_until(lambda: control(url, "GET", "/_pipectl/faults")["offline"], lambda v: v is None)
+    wait_until(lambda: control(registered_sandbox, "GET", "/_pipectl/faults")["offline"],
+               lambda v: v is None)
 
 
 def test_reset_and_the_global_sandbox_flag(
@@ -174,7 +179,7 @@ def test_reset_and_the_global_sandbox_flag(
 
     client = boto3.client(
         "s3", endpoint_url=registered_sandbox.url, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        aws_access_key_id=registered_sandbox.token, aws_secret_access_key="sandbox",
     )
     client.create_bucket(Bucket="left-over")
     reset = run_cli(["sandbox", "reset"])
@@ -189,6 +194,8 @@ def test_reset_and_the_global_sandbox_flag(
         endpoint_url=None, sandbox=True,
     )
     assert app.endpoint_url == registered_sandbox.url
+    assert os.environ["AWS_ACCESS_KEY_ID"] == registered_sandbox.token
+    assert "AWS_SESSION_TOKEN" not in os.environ
 
 
 def test_fault_without_a_sandbox_says_how_to_start_one() -> None:

@@ -22,7 +22,7 @@ def test_a_build_fault_fails_the_chosen_phase_with_a_realistic_log_and_retry_rec
     client: Callable[[str], Any], sandbox: SandboxServer
 ) -> None:
     names = create_pipeline_resources(client)
-    armed = control(sandbox.url, "POST", "/_pipectl/faults", {"type": "build", "phase": "BUILD"})
+    armed = control(sandbox, "POST", "/_pipectl/faults", {"type": "build", "phase": "BUILD"})
     assert armed["phase"] == "BUILD"
     codepipeline, codebuild = client("codepipeline"), client("codebuild")
     execution_id = codepipeline.start_pipeline_execution(name=names.pipeline)[
@@ -56,7 +56,7 @@ def test_a_build_fault_fails_the_chosen_phase_with_a_realistic_log_and_retry_rec
     assert "Command did not exit successfully docker build" in text
     assert client("ecr").describe_images(repositoryName=names.repository)["imageDetails"] == []
     # The fault was for one run: a retry of the stage succeeds.
-    assert control(sandbox.url, "GET", "/_pipectl/faults")["build"] == []
+    assert control(sandbox, "GET", "/_pipectl/faults")["build"] == []
     codepipeline.retry_stage_execution(
         pipelineName=names.pipeline, stageName="Build", pipelineExecutionId=execution_id,
         retryMode="ALL_ACTIONS",
@@ -68,7 +68,7 @@ def test_a_fault_in_a_phase_without_commands_still_fails_it(
     client: Callable[[str], Any], sandbox: SandboxServer
 ) -> None:
     names = create_pipeline_resources(client)
-    control(sandbox.url, "POST", "/_pipectl/faults", {
+    control(sandbox, "POST", "/_pipectl/faults", {
         "type": "build", "phase": "DOWNLOAD_SOURCE", "message": "repository not found",
     })
     build = client("codebuild").start_build(projectName=names.project)["build"]
@@ -87,7 +87,7 @@ def test_a_deploy_fault_trips_the_circuit_breaker_rolls_back_and_times_out_the_a
     client: Callable[[str], Any], sandbox: SandboxServer
 ) -> None:
     names = create_pipeline_resources(client, deploy_timeout_minutes=1)
-    control(sandbox.url, "POST", "/_pipectl/faults", {"type": "deploy"})
+    control(sandbox, "POST", "/_pipectl/faults", {"type": "deploy"})
     codepipeline, ecs = client("codepipeline"), client("ecs")
     execution_id = codepipeline.start_pipeline_execution(name=names.pipeline)[
         "pipelineExecutionId"
@@ -144,10 +144,10 @@ def test_throttling_and_5xx_faults_hit_the_chosen_operations_deterministically(
 
     create_pipeline_resources(client)
     session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        aws_access_key_id=sandbox.token, aws_secret_access_key="sandbox", region_name="us-east-1"
     )
     ecs = session.client("ecs", endpoint_url=sandbox.url, config=NO_RETRIES)
-    control(sandbox.url, "POST", "/_pipectl/faults", {
+    control(sandbox, "POST", "/_pipectl/faults", {
         "type": "api", "target": "ecs:DescribeServices", "kind": "throttle", "count": 1,
     })
     with pytest.raises(ClientError) as caught:
@@ -158,8 +158,8 @@ def test_throttling_and_5xx_faults_hit_the_chosen_operations_deterministically(
     ecs.list_clusters()  # other operations were never touched
 
     def outcomes(seed: int) -> list[bool]:
-        control(sandbox.url, "DELETE", "/_pipectl/faults")
-        control(sandbox.url, "POST", "/_pipectl/faults", {
+        control(sandbox, "DELETE", "/_pipectl/faults")
+        control(sandbox, "POST", "/_pipectl/faults", {
             "type": "api", "target": "codepipeline", "kind": "error", "status": 503,
             "rate": 0.5, "seed": seed,
         })
@@ -177,9 +177,9 @@ def test_throttling_and_5xx_faults_hit_the_chosen_operations_deterministically(
     first = outcomes(seed=7)
     assert first == outcomes(seed=7)
     assert True in first and False in first
-    control(sandbox.url, "DELETE", "/_pipectl/faults")
+    control(sandbox, "DELETE", "/_pipectl/faults")
     s3 = session.client("s3", endpoint_url=sandbox.url, config=NO_RETRIES)
-    control(sandbox.url, "POST", "/_pipectl/faults", {"type": "api", "target": "s3"})
+    control(sandbox, "POST", "/_pipectl/faults", {"type": "api", "target": "s3"})
     with pytest.raises(ClientError) as slow:
         s3.list_buckets()
     assert slow.value.response["Error"]["Code"] == "SlowDown"
@@ -191,23 +191,23 @@ def test_offline_takes_the_endpoint_away_and_gives_it_back(
     import boto3
 
     session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        aws_access_key_id=sandbox.token, aws_secret_access_key="sandbox", region_name="us-east-1"
     )
     codepipeline = session.client("codepipeline", endpoint_url=sandbox.url, config=NO_RETRIES)
-    control(sandbox.url, "POST", "/_pipectl/faults", {"type": "offline", "seconds": 0.3})
+    control(sandbox, "POST", "/_pipectl/faults", {"type": "offline", "seconds": 0.3})
     with pytest.raises((ConnectionClosedError, EndpointConnectionError)):
         codepipeline.list_pipelines()
     wait_until(
-        lambda: control(sandbox.url, "GET", "/_pipectl/faults")["offline"], lambda v: v is None
+        lambda: control(sandbox, "GET", "/_pipectl/faults")["offline"], lambda v: v is None
     )
     assert codepipeline.list_pipelines()["pipelines"] == []
 
 
 def test_bad_faults_are_refused_with_a_reason(sandbox: SandboxServer) -> None:
     with pytest.raises(urllib.error.HTTPError) as caught:
-        control(sandbox.url, "POST", "/_pipectl/faults", {"type": "build", "phase": "LUNCH"})
+        control(sandbox, "POST", "/_pipectl/faults", {"type": "build", "phase": "LUNCH"})
     assert caught.value.code == 400
     assert b"phase must be one of" in caught.value.read()
     with pytest.raises(urllib.error.HTTPError) as unknown:
-        control(sandbox.url, "GET", "/_pipectl/nope")
+        control(sandbox, "GET", "/_pipectl/nope")
     assert unknown.value.code == 404

@@ -18,10 +18,11 @@ from tests.sandbox.shapes import assert_output_shape
 ROLE = "arn:aws:iam::123456789012:role/hello-web-codebuild"
 REPOSITORY_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-web"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"
-AUTHORIZATION = (
-    "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/codebuild/aws4_request, "
-    "SignedHeaders=host, Signature=x"
-)
+
+
+def authorization(token: str) -> str:
+    return (f"AWS4-HMAC-SHA256 Credential={token}/20260101/us-east-1/codebuild/aws4_request, "
+            "SignedHeaders=host, Signature=x")
 
 
 def project_request(**overrides: Any) -> dict[str, Any]:
@@ -127,7 +128,7 @@ def test_a_request_the_layer_cannot_parse_gets_a_clear_error(sandbox: SandboxSer
         headers={
             "X-Amz-Target": "CodeBuild_20161006.UpdateProject",
             "Content-Type": "application/x-amz-json-1.1",
-            "Authorization": AUTHORIZATION,
+            "Authorization": authorization(sandbox.token),
         },
         method="POST",
     )

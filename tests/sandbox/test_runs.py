@@ -324,10 +324,10 @@ def test_the_moto_reset_endpoint_wipes_runs_too(
     names = create_pipeline_resources(client)
     codepipeline = client("codepipeline")
     codepipeline.start_pipeline_execution(name=names.pipeline)
-    request_reset = control(sandbox.url, "POST", "/_pipectl/reset")
+    request_reset = control(sandbox, "POST", "/_pipectl/reset")
     assert request_reset == {"ok": True}
     assert codepipeline.list_pipelines()["pipelines"] == []
-    assert control(sandbox.url, "GET", "/_pipectl/health")["executions"] == 0
+    assert control(sandbox, "GET", "/_pipectl/health")["executions"] == 0
     again = create_pipeline_resources(client, Names())
     assert codepipeline.list_pipeline_executions(pipelineName=again.pipeline)[
         "pipelineExecutionSummaries"

@@ -29,6 +29,17 @@ ACCEPTED: dict[tuple[str, tuple[str, ...]], str] = {
     ("PERMISSIONS_MANAGEMENT_ACTIONS", ("iam:passrole",)):
         "the ECS deploy action passes the task's roles; limited to those ARNs and to "
         "iam:PassedToService ecs-tasks.amazonaws.com (test_pass_role_is_narrow)",
+    ("RESOURCE_STAR", ("ecs:listtasks",)):
+        "AWS authorizes ListTasks on '*' (a Fargate service has no container instance, its "
+        "one resource type); the statement is narrowed by ArnEquals on ecs:cluster, which "
+        "star_resources checks",
+}
+
+#: Actions that AWS authorizes on "*" although IAM's data lists a resource type, and
+#: the condition key that must narrow them instead (the Service Authorization Reference:
+#: ListTasks names container instances, which a Fargate service does not have).
+STAR_WITH_CONDITION: dict[str, tuple[str, str]] = {
+    "ecs:ListTasks": ("ArnEquals", "ecs:cluster"),
 }
 
 
@@ -41,7 +52,10 @@ ACCEPTED_IN_TRUST: dict[tuple[str, tuple[str, ...]], str] = {
 
 def _key(finding: Any) -> tuple[str, tuple[str, ...]]:
     location = finding.location if isinstance(finding.location, dict) else {}
-    actions = tuple(sorted(str(a) for a in location.get("actions", []) or []))
+    named = location.get("actions")
+    if not named and isinstance(finding.detail, list):
+        named = finding.detail  # RESOURCE_STAR names its actions in the detail
+    actions = tuple(sorted(str(a).lower() for a in named or []))
     return (finding.issue, actions)
 
 
@@ -125,6 +139,13 @@ def star_resources(policy: dict[str, Any]) -> list[str]:
         if stmt.get("Effect") != "Allow" or "*" not in _as_list(stmt.get("Resource", [])):
             continue
         for action in _as_list(stmt.get("Action", [])):
+            narrowed_by = STAR_WITH_CONDITION.get(action)
+            if narrowed_by is not None:
+                operator, key = narrowed_by
+                if not (stmt.get("Condition") or {}).get(operator, {}).get(key):
+                    problems.append(f"{stmt.get('Sid', '?')}: {action} on Resource '*' "
+                                    f"without a {operator} condition on {key}")
+                continue
             if "*" not in action and resource_types(action):
                 problems.append(f"{stmt.get('Sid', '?')}: {action} on Resource '*' although "
                                 f"IAM lets it be scoped to {', '.join(resource_types(action))}")

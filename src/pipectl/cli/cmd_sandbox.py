@@ -46,10 +46,10 @@ def _speed_words(scale: float) -> str:
     return f"speed {named}: {pace}" if named else f"time scale {scale}: {pace}"
 
 
-def _write_environment(env: Environment, url: str) -> None:
+def _write_environment(env: Environment, url: str, token: str) -> None:
     from pipectl.sandbox.process import sandbox_environment
 
-    for key, value in sandbox_environment(url).items():
+    for key, value in sandbox_environment(url, token).items():
         env.write(f"export {key}={value}")
 
 
@@ -111,7 +111,7 @@ def start(ctx: click.Context, port: int, host: str, speed: str, idle_timeout: st
             "running": True, "already_running": result.already_running, "url": url,
             "pid": state.get("pid"), "time_scale": state.get("time_scale"),
             "idle_timeout": state.get("idle_timeout"), "log": state.get("log"),
-            "environment": sandbox_environment(url),
+            "environment": sandbox_environment(url, str(state["token"])),
         })
         return
     if result.already_running:
@@ -121,7 +121,7 @@ def start(ctx: click.Context, port: int, host: str, speed: str, idle_timeout: st
             f"sandbox running at {url} (pid {state.get('pid')}, "
             f"{_speed_words(float(state.get('time_scale', 0.5)))})"
         )
-    _write_environment(env, url)
+    _write_environment(env, url, str(state["token"]))
     env.note("use it with `pipectl --sandbox ...`, or run the export lines above "
              "to point any AWS tool at it")
     env.note(f"it stops after {idle_timeout} without requests; `pipectl sandbox stop` "
@@ -170,7 +170,7 @@ def status(ctx: click.Context) -> int:
     state = running_state(env.environ)
     answer: dict[str, Any] = {"running": state is not None}
     if state is not None:
-        live = health(str(state["url"]))
+        live = health(str(state["url"]), str(state["token"]))
         answer.update({
             "url": state.get("url"), "pid": state.get("pid"),
             "time_scale": state.get("time_scale"), "started_at": state.get("started_at"),
@@ -211,7 +211,7 @@ def reset(ctx: click.Context) -> None:
 
     env = get_app(ctx).env
     state = require_running(env.environ)
-    control(str(state["url"]), "POST", "/_pipectl/reset")
+    control(str(state["url"]), str(state["token"]), "POST", "/_pipectl/reset")
     if env.output == "json":
         env.write_json({"reset": True, "url": state["url"]})
     else:
@@ -240,7 +240,7 @@ def _send_fault(ctx: click.Context, spec: dict[str, Any]) -> None:
 
     env = get_app(ctx).env
     state = require_running(env.environ)
-    armed = control(str(state["url"]), "POST", "/_pipectl/faults", spec)
+    armed = control(str(state["url"]), str(state["token"]), "POST", "/_pipectl/faults", spec)
     if env.output == "json":
         env.write_json(armed)
         return
@@ -370,7 +370,8 @@ def fault_list(ctx: click.Context) -> None:
     from pipectl.sandbox.process import control, require_running
 
     env = get_app(ctx).env
-    faults = control(str(require_running(env.environ)["url"]), "GET", "/_pipectl/faults")
+    state = require_running(env.environ)
+    faults = control(str(state["url"]), str(state["token"]), "GET", "/_pipectl/faults")
     if env.output == "json":
         env.write_json(faults)
         return
@@ -396,7 +397,8 @@ def fault_clear(ctx: click.Context) -> None:
     from pipectl.sandbox.process import control, require_running
 
     env = get_app(ctx).env
-    control(str(require_running(env.environ)["url"]), "DELETE", "/_pipectl/faults")
+    state = require_running(env.environ)
+    control(str(state["url"]), str(state["token"]), "DELETE", "/_pipectl/faults")
     if env.output == "json":
         env.write_json({"cleared": True})
     else:

@@ -56,16 +56,19 @@ class AppContext:
         if sandbox:
             from pipectl.sandbox.state import require_running_endpoint
 
-            sandbox_url = require_running_endpoint(env.environ)
+            sandbox_url, token = require_running_endpoint(env.environ)
             if endpoint_url and endpoint_url.rstrip("/") != sandbox_url.rstrip("/"):
                 raise InvalidInput(
                     f"--sandbox and --endpoint-url {endpoint_url} disagree",
                     hint="use one of them",
                 )
             endpoint_url = sandbox_url
-            # Dummy credentials, so nothing can ever reach real AWS with real keys.
-            for key, value in sandbox_credentials().items():
+            # The sandbox's token as credentials, so nothing can ever reach real AWS with
+            # real keys (and no real session token goes to the sandbox either).
+            for key, value in sandbox_credentials(token).items():
                 os.environ[key] = value
+            for key in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+                os.environ.pop(key, None)
             profile = None
             os.environ.pop("AWS_PROFILE", None)
         return cls(
@@ -149,9 +152,6 @@ def spec_line(path: Path, key: str) -> str:
     return str(path)
 
 
-def sandbox_credentials() -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-    }
+def sandbox_credentials(token: str) -> dict[str, str]:
+    """The sandbox lets in the holder of its token, sent as the access key id."""
+    return {"AWS_ACCESS_KEY_ID": token, "AWS_SECRET_ACCESS_KEY": "sandbox"}

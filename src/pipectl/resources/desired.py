@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,11 +97,19 @@ def load_task_definition(path_text: str, spec_path: Path | None = None) -> dict[
     return data
 
 
+def role_arn(placement: Placement, role: str) -> str:
+    """A role as ECS takes it (a name or an ARN), as the ARN an IAM policy must name."""
+    if role.startswith("arn:"):
+        return role
+    return f"arn:{placement.partition}:iam::{placement.account}:role/{role.lstrip('/')}"
+
+
 def desired_state(
     spec: Spec, placement: Placement, task_definition: dict[str, Any],
-    buildspec_text: str | None = None,
+    running_roles: Sequence[str] = (), *, buildspec_text: str | None = None,
 ) -> DesiredState:
-    """``buildspec_text``: the local buildspec's content, with ``build.inline_buildspec``."""
+    """The desired state; ``running_roles`` are those of the revision the service runs,
+    ``buildspec_text`` the local buildspec's content, with ``build.inline_buildspec``."""
     names = spec.names
     tags = managed_tags(spec.tags, spec.name)
     bucket = ArtifactBucket(names.bucket(placement.account, placement.region),
@@ -116,7 +125,10 @@ def desired_state(
         f"CodeBuild role of pipeline {spec.name} (managed by pipectl)", tags)
     task = TaskDefinition(str(task_definition["family"]), spec.deploy.container,
                           task_definition, names.cluster, names.service, tags)
-    deploy = DeployTarget(names.cluster, names.service, task.family, task.roles)
+    # The deploy action passes the roles of the revision the service runs; the next
+    # revisions carry the file's. A bare role name in a policy is MalformedPolicyDocument.
+    passed = dict.fromkeys(role_arn(placement, r) for r in (*task.roles, *running_roles))
+    deploy = DeployTarget(names.cluster, names.service, task.family, tuple(passed))
     pipeline_role = None if spec.pipeline.role_arn else Role(
         names.pipeline_role, placement, "codepipeline.amazonaws.com",
         pipeline_policy(placement=placement, bucket_arn=bucket.arn, project_arn=project_arn,

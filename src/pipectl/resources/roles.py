@@ -2,7 +2,9 @@
 
 Every statement names the one resource it needs; ``*`` appears only for actions that
 support no resource-level permission (ecr:GetAuthorizationToken,
-ecs:DescribeTaskDefinition), as IAM's service authorization data says.
+ecs:DescribeTaskDefinition), as IAM's service authorization data says, and for
+ecs:ListTasks, which AWS authorizes on ``*`` narrowed by the ``ecs:cluster`` condition
+key (its one resource type, the container instance, does not exist on Fargate).
 """
 
 from __future__ import annotations
@@ -185,18 +187,24 @@ def pipeline_policy(
     *, placement: Placement, bucket_arn: str, project_arn: str, deploy: DeployTarget,
     source: Any,
 ) -> dict[str, Any]:
+    cluster_arn = placement.arn("ecs", f"cluster/{deploy.cluster}")
     statements = [
         statement("ArtifactObjects", ARTIFACT_OBJECT_ACTIONS, [f"{bucket_arn}/*"]),
+        # CodePipeline's documented minimum for its artifact store, bucket level.
+        statement("ArtifactBucket",
+                  ["s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketLocation"],
+                  [bucket_arn]),
         statement("Build", ["codebuild:StartBuild", "codebuild:BatchGetBuilds"], [project_arn]),
         statement("DeployService", ["ecs:DescribeServices", "ecs:UpdateService"],
                   [placement.arn("ecs", f"service/{deploy.cluster}/{deploy.service}")]),
         statement("DeployTasks", ["ecs:DescribeTasks"],
                   [placement.arn("ecs", f"task/{deploy.cluster}/*")]),
-        # IAM's service authorization data scopes ListTasks to container instances
-        # and RegisterTaskDefinition to the family; DescribeTaskDefinition has no
-        # resource type at all.
-        statement("ListDeployTasks", ["ecs:ListTasks"],
-                  [placement.arn("ecs", f"container-instance/{deploy.cluster}/*")]),
+        # A grant on container-instance/... (ListTasks' resource type) denies every
+        # call for a Fargate service: AWS authorizes it on "*", narrowed by cluster.
+        statement("ListDeployTasks", ["ecs:ListTasks"], "*",
+                  {"ArnEquals": {"ecs:cluster": cluster_arn}}),
+        # RegisterTaskDefinition is scoped to the family; DescribeTaskDefinition has
+        # no resource type at all.
         statement("RegisterTaskDefinitions", ["ecs:RegisterTaskDefinition"],
                   [placement.arn("ecs", f"task-definition/{deploy.task_family}:*")]),
         statement("DescribeTaskDefinitions", ["ecs:DescribeTaskDefinition"], "*"),

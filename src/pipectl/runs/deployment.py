@@ -2,16 +2,21 @@
 
 CodePipeline's ECS action stays InProgress after the deployment circuit breaker fails a
 deployment (it waits for its own timeout), and the ``services_stable`` waiter can report
-success after a rollback; so pipectl reads ``rolloutState`` itself.
+success after a rollback; so pipectl reads the deployment itself. The service deployment
+ECS records (:mod:`pipectl.runs.service_deployments`) decides; where an endpoint has
+none, the ``DescribeServices`` deployment the action started and its ``rolloutState``;
+words in events only as the last fallback, and never words older than the deployment.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from pipectl.runs.model import DeployProgress, epoch
+from pipectl.runs.model import DeployProgress, RevisionCount, epoch, task_definition_label
+from pipectl.runs.service_deployments import ServiceDeployment
 
 ROLLBACK_WORDS = re.compile(r"circuit breaker|rolling back|rolled back|rollback", re.I)
 #: AWS and local clocks differ a little: a deployment this close before the run is ours.
@@ -49,9 +54,16 @@ def deploy_progress(
         if named.get("rolloutState") == "FAILED" and named not in failed:
             failed = [named]
     recent_events = _recent(list(service.get("events") or []), since)
-    rolled_back = bool(failed) or any(
-        ROLLBACK_WORDS.search(str(d.get("rolloutStateReason") or "")) for d in recent
-    ) or any(ROLLBACK_WORDS.search(str(e.get("message") or "")) for e in recent_events)
+    if named is not None:
+        # Structure: the rolloutState of the very deployment the ECS action started.
+        rolled_back = named.get("rolloutState") == "FAILED"
+    elif failed:
+        rolled_back = True
+    else:
+        # The last fallback: words, and only those newer than the run's deployment.
+        rolled_back = any(
+            ROLLBACK_WORDS.search(str(d.get("rolloutStateReason") or "")) for d in recent
+        ) or any(ROLLBACK_WORDS.search(str(e.get("message") or "")) for e in recent_events)
     shown = ours or primary or {}
     task_definition = shown.get("taskDefinition")
     return DeployProgress(
@@ -91,3 +103,70 @@ def new_deployment_completed(service: dict[str, Any], since: float | None) -> bo
         # Services without rolloutState (older or non-ECS controllers): steady is done.
         return True
     return None
+
+
+def with_service_deployment(
+    progress: DeployProgress,
+    deployment: ServiceDeployment,
+    task_definitions: dict[str, str],
+    alarm_states: dict[str, str],
+) -> DeployProgress:
+    """``progress`` with what the service deployment says; its status decides."""
+    revisions = []
+    for revision in ([deployment.target] if deployment.target else []) + list(deployment.sources):
+        revisions.append(RevisionCount(task_definition_label(task_definitions.get(revision.arn)),
+                                       revision.running, revision.requested, revision.pending))
+    failed = deployment.succeeded is False
+    return replace(
+        progress,
+        deployment_status=deployment.status,
+        lifecycle_stage=deployment.lifecycle_stage,
+        status_reason=deployment.status_reason,
+        failure_count=deployment.failure_count,
+        failure_threshold=deployment.threshold,
+        breaker_on=deployment.breaker_status not in (None, "DISABLED"),
+        alarms=tuple((name, alarm_states.get(name)) for name in deployment.alarm_names),
+        triggered_alarms=deployment.triggered_alarms,
+        revisions=tuple(revisions),
+        rolled_back=failed,
+        failure=deployment.failure_reason(progress.service) if failed else None,
+    )
+
+
+def deployment_facts(progress: DeployProgress) -> dict[str, Any]:
+    return {
+        "deployment_status": progress.deployment_status,
+        "lifecycle_stage": progress.lifecycle_stage,
+        "revisions": [r.to_dict() for r in progress.revisions],
+        "circuit_breaker": {"failures": progress.failure_count,
+                            "threshold": progress.failure_threshold}
+        if progress.breaker_on else None,
+        "alarms": [{"name": name, "state": state} for name, state in progress.alarms],
+        "triggered_alarms": list(progress.triggered_alarms),
+    }
+
+
+def deployment_line(progress: DeployProgress) -> str:
+    """One line: ``service deployment IN_PROGRESS (SCALE_UP) · web:8 1/2 running · ...``."""
+    parts = [f"service deployment {progress.deployment_status}"
+             + (f" ({progress.lifecycle_stage})" if progress.lifecycle_stage else "")]
+    parts.extend(f"{r.task_definition or '?'} {r.running}/{r.requested} running"
+                 for r in progress.revisions)
+    parts.extend(breaker_and_alarm_notes(progress))
+    return " · ".join(parts)
+
+
+def breaker_and_alarm_notes(progress: DeployProgress) -> list[str]:
+    notes = []
+    if progress.breaker_on and progress.failure_threshold:
+        failures = progress.failure_count or 0
+        notes.append(f"{failures} of {progress.failure_threshold} failures before the circuit "
+                     "breaker trips" if failures < progress.failure_threshold else
+                     f"{failures} of {progress.failure_threshold} failures: the circuit "
+                     "breaker tripped")
+    if progress.alarms:
+        notes.append("alarms " + ", ".join(f"{name} {state or '?'}"
+                                           for name, state in progress.alarms))
+    if progress.triggered_alarms:
+        notes.append("fired: " + ", ".join(progress.triggered_alarms))
+    return notes

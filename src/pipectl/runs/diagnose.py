@@ -94,11 +94,16 @@ def diagnose(snapshot: RunSnapshot, reason: str) -> Diagnosis:
     if action.deploy is not None:
         stopped = action.deploy.stopped_reasons
         events = action.deploy.events[:5]
-        if action.deploy.rolled_back:
+        deploy = action.deploy
+        if deploy.rolled_back and deploy.deployment_status is not None:
+            # The verdict's reason says how it failed; here, ECS's own words.
+            message = (f"ECS service deployment {deploy.deployment_status}"
+                       + (f": {deploy.status_reason}" if deploy.status_reason else ""))
+        elif deploy.rolled_back:
             message = (
-                f"the ECS deployment of {action.deploy.service} failed and the circuit "
+                f"the ECS deployment of {deploy.service} failed and the circuit "
                 f"breaker rolled it back"
-                + (f": {action.deploy.rollout_reason}" if action.deploy.rollout_reason else "")
+                + (f": {deploy.rollout_reason}" if deploy.rollout_reason else "")
             )
     hint = hint_for([action.error_message, action.summary, phase_message, *log_tail,
                      *stopped, *events])

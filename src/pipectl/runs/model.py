@@ -49,6 +49,19 @@ class BuildProgress:
 
 
 @dataclass(frozen=True)
+class RevisionCount:
+    """Tasks of one task definition revision in a service deployment."""
+
+    task_definition: str | None  # label, web:8
+    running: int
+    requested: int
+    pending: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class DeployProgress:
     cluster: str
     service: str
@@ -61,8 +74,19 @@ class DeployProgress:
     task_definition: str | None = None  # ARN of the newest deployment's task definition
     image: str | None = None
     events: tuple[str, ...] = ()  # latest service events, newest first
-    rolled_back: bool = False  # the circuit breaker failed the new deployment
+    rolled_back: bool = False  # ECS failed (and rolled back or stopped) the new deployment
     stopped_reasons: tuple[str, ...] = ()
+    # The service deployment as ECS records it (all empty where the endpoint has none).
+    deployment_status: str | None = None  # SUCCESSFUL, ROLLBACK_IN_PROGRESS, ...
+    lifecycle_stage: str | None = None
+    status_reason: str | None = None
+    failure_count: int | None = None  # tasks the circuit breaker counted as failed
+    failure_threshold: int | None = None  # ... and how many trip it
+    breaker_on: bool = False
+    alarms: tuple[tuple[str, str | None], ...] = ()  # (alarm watched, its state)
+    triggered_alarms: tuple[str, ...] = ()
+    revisions: tuple[RevisionCount, ...] = ()  # the target revision first
+    failure: str | None = None  # how the deployment failed, in one sentence
 
     @property
     def revision(self) -> str | None:

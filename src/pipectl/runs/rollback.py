@@ -10,11 +10,11 @@ from typing import Any
 from pipectl.aws.errors import aws_call, is_throttling
 from pipectl.errors import InvalidInput, NotFound, PipectlError
 from pipectl.runs import reads
+from pipectl.runs.deploy_changes import deploy_changes
 from pipectl.runs.deployment import deploy_progress
 from pipectl.runs.model import Change, DeployProgress, epoch, task_definition_label
 from pipectl.runs.polling import PollSchedule
 from pipectl.runs.reads import Clients
-from pipectl.runs.watch import deploy_changes
 
 
 @dataclass(frozen=True)

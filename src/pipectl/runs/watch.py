@@ -3,8 +3,10 @@
 API economy, per look: one GetPipelineState; GetPipelineExecution only when no stage of
 ours is running (that is when the execution can have ended, been superseded or stopped);
 one BatchGetBuilds for the builds of running CodeBuild actions (and once more when one
-ends, for its final phases and the diagnosis); one DescribeServices per cluster while an
-ECS action runs (a circuit-breaker rollback is a verdict CodePipeline does not give).
+ends, for its final phases and the diagnosis); one DescribeServices per cluster and one
+DescribeServiceDeployments per service while an ECS action runs (a circuit-breaker or
+alarm rollback is a verdict CodePipeline does not give; ListServiceDeployments until the
+action's deployment is found).
 So every look shows all that changed since the one before: a change is seen within the
 polling interval in effect. What keeps the calls few is the interval: the schedule of
 :mod:`pipectl.runs.polling` slows down on quiet phases (a build phase or an ECS task
@@ -23,6 +25,8 @@ from typing import Any
 from pipectl.aws.errors import is_throttling
 from pipectl.errors import PipectlError
 from pipectl.runs import reads
+from pipectl.runs.deploy_changes import deploy_changes
+from pipectl.runs.deploy_reads import DeploymentReader
 from pipectl.runs.deployment import deploy_progress, new_deployment_completed
 from pipectl.runs.diagnose import diagnose
 from pipectl.runs.model import (
@@ -41,8 +45,6 @@ from pipectl.runs.model import (
     WatchEvent,
     epoch,
     format_duration,
-    image_tag,
-    task_definition_label,
 )
 from pipectl.runs.polling import PollSchedule
 from pipectl.runs.reads import ActionLayout, Clients, PipelineLayout
@@ -108,6 +110,7 @@ class RunWatcher:
         self.schedule = PollSchedule(interval=self.options.interval,
                                      random=jitter or random.random)
         self.memory = _Memory()
+        self.deployments = DeploymentReader(clients)
         self.layout: PipelineLayout | None = None
         # The execution's summary, when the caller has just read it (`watch` of the latest).
         self.summary: dict[str, Any] = summary or {}
@@ -301,14 +304,15 @@ class RunWatcher:
                 if key:
                     running.append(key)
                     deployment_ids[key] = action.external_id
+                    if action.status == "InProgress":
+                        self.deployments.action_started(key, action.changed_at)
         if running:
             self._read_services(running)
             for key in running:
                 doc = self.memory.services.get(key)
                 if doc is None:
                     continue
-                progress = deploy_progress(doc, key[0], self.started_at, self._image_of,
-                                           deployment_id=deployment_ids.get(key))
+                progress = self._progress(key, doc, deployment_ids.get(key))
                 if progress.rolled_back and self.memory.rolled_back is None:
                     self.memory.rolled_back = key
                     reasons = reads.stopped_task_reasons(
@@ -328,18 +332,35 @@ class RunWatcher:
 
         return _map_actions(stages, attach)
 
+    def _progress(self, key: tuple[str, str], doc: dict[str, Any],
+                  deployment_id: str | None = None,
+                  finished_at: float | None = None) -> DeployProgress:
+        """The rollout of the run's deployment: DescribeServices, then the service
+        deployment's word where the endpoint keeps them. Nothing older than the deploy
+        action's start counts."""
+        since = self.deployments.since(key, self.started_at)
+        progress = deploy_progress(doc, key[0], since, self._image_of,
+                                   deployment_id=deployment_id)
+        found = self.deployments.read(key, self.started_at, finished_at)
+        return self.deployments.apply(progress, found) if found is not None else progress
+
     # -- the verdict ---------------------------------------------------------------------
 
     def _verdict(self, snapshot: RunSnapshot, state: dict[str, Any]) -> RunResult | None:
         status = snapshot.status
         if self.memory.rolled_back is not None:
-            _cluster, service = self.memory.rolled_back
+            key = self.memory.rolled_back
+            deploy = self.memory.deploys.get(key)
+            found = self.deployments.found.get(key)
+            waiting = (" (CodePipeline still says InProgress: it waits for its own timeout)"
+                       if status == "InProgress" else "")
+            if deploy is not None and deploy.failure:
+                outcome = "rolled_back" if found is None or found.rolled_back else "failed"
+                return self._result(snapshot, outcome, deploy.failure + waiting, failed=True)
             return self._result(
                 snapshot, "rolled_back",
-                f"the deployment to ECS service {service} failed and was rolled back by the "
-                f"deployment circuit breaker" + (
-                    " (CodePipeline still says InProgress: it waits for its own timeout)"
-                    if status == "InProgress" else ""),
+                f"the deployment to ECS service {key[1]} failed and was rolled back by the "
+                f"deployment circuit breaker" + waiting,
                 failed=True,
             )
         if status == "Succeeded":
@@ -367,8 +388,13 @@ class RunWatcher:
                 return self._result(snapshot, "failed",
                                     f"ECS service {key[1]} in cluster {key[0]} does not exist",
                                     failed=True)
-            done = new_deployment_completed(doc, self.started_at)
-            progress = deploy_progress(doc, key[0], self.started_at, self._image_of)
+            finished = next((a.changed_at for a in snapshot.actions()
+                             if a.provider == "ECS" and self._target_of(a) == key), None)
+            progress = self._progress(key, doc, finished_at=finished)
+            found = self.deployments.found.get(key)
+            done = (found.succeeded if found is not None
+                    else new_deployment_completed(doc, self.deployments.since(
+                        key, self.started_at)))
             self.memory.deploys[key] = progress
             if done is False:
                 self.memory.rolled_back = key
@@ -553,50 +579,6 @@ def _build_changes(
     fresh = after.log_total - (before.log_total if before else 0)
     for line in after.log_tail[-fresh:] if fresh > 0 else ():
         changes.append(Change("log", f"{where} | {line}", at, {**base, "line": line}))
-    return changes
-
-
-def deploy_changes(
-    before: DeployProgress | None, after: DeployProgress | None, where: str,
-    base: dict[str, Any], at: float,
-) -> list[Change]:
-    """What changed in an ECS rollout between two looks (watch and rollback share it)."""
-    if after is None:
-        return []
-    changes: list[Change] = []
-    shape = (after.rollout_state, after.running, after.desired, after.pending,
-             after.failed_tasks, after.task_definition)
-    if before is None or shape != (before.rollout_state, before.running, before.desired,
-                                   before.pending, before.failed_tasks, before.task_definition):
-        tag = image_tag(after.image)
-        changes.append(Change(
-            "deploy",
-            f"{where}: rollout {after.rollout_state or '-'}, running {after.running}/"
-            f"{after.desired}, pending {after.pending}, failed {after.failed_tasks}, "
-            f"{task_definition_label(after.task_definition) or '-'}"
-            + (f" (image {tag})" if tag else ""),
-            at,
-            {**base, "service": after.service, "rollout_state": after.rollout_state,
-             "running": after.running, "desired": after.desired, "pending": after.pending,
-             "failed_tasks": after.failed_tasks,
-             "task_definition": task_definition_label(after.task_definition),
-             "image": after.image},
-        ))
-    seen = set(before.events) if before else set()
-    for message in reversed(after.events):
-        if message not in seen:
-            changes.append(Change("service_event", f"{where}: {message}", at,
-                                  {**base, "message": message}))
-    if after.rolled_back and not (before and before.rolled_back):
-        changes.append(Change("rollback", f"{where}: the deployment circuit breaker rolled "
-                              f"back service {after.service}", at,
-                              {**base, "service": after.service,
-                               "reason": after.rollout_reason}))
-    old_reasons = set(before.stopped_reasons) if before else set()
-    for reason in after.stopped_reasons:
-        if reason not in old_reasons:
-            changes.append(Change("stopped_task", f"{where}: task stopped: {reason}", at,
-                                  {**base, "reason": reason}))
     return changes
 
 

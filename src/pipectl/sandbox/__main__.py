@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pipectl.errors import PipectlError
-from pipectl.sandbox.state import remove_state_file, write_state_file
+from pipectl.sandbox.state import TOKEN_VARIABLE, remove_state_file, write_state_file
 
 
 def serve(
@@ -26,7 +28,10 @@ def serve(
 ) -> int:
     from pipectl.sandbox.server import start_server
 
-    server = start_server(port=port, time_scale=time_scale, host=host, source_dir=source_dir)
+    # The token came through the environment; no child of ours needs it there.
+    token = os.environ.pop(TOKEN_VARIABLE, "") or None
+    server = start_server(port=port, time_scale=time_scale, host=host,
+                          source_dir=source_dir, token=token)
     stopping = threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -39,6 +44,7 @@ def serve(
         write_state_file(state_path, {
             "pid": pid,
             "url": server.url,
+            "token": server.token,
             "host": server.host,
             "port": server.port,
             "time_scale": time_scale,
@@ -74,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source-dir", type=Path, default=Path.cwd())
     parser.add_argument("--log", default="")
     args = parser.parse_args(argv)
+    # Work in a directory of our own: whatever moto or a library writes to the working
+    # directory stays out of the user's project.
+    args.source_dir = args.source_dir.resolve()
+    if args.state_file is not None:
+        args.state_file = args.state_file.absolute()
+    workdir = tempfile.mkdtemp(prefix="pipectl-sandbox-")
+    os.chdir(workdir)
     try:
         return serve(
             host=args.host, port=args.port, time_scale=args.time_scale,
@@ -88,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr,
               flush=True)
         return 2
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

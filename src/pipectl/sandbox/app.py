@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipectl.sandbox import projects
+from pipectl.sandbox.auth import Gate, without_cors
 from pipectl.sandbox.deployments import PassThrough
 from pipectl.sandbox.protocol import (
     TARGET_PREFIXES,
@@ -44,8 +45,12 @@ def account_for(access_key: str) -> str:
 class SandboxApp:
     """WSGI app: our handlers first, moto's DomainDispatcherApplication behind them."""
 
-    def __init__(self, moto_app: Callable[[WsgiEnviron, StartResponse], WsgiBody]) -> None:
+    def __init__(
+        self, moto_app: Callable[[WsgiEnviron, StartResponse], WsgiBody], gate: Gate
+    ) -> None:
         self.moto_app = moto_app
+        # Who may talk to us: checked before anything else reads the request.
+        self.gate = gate
         # One lock for everything the sandbox itself serves: moto's backends are plain
         # dicts, and the engine mutates them while it advances.
         self.lock = threading.RLock()
@@ -70,6 +75,9 @@ class SandboxApp:
         self.handlers[name] = handler
 
     def __call__(self, environ: WsgiEnviron, start_response: StartResponse) -> WsgiBody:
+        refusal = self.gate.refusal(environ)
+        if refusal is not None:
+            return _refuse(environ, start_response, *refusal)
         self.last_request = time.monotonic()
         path = str(environ.get("PATH_INFO") or "")
         if path.startswith(CONTROL_PREFIX):
@@ -121,8 +129,12 @@ class SandboxApp:
     def _moto(self, environ: WsgiEnviron, start_response: StartResponse) -> WsgiBody:
         # The engine writes into moto's objects (deployments, events, log streams) while
         # it advances; moto reading them at the same moment could see a list change size.
+        def start_without_cors(status: str, headers: list[tuple[str, str]],
+                               *args: Any) -> Any:
+            return start_response(status, without_cors(headers), *args)
+
         with self.lock:
-            return self.moto_app(environ, start_response)
+            return self.moto_app(environ, start_without_cors)
 
     def _serves_service(self, service: str) -> bool:
         return any(name.startswith(service + ":") for name in self.handlers)
@@ -157,6 +169,27 @@ class SandboxApp:
         except ApiError as error:
             return plain_json(start_response, {"error": error.message}, status=error.status)
         return plain_json(start_response, answer, status=status)
+
+
+def _refuse(
+    environ: WsgiEnviron, start_response: StartResponse, status: int, why: str
+) -> WsgiBody:
+    """A refusal in the protocol the client speaks, so its error message is ours."""
+    from pipectl.sandbox.protocol import plain_json, xml_error
+
+    path = str(environ.get("PATH_INFO") or "")
+    if path.startswith(CONTROL_PREFIX) or path.startswith("/moto-api"):
+        return plain_json(start_response, {"error": why}, status=status)
+    misdirected = status == 421
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        # AWS answers an unknown key with 400 in the JSON protocol, 403 elsewhere.
+        if misdirected:
+            return json_error(start_response, ApiError("MisdirectedRequest", why, status))
+        return json_error(start_response, ApiError("UnrecognizedClientException", why, 400))
+    query = str(environ.get("CONTENT_TYPE") or "").startswith("application/x-www-form")
+    code = "MisdirectedRequest" if misdirected else (
+        "InvalidClientTokenId" if query else "InvalidAccessKeyId")
+    return xml_error(start_response, ApiError(code, why, status), s3_style=not query)
 
 
 def _from_moto(exc: Exception) -> ApiError | None:

@@ -42,6 +42,12 @@ def append_log(
     backend.put_log_events(group, stream, events)
 
 
+def log_group_exists(account: str, region: str, group: str) -> bool:
+    from moto.logs.models import logs_backends
+
+    return group in logs_backends[account][region].groups
+
+
 # --- ECR -------------------------------------------------------------------------
 
 
@@ -156,6 +162,19 @@ def find_service(account: str, region: str, cluster: str, service: str) -> Any |
 
 def describe_task_definition(account: str, region: str, arn_or_family: str) -> Any:
     return ecs_backend(account, region).describe_task_definition(arn_or_family)
+
+
+def next_revision(account: str, region: str, family: str) -> int:
+    """The revision number RegisterTaskDefinition gives the family's next revision."""
+    revisions = ecs_backend(account, region).task_definitions.get(family) or {}
+    return max(revisions, default=0) + 1
+
+
+def task_roles(definition: Any) -> list[str]:
+    """The roles a revision's tasks run with, which registering a copy of it passes."""
+    roles = (getattr(definition, "execution_role_arn", None),
+             getattr(definition, "task_role_arn", None))
+    return [str(role) for role in roles if role]
 
 
 def register_revision_with_images(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pipectl.sandbox import backends
+from pipectl.sandbox import backends, build_access
 from pipectl.sandbox.buildspec import (
     DOCKER_DAEMON_DOWN,
     BuildFacts,
@@ -34,6 +34,7 @@ from pipectl.sandbox.protocol import ApiError
 if TYPE_CHECKING:
     from pipectl.sandbox.engine import Engine
     from pipectl.sandbox.faults import BuildFault
+    from pipectl.sandbox.permissions import Caller
 
 # Nominal seconds each phase takes (multiplied by the time scale).
 PHASE_SECONDS: dict[str, float] = {
@@ -104,6 +105,8 @@ class Build:
     exported: dict[str, str] = field(default_factory=dict)
     on_done: list[Callable[[Build, datetime], None]] = field(default_factory=list)
     pending: list[_Entry] = field(default_factory=list)
+    caller: Caller | None = None  # the project's service role, as CodeBuild assumed it
+    source_location: dict[str, str] | None = None  # a pipeline build's input artifact
 
     @property
     def project_name(self) -> str:
@@ -199,7 +202,10 @@ class BuildRunner:
         initiator: str,
         artifact: ArtifactTarget | None = None,
         overrides: list[dict[str, Any]] | None = None,
+        source_location: dict[str, str] | None = None,
     ) -> Build:
+        """Start a build; :class:`build_access.CannotAssume` if the role is out of reach."""
+        caller = build_access.build_caller(account=account, region=region, project=project)
         name = str(project["name"])
         key = (account, region, name)
         ids = self.by_project.setdefault(key, [])
@@ -230,6 +236,8 @@ class BuildRunner:
             environment=environment,
             artifact=artifact,
             fault=self.engine.faults.take_build_fault(name),
+            caller=caller,
+            source_location=source_location,
         )
         self.builds[build_id] = build
         ids.append(build_id)
@@ -329,8 +337,10 @@ class BuildRunner:
             clock.say(f"Phase context status code: {failure[0]} Message: {failure[1]}")
             return clock.lines, seconds, failure
         if phase_type == "PROVISIONING":
-            clock.say("Running on CodeBuild On-demand")
-            clock.say("Waiting for DOWNLOAD_SOURCE")
+            failure = self._provision(build)
+            if failure is None:
+                clock.say("Running on CodeBuild On-demand")
+                clock.say("Waiting for DOWNLOAD_SOURCE")
         elif phase_type == "DOWNLOAD_SOURCE":
             failure = self._download_source(build, clock)
         elif phase_type in COMMAND_PHASES:
@@ -345,8 +355,21 @@ class BuildRunner:
                 clock.say(f"Phase complete: UPLOAD_ARTIFACTS State: {uploaded['phaseStatus']}")
         return clock.lines, seconds, failure
 
+    def _provision(self, build: Build) -> tuple[str, str] | None:
+        """The build's log stream, written as the project's role."""
+        assert build.caller is not None
+        group_exists = backends.log_group_exists(build.account, build.region, build.log_group)
+        return build_access.log_stream(
+            build.caller, build.log_group, build.log_stream, group_exists, build.arn)
+
     def _download_source(self, build: Build, clock: _LineClock) -> tuple[str, str] | None:
         src = f"/codebuild/output/src{build.number}/src"
+        assert build.caller is not None
+        denied = build_access.download_source(build.caller, build.source_location)
+        if denied is not None:
+            clock.say("Phase complete: DOWNLOAD_SOURCE State: FAILED")
+            clock.say(f"Phase context status code: {denied[0]} Message: {denied[1]}")
+            return denied
         clock.say("Phase is DOWNLOAD_SOURCE")
         clock.say(f"CODEBUILD_SRC_DIR={src}")
         try:
@@ -417,6 +440,11 @@ class BuildRunner:
         privileged = bool((build.project.get("environment") or {}).get("privilegedMode"))
         if uses_docker(command) and not privileged and "manifest inspect" not in command:
             return [DOCKER_DAEMON_DOWN]
+        assert build.caller is not None
+        denied = build_access.command_denied(
+            build.caller, command, build.environment.get("REPOSITORY_URI", ""))
+        if denied is not None:
+            return denied
         for name in CONTRACT_VARIABLES:
             if (f"${name}" in command or "${" + name in command) and not build.environment.get(
                 name
@@ -490,6 +518,11 @@ class BuildRunner:
         if "imagedefinitions.json" not in files:
             return "CLIENT_ERROR", "no matching artifact paths found"
         self._facts(build)
+        assert build.caller is not None
+        denied = build_access.upload_artifact(
+            build.caller, build.artifact.bucket, build.artifact.key)
+        if denied is not None:
+            return denied
         clock.say("Expanding base directory path: .")
         clock.say("Assembling file list")
         clock.say("Found 1 file(s)")
@@ -603,15 +636,18 @@ def build_handlers(
                 "ResourceNotFoundException",
                 f"Project cannot be found: arn:aws:codebuild:{region}:{account}:project/{name}",
             )
-        build = runner.start(
-            account=account,
-            region=region,
-            project=project,
-            at=engine.scheduler.now(),
-            source_version=str(params.get("sourceVersion") or ""),
-            initiator="pipectl-sandbox",
-            overrides=params.get("environmentVariablesOverride"),
-        )
+        try:
+            build = runner.start(
+                account=account,
+                region=region,
+                project=project,
+                at=engine.scheduler.now(),
+                source_version=str(params.get("sourceVersion") or ""),
+                initiator="pipectl-sandbox",
+                overrides=params.get("environmentVariablesOverride"),
+            )
+        except build_access.CannotAssume as refused:
+            raise ApiError("InvalidInputException", str(refused)) from None
         return {"build": build.to_dict()}
 
     def batch_get_builds(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:

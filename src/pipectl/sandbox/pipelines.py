@@ -24,16 +24,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pipectl.sandbox import backends
+from pipectl.sandbox import action_access, backends
+from pipectl.sandbox.action_access import ActionRefused
+from pipectl.sandbox.build_access import CannotAssume
 from pipectl.sandbox.builds import PHASE_ORDER, ArtifactTarget, Build
 from pipectl.sandbox.clock import _Entry
-from pipectl.sandbox.deployments import Rollout
+from pipectl.sandbox.deployments import LAUNCH_AFTER, Rollout
+from pipectl.sandbox.permissions import Caller
 from pipectl.sandbox.protocol import ApiError
 
 if TYPE_CHECKING:
     from pipectl.sandbox.engine import Engine
 
 SOURCE_SECONDS = 3.0
+# When the deploy action first looks at the tasks of its rollout (ListTasks, DescribeTasks).
+WATCH_TASKS_AFTER = LAUNCH_AFTER + 1.0
 TRANSITION_SECONDS = 1.0
 DEFAULT_DEPLOY_TIMEOUT_MINUTES = 60
 VARIABLE_REFERENCE = re.compile(r"#\{([A-Za-z0-9@\-_]+)\.([A-Za-z0-9@\-_]+)\}")
@@ -59,6 +64,7 @@ class ActionRun:
     resolved_configuration: dict[str, str] = field(default_factory=dict)
     progress: Callable[[], int | None] | None = None
     timeout: _Entry | None = None
+    caller: Caller | None = None  # the role CodePipeline assumed for this action
 
     @property
     def name(self) -> str:
@@ -506,6 +512,16 @@ class PipelineEngine:
         def done(due: datetime) -> None:
             self._action_done(attempt, action, order, due)
 
+        try:
+            action.caller = action_access.pipeline_caller(
+                account=execution.account, region=execution.region,
+                pipeline=execution.pipeline,
+                role_arn=str(action.definition.get("roleArn") or execution.role_arn),
+            )
+        except ActionRefused as refused:
+            self._fail(action, at, "JobFailed", str(refused))
+            self.scheduler.at(at, done)
+            return
         if category == "Source":
             self.scheduler.after(
                 at, SOURCE_SECONDS, lambda due: self._source(execution, action, due, done)
@@ -591,6 +607,15 @@ class PipelineEngine:
             return
         outputs = self._outputs(execution, action)
         try:
+            assert action.caller is not None
+            provider = str((action.definition.get("actionTypeId") or {}).get("provider"))
+            action_access.source(action.caller, provider, config)
+            action_access.write_artifacts(action.caller, [o["s3location"] for o in outputs])
+        except ActionRefused as refused:
+            self._fail(action, at, "JobFailed", str(refused))
+            done(at)
+            return
+        try:
             for output in outputs:
                 backends.put_zip(
                     execution.account,
@@ -654,6 +679,13 @@ class PipelineEngine:
             )
             self.scheduler.at(at, done)
             return
+        try:
+            assert action.caller is not None
+            action_access.start_build(action.caller, str(project["name"]))
+        except ActionRefused as refused:
+            self._fail(action, at, "JobFailed", str(refused))
+            self.scheduler.at(at, done)
+            return
         outputs = self._outputs(execution, action)
         target = None
         if outputs:
@@ -664,16 +696,23 @@ class PipelineEngine:
         except ValueError:
             overrides = []
         revision = execution.revisions[0]["revisionId"] if execution.revisions else ""
-        build = self.engine.builds.start(
-            account=execution.account,
-            region=execution.region,
-            project=project,
-            at=at,
-            source_version=revision,
-            initiator=f"codepipeline/{execution.pipeline}",
-            artifact=target,
-            overrides=overrides if isinstance(overrides, list) else [],
-        )
+        try:
+            build = self.engine.builds.start(
+                account=execution.account,
+                region=execution.region,
+                project=project,
+                at=at,
+                source_version=revision,
+                initiator=f"codepipeline/{execution.pipeline}",
+                artifact=target,
+                overrides=overrides if isinstance(overrides, list) else [],
+                source_location=(action.input_artifacts[0]["s3location"]
+                                 if action.input_artifacts else None),
+            )
+        except CannotAssume as refused:
+            self._fail(action, at, "JobFailed", f"Error calling startBuild: {refused}")
+            self.scheduler.at(at, done)
+            return
         action.external_id = build.id
         action.external_url = (
             f"https://console.aws.amazon.com/codebuild/home?region={execution.region}"
@@ -720,6 +759,14 @@ class PipelineEngine:
             self._fail(action, at, "JobFailed", message)
             self.scheduler.at(at, done)
 
+        caller = action.caller
+        assert caller is not None
+        try:
+            action_access.read_artifacts(caller, [a["s3location"] for a in action.input_artifacts])
+            action_access.describe_service(caller, cluster, service_name)
+        except ActionRefused as refused:
+            fail(str(refused))
+            return
         service = backends.find_service(execution.account, execution.region, cluster, service_name)
         if service is None:
             fail(f"The Amazon ECS service '{service_name}' does not exist in cluster '{cluster}'.")
@@ -750,6 +797,16 @@ class PipelineEngine:
         unknown = [n for n in images if n not in names]
         if unknown:
             fail(f"Invalid action configuration: The AWS ECS container {unknown[0]} does not exist")
+            return
+        try:
+            action_access.register_revision(
+                caller, current.family,
+                backends.next_revision(execution.account, execution.region, current.family),
+                current.tags, backends.task_roles(current),
+            )
+            action_access.update_service(caller, cluster, service_name)
+        except ActionRefused as refused:
+            fail(str(refused))
             return
         revision = backends.register_revision_with_images(
             execution.account, execution.region, current.arn, images
@@ -787,8 +844,20 @@ class PipelineEngine:
             )
             done(due)
 
+        def watch_tasks(due: datetime) -> None:
+            if action.status != "InProgress":
+                return
+            tasks = [arn for arn, task in self.engine.deployments.tasks.items()
+                     if task["startedBy"] == rollout.id]
+            try:
+                action_access.watch_tasks(caller, cluster, tasks)
+            except ActionRefused as refused:
+                self._fail(action, due, "JobFailed", str(refused))
+                done(due)
+
         rollout.on_done.append(rolled)
         action.timeout = self.scheduler.after(at, minutes * 60, timed_out)
+        self.scheduler.after(at, WATCH_TASKS_AFTER, watch_tasks)
 
     # --- stop and retry ----------------------------------------------------------------
 

@@ -24,10 +24,11 @@ from typing import Any
 
 from pipectl.errors import AwsError, InvalidInput
 from pipectl.sandbox.state import (
+    TOKEN_VARIABLE,
     pid_alive,
+    private_state_dir,
     remove_state_file,
     running_state,
-    state_dir,
     state_file,
 )
 
@@ -69,12 +70,13 @@ def parse_duration(value: str) -> float:
     return seconds
 
 
-def sandbox_environment(url: str, region: str = "us-east-1") -> dict[str, str]:
-    """What a shell needs to point AWS tools at the sandbox, with dummy credentials."""
+def sandbox_environment(url: str, token: str, region: str = "us-east-1") -> dict[str, str]:
+    """What a shell needs to point AWS tools at the sandbox: its token as the access key
+    id (the sandbox checks it), a dummy secret (nothing checks signatures)."""
     return {
         "AWS_ENDPOINT_URL": url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ACCESS_KEY_ID": token,
+        "AWS_SECRET_ACCESS_KEY": "sandbox",
         "AWS_REGION": region,
         # The aws CLI v1 and older boto3 read only this one.
         "AWS_DEFAULT_REGION": region,
@@ -101,6 +103,7 @@ def start_detached(
     """Start the sandbox, or find the running one. ``given`` names the settings the user
     chose (``port``, ``host``, ``time_scale``, ``idle_timeout``): a running sandbox that
     differs in one of them is replaced with ``restart``, else refused."""
+    from pipectl.sandbox.auth import new_token
     from pipectl.sandbox.server import check_loopback, require_moto
 
     check_loopback(host)
@@ -120,10 +123,9 @@ def start_detached(
                 "leave the options out to use it as it is",
             )
         stop(environ)
-    path = state_file(environ)
+    path = state_file(environ).absolute()
     remove_state_file(path)  # a stale file from a process that is gone
-    directory = state_dir(environ)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_state_dir(environ).absolute()
     log_path = directory / "sandbox.log"
     command = [
         sys.executable, "-m", "pipectl.sandbox",
@@ -131,10 +133,16 @@ def start_detached(
         "--idle-timeout", str(idle_timeout), "--state-file", str(path),
         "--source-dir", str(source_dir), "--log", str(log_path),
     ]
-    with open(log_path, "ab") as log:
+    # The token goes through the environment, which only the user can read
+    # (/proc/PID/environ), not the command line, which every local user can (ps).
+    child_environ = {k: v for k, v in environ.items() if not k.startswith("MOTO_")}
+    child_environ[TOKEN_VARIABLE] = new_token()
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    os.fchmod(log_fd, 0o600)
+    with os.fdopen(log_fd, "ab") as log:
         child = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            start_new_session=True, env=dict(environ), cwd=str(source_dir),
+            start_new_session=True, env=child_environ, cwd=str(directory),
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -218,16 +226,50 @@ def _terminate(pid: int, grace: float = 5.0) -> bool:
 
 
 def stop(environ: Mapping[str, str]) -> dict[str, Any] | None:
-    """Stop the running sandbox; return the state it had, or None if none was running."""
+    """Stop the running sandbox; return the state it had, or None if none was running.
+
+    The pid comes from a file: before it is signalled, the process must prove to be the
+    sandbox (its health answer, given only to the token holder, names that pid) or, when
+    it does not answer (an ``offline`` fault), run ``pipectl.sandbox`` with this state file.
+    """
     state = running_state(environ)
     path = state_file(environ)
     if state is None:
         remove_state_file(path)
         return None
     pid = int(state["pid"])
+    if not is_the_sandbox(state, path):
+        remove_state_file(path, pid)
+        raise InvalidInput(
+            f"the state file names pid {pid}, which is not the sandbox; left it alone",
+            hint="the sandbox it named is gone: `pipectl sandbox start` starts a new one",
+        )
     _terminate(pid)
     remove_state_file(path, pid)
     return state
+
+
+def is_the_sandbox(state: Mapping[str, Any], path: Path) -> bool:
+    """Whether the pid of ``state`` is the sandbox that ``path`` remembers: the process
+    runs ``pipectl.sandbox`` with this state file (where /proc tells), and the sandbox at
+    the URL, when it answers, names that pid (a pid reused by another process, or a port
+    reused by another server, fails one of the two)."""
+    pid = int(state["pid"])
+    arguments: list[bytes] | None
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except FileNotFoundError:
+        arguments = None if not Path("/proc/self").exists() else []
+    except OSError:
+        arguments = []
+    if arguments is not None and not (
+        b"pipectl.sandbox" in arguments and str(path.absolute()).encode() in arguments
+    ):
+        return False
+    answer = health(str(state["url"]), str(state["token"]))
+    if answer is None:
+        return arguments is not None  # silent (an offline fault): /proc vouched for it
+    return answer.get("pid") == pid
 
 
 def require_running(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -237,12 +279,14 @@ def require_running(environ: Mapping[str, str]) -> dict[str, Any]:
     return state
 
 
-def control(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+def control(
+    url: str, token: str, method: str, path: str, body: dict[str, Any] | None = None
+) -> Any:
     """Call the sandbox's control API; its error message becomes ours."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
         url.rstrip("/") + path, data=data, method=method,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
@@ -260,9 +304,9 @@ def control(url: str, method: str, path: str, body: dict[str, Any] | None = None
         ) from exc
 
 
-def health(url: str) -> dict[str, Any] | None:
+def health(url: str, token: str) -> dict[str, Any] | None:
     try:
-        answer = control(url, "GET", "/_pipectl/health")
+        answer = control(url, token, "GET", "/_pipectl/health")
     except (InvalidInput, AwsError):
         return None
     return answer if isinstance(answer, dict) else None

@@ -57,8 +57,10 @@ class SandboxServer:
     """A running sandbox endpoint: ``.url``, ``.stop()``, a context manager."""
 
     def __init__(
-        self, host: str, port: int, time_scale: float, source_dir: Path | None = None
+        self, host: str, port: int, time_scale: float, source_dir: Path | None = None,
+        token: str | None = None,
     ) -> None:
+        from moto.moto_server import werkzeug_app
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -67,11 +69,18 @@ class SandboxServer:
         from werkzeug.serving import make_server
 
         from pipectl.sandbox.app import SandboxApp
+        from pipectl.sandbox.auth import Gate, new_token
         from pipectl.sandbox.engine import Engine
 
+        # moto grants every web origin CORS access to every backend it creates (lazily,
+        # per service, reading this module global): no page may script the sandbox.
+        setattr(werkzeug_app, "DISABLE_GLOBAL_CORS", True)  # noqa: B010 - not re-exported
         self.host = host
         self.time_scale = time_scale
-        self.app = SandboxApp(DomainDispatcherApplication(create_backend_app))
+        self.token = token or new_token()
+        # The port is known once bound; nothing is served before start().
+        self.app = SandboxApp(DomainDispatcherApplication(create_backend_app),
+                              Gate(self.token, host, port))
         self.engine = Engine(self.app, time_scale=time_scale, source_dir=source_dir)
 
         class QuietHandler(MotoRequestHandler):
@@ -83,6 +92,7 @@ class SandboxServer:
             host, port, self.app, threaded=True, request_handler=QuietHandler
         )
         self.port = int(self._server.server_address[1])
+        self.app.gate = Gate(self.token, host, self.port)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="pipectl-sandbox", daemon=True
         )
@@ -92,6 +102,12 @@ class SandboxServer:
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+    def credentials(self) -> dict[str, str]:
+        """What an AWS client needs to be let in: the token as its access key id."""
+        from pipectl.sandbox.process import sandbox_environment
+
+        return sandbox_environment(self.url, self.token)
 
     def reset(self) -> None:
         """Wipe every resource and run: moto's backends and the engine's state."""
@@ -130,6 +146,7 @@ def start_server(
     time_scale: float = DEFAULT_TIME_SCALE,
     host: str = "127.0.0.1",
     source_dir: Path | None = None,
+    token: str | None = None,
 ) -> SandboxServer:
     """Start the sandbox on ``host:port`` (port 0: any free port) in a background thread.
 
@@ -137,9 +154,11 @@ def start_server(
     current directory). moto's state is global to the process: run one at a time.
     ``time_scale`` multiplies every simulated duration: 1.0 is about real AWS pace,
     0.5 a demo run of tens of seconds, 0.02 (default) a test run of about a second.
+    Every request must carry ``token`` (default: a new random one, ``.token``) as its
+    access key id, or as a bearer token on the control API.
     """
     require_moto()
     bound = check_loopback(host)
     if time_scale <= 0:
         raise InvalidInput(f"time scale must be positive, not {time_scale}")
-    return SandboxServer(bound, port, time_scale, source_dir).start()
+    return SandboxServer(bound, port, time_scale, source_dir, token).start()

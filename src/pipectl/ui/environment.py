@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
 
+from pipectl.ui.printable import printable
 from pipectl.ui.streams import GuardedStream
 
 OutputFormat = Literal["text", "json"]
@@ -68,7 +69,7 @@ class Environment:
         return self._console
 
     def write(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
+        self.stdout.write(printable(text) + "\n")
         self.stdout.flush()
 
     def write_json(self, obj: Any, *, lines: bool = False) -> None:
@@ -80,13 +81,13 @@ class Environment:
 
     def note(self, text: str) -> None:
         """Side information for people (progress, counts): stderr, so stdout stays clean."""
-        self.stderr.write(text + "\n")
+        self.stderr.write(printable(text) + "\n")
         self.stderr.flush()
 
     def error(self, message: str, hint: str | None = None) -> None:
-        self.stderr.write(f"error: {message}\n")
+        self.stderr.write(f"error: {printable(message)}\n")
         if hint:
-            self.stderr.write(f"hint: {hint}\n")
+            self.stderr.write(f"hint: {printable(hint)}\n")
         self.stderr.flush()
 
 

@@ -9,6 +9,7 @@ from pipectl.plan.executor import Progress
 from pipectl.plan.model import Action, Plan, Step
 from pipectl.runs.verdict import Suggest, plain_command
 from pipectl.ui.environment import Environment
+from pipectl.ui.printable import printable
 
 MAX_VALUE_WIDTH = 160
 
@@ -72,7 +73,7 @@ def _print(env: Environment, text: str, color: str | None) -> None:
     if env.rich_output and env.color and color:
         from rich.text import Text
 
-        env.console().print(Text(text, style=color))
+        env.console().print(Text(printable(text), style=color))
     else:
         env.write(text)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, Protocol
 
+from pipectl.runs.deployment import deployment_line
 from pipectl.runs.model import (
     RUNNING_STATUSES,
     ActionView,
@@ -22,6 +23,7 @@ from pipectl.runs.model import (
     task_definition_label,
 )
 from pipectl.ui.environment import Environment
+from pipectl.ui.printable import printable
 
 ICONS = {"Succeeded": "✓", "Failed": "✗", "Abandoned": "✗", "Stopped": "■", "Stopping": "■",
          "Cancelled": "■", "Pending": "·", "Skipped": "·", "Never run": "·"}
@@ -145,9 +147,9 @@ class LiveView:
 
         style = "bold green" if event.result.ok else "bold red"
         lines = summary_lines(event.result)
-        self.console.print(Text(lines[0], style=style))
+        self.console.print(Text(printable(lines[0]), style=style))
         for line in lines[1:]:
-            self.console.print(Text(line))
+            self.console.print(Text(printable(line)))
 
 
 class TickingSnapshot:
@@ -182,7 +184,8 @@ def render_snapshot(snapshot: RunSnapshot, *, show_logs: bool = False) -> Any:
     if snapshot.revision:
         header.append(f"  {snapshot.revision[:12]}")
         if snapshot.revision_summary:
-            header.append(f" {snapshot.revision_summary.splitlines()[0][:60]}", style="dim")
+            summary = snapshot.revision_summary.splitlines()[0][:60]
+            header.append(f" {printable(summary)}", style="dim")
     # Two columns: the icon (a spinner while running) and one line of text that never
     # wraps, so the view keeps its height on narrow terminals and Live never crops it.
     table = Table.grid(padding=(0, 1), expand=True)
@@ -214,7 +217,7 @@ def render_snapshot(snapshot: RunSnapshot, *, show_logs: bool = False) -> Any:
             table.add_row(icon(action.status), row(f"  {action.name}", action.status,
                                                    elapsed, False))
             for line, style in detail_lines(action, show_logs=show_logs):
-                table.add_row("", Text(f"    {line}", style=style, no_wrap=True,
+                table.add_row("", Text(f"    {printable(line)}", style=style, no_wrap=True,
                                        overflow="ellipsis"))
     return Group(header, table)
 
@@ -253,8 +256,14 @@ def detail_lines(action: ActionView, *, show_logs: bool) -> list[tuple[str, str]
             + (f" · image {tag}" if tag else ""),
             "red" if deploy.rolled_back else "",
         ))
+        if deploy.deployment_status is not None:
+            lines.append((deployment_line(deploy), "red" if deploy.rolled_back else ""))
         if deploy.rolled_back:
-            lines.append(("the deployment circuit breaker rolled this deployment back", "red"))
+            lines.append((deploy.failure or "the deployment circuit breaker rolled this "
+                          "deployment back", "red"))
+            if deploy.status_reason and deploy.failure and deploy.status_reason not in \
+                    deploy.failure:
+                lines.append((f"ECS: {deploy.status_reason}", "red"))
         lines.extend((f"stopped task: {r}", "red") for r in deploy.stopped_reasons[:3])
         lines.extend((f"event: {e}", "dim") for e in deploy.events[:3])
     return lines
