@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipectl.cli.main import main
+from pipectl.clock import Clock
 from pipectl.ui.environment import Environment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +36,12 @@ def run_cli(
     environ: dict[str, str] | None = None,
     stdin: str = "",
     tty: bool = False,
+    clock: Clock | None = None,
 ) -> CliResult:
-    """Run pipectl in-process, as a user would from a shell, and capture what it prints."""
+    """Run pipectl in-process, as a user would from a shell, and capture what it prints.
+
+    ``clock``: the time pipectl runs on (deadlines, pauses, "now"), instead of the system's.
+    """
     out, err = io.StringIO(), io.StringIO()
     env = Environment(
         stdout=out,
@@ -45,6 +50,7 @@ def run_cli(
         stdout_isatty=tty,
         stdin_isatty=tty,
         environ=environ if environ is not None else dict(os.environ),
+        clock=clock,
     )
     code = main(list(args), env=env)
     return CliResult(int(code), out.getvalue(), err.getvalue())

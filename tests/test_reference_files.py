@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from pipectl.localbuild.buildspec import load_buildspec
+from pipectl.buildspec.model import Buildspec
+from pipectl.buildspec.reader import load_buildspec as read_buildspec_file
 from pipectl.spec.load import load_spec
 from tests.conftest import REPO_ROOT, run_cli
 
@@ -43,6 +44,10 @@ def clean_environ() -> dict[str, str]:
     for name in SPEC_VARIABLES:
         env.pop(name, None)
     return env
+
+
+def load_buildspec(path: Path, display: str = "buildspec.yml") -> Buildspec:
+    return read_buildspec_file(path, display)[0]
 
 
 def buildspec_script() -> str:
@@ -97,7 +102,7 @@ def test_buildspec_uses_only_what_the_codebuild_project_and_codebuild_provide() 
 def test_buildspec_phases_guards_and_artifacts() -> None:
     spec = load_buildspec(REPO_ROOT / "buildspec.yml")
     assert [p.name for p in spec.phases] == ["pre_build", "build", "post_build"]
-    assert all(p.on_failure == "ABORT" for p in spec.phases)
+    assert all(p.on_failure is not None and p.on_failure.action == "ABORT" for p in spec.phases)
     post_build = spec.phase("post_build")
     assert post_build is not None
     assert "CODEBUILD_BUILD_SUCCEEDING" in post_build.commands[0].text

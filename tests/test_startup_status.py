@@ -100,14 +100,6 @@ def test_a_task_without_its_public_address_is_looked_up_in_ec2(port: int, url: s
     clients.assert_all_answered()
 
 
-def test_a_public_address_on_the_attachment_needs_no_ec2_client() -> None:
-    clients = StubbedClients({"ecs": task_answers(
-        [*AWS_ATTACHMENT, {"name": "publicIPv4Address", "value": "198.51.100.4"}])})
-    assert service_url(clients, CLUSTER, service_doc(), 8080) == "http://198.51.100.4:8080"
-    assert clients.created == ["ecs"]
-    clients.assert_all_answered()
-
-
 def test_no_running_task_means_no_ec2_client() -> None:
     clients = StubbedClients({"ecs": [
         ("list_tasks", {"taskArns": []}, {"cluster": CLUSTER, "serviceName": SERVICE,

@@ -86,13 +86,13 @@ def test_json_output_is_a_list_of_findings(in_tmp: Path) -> None:
 def test_every_file_is_checked_even_when_the_spec_has_errors(in_tmp: Path) -> None:
     make_project(in_tmp)
     edit(in_tmp / LAYOUT["pipeline.yml"], "name: hello-web", "name: hello web")
-    edit(in_tmp / LAYOUT["buildspec.yml"], "version: 0.2", "version: 0.1")
+    edit(in_tmp / LAYOUT["buildspec.yml"], "version: 0.2", "version: 0.3")
     edit(in_tmp / LAYOUT["task_definition.json"], '"cpu": "256"', '"cpu": 256')
     result = run_cli(["validate"])
     assert result.exit_code == 2
     out = result.stdout
     assert "config/pipeline.yml:3:7: name: 'hello web' is not a valid pipeline name" in out
-    assert "buildspec.yml:1:10: version: expected 0.2; got 0.1" in out
+    assert "buildspec.yml:1:10: version: expected 0.1 or 0.2; got a number 0.3" in out
     assert "config/task_definition.json:5:10: cpu: expected a string; got a number 256" in out
     assert out.splitlines()[-1] == (
         "invalid: 3 errors (1 in buildspec.yml, 1 in config/pipeline.yml, 1 in "
@@ -201,7 +201,7 @@ def test_validate_imports_neither_boto3_nor_botocore_and_is_fast(in_tmp: Path) -
 
 def test_the_summary_names_the_file_that_has_the_error(in_tmp: Path) -> None:
     make_project(in_tmp)
-    edit(in_tmp / LAYOUT["buildspec.yml"], "version: 0.2", "version: 0.1")
+    edit(in_tmp / LAYOUT["buildspec.yml"], "version: 0.2", "version: 0.3")
     result = run_cli(["validate"])
     assert result.exit_code == 2
     assert result.stdout.splitlines()[-1] == (

@@ -15,3 +15,5 @@ def test_every_member_only_describe_returns_is_dropped() -> None:
     assert described - registered <= DESCRIBE_ONLY_KEYS
     full = {member: "x" for member in described}
     assert set(task_definition_document(full)) == described & registered
+    assert task_definition_document({**full, "tags": [{"key": "a", "value": "b"}],
+                                     "volumes": None})["family"] == "x"

@@ -13,6 +13,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import ANY
 
 from pipectl.aws.session import AwsSession, AwsSettings
+from pipectl.clock import Clock
 from pipectl.runs.start import StartRequest, start_run
 from tests.conftest import run_cli
 from tests.runs.test_watch import (
@@ -47,11 +48,12 @@ from tests.runs.world import (
 
 
 class FakeTime:
-    """Stands in for the ``time`` module the watch loop reads its clock from."""
+    """Time that passes only when pipectl sleeps; handed to the CLI as its clock."""
 
     def __init__(self, interrupt: bool = False) -> None:
         self.now = T0
         self.interrupt = interrupt
+        self.clock = Clock(monotonic=self.time, wall=self.time, sleep=self.sleep)
 
     def time(self) -> float:
         return self.now
@@ -63,10 +65,8 @@ class FakeTime:
 
 
 @pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    clock = FakeTime()
-    monkeypatch.setattr("pipectl.runs.watch.time", clock)
-    return clock
+def fake_time() -> FakeTime:
+    return FakeTime()
 
 
 def test_run_prints_the_execution_id_and_passes_variables(stubbed: StubbedClients) -> None:
@@ -148,9 +148,13 @@ def succeeded_run(stubbed: StubbedClients, *, latest: bool = False) -> None:
         deployment("ecs-svc/2", "PRIMARY", 8, "COMPLETED", created=70, running=1)]))
     stubbed.add("ecs", "describe_task_definition", taskdef_response(8, "abc1234"))
     stubbed.add("ecs", "list_tasks", {"taskArns": ["arn:aws:ecs:us-east-1:1:task/c/abc"]})
+    # AWS's shape: the task names its network interface; EC2 knows its public address.
     stubbed.add("ecs", "describe_tasks", {"tasks": [{"lastStatus": "RUNNING", "attachments": [
         {"type": "ElasticNetworkInterface",
-         "details": [{"name": "publicIPv4Address", "value": "198.51.100.4"}]}]}]})
+         "details": [{"name": "networkInterfaceId", "value": "eni-0a1b2c3d4e5f60718"}]}]}]})
+    stubbed.add("ec2", "describe_network_interfaces", {"NetworkInterfaces": [
+        {"NetworkInterfaceId": "eni-0a1b2c3d4e5f60718",
+         "Association": {"PublicIp": "198.51.100.4"}}]})
 
 
 def test_run_watch_succeeds_with_exit_0_and_a_summary(
@@ -158,7 +162,7 @@ def test_run_watch_succeeds_with_exit_0_and_a_summary(
 ) -> None:
     stubbed.add("codepipeline", "start_pipeline_execution", {"pipelineExecutionId": RUN})
     succeeded_run(stubbed)
-    result = run_cli(["run", "--watch"])
+    result = run_cli(["run", "--watch"], clock=fake_time.clock)
     assert result.exit_code == 0, result.output
     assert f"Run {RUN} succeeded" in result.stdout
     assert "url       http://198.51.100.4:8080" in result.stdout
@@ -170,7 +174,7 @@ def test_watch_json_lines_end_with_the_result(
     stubbed: StubbedClients, fake_time: FakeTime
 ) -> None:
     succeeded_run(stubbed, latest=True)
-    result = run_cli(["watch", "-o", "json"])
+    result = run_cli(["watch", "-o", "json"], clock=fake_time.clock)
     assert result.exit_code == 0, result.output
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert objects[0]["event"] == "started"
@@ -190,7 +194,7 @@ def test_watch_of_a_failed_build_exits_1_with_the_phase_log_tail_and_hint(
     stubbed.add("logs", "get_log_events", {"events": [
         {"timestamp": 1, "message": "toomanyrequests: You have reached your pull rate limit."}
     ]})
-    result = run_cli(["watch", RUN])
+    result = run_cli(["watch", RUN], clock=fake_time.clock)
     assert result.exit_code == 1, result.output
     assert "build phase BUILD failed: Error while executing command: docker build" in \
         result.stdout
@@ -207,7 +211,7 @@ def test_ctrl_c_exits_130_and_says_how_to_reattach(
     look(stubbed, source_done(), build_stage("InProgress"), old_deploy())
     stubbed.add("codebuild", "batch_get_builds", build("IN_PROGRESS", "BUILD",
                                                        [phase("BUILD", None)]))
-    result = run_cli(["watch", RUN])
+    result = run_cli(["watch", RUN], clock=fake_time.clock)
     assert result.exit_code == 130
     assert "the run goes on" in result.stderr
     assert f"pipectl watch {RUN}" in result.stderr
@@ -221,7 +225,8 @@ def test_the_reattach_command_keeps_the_global_options_given(
     look(stubbed, source_done(), build_stage("InProgress"), old_deploy())
     stubbed.add("codebuild", "batch_get_builds", build("IN_PROGRESS", "BUILD",
                                                        [phase("BUILD", None)]))
-    result = run_cli(["-c", "config/pipeline.yml", "--region", "us-east-1", "watch", RUN])
+    result = run_cli(["-c", "config/pipeline.yml", "--region", "us-east-1", "watch", RUN],
+                     clock=fake_time.clock)
     assert result.exit_code == 130
     assert (f"re-attach with `pipectl --config config/pipeline.yml --region us-east-1 "
             f"watch {RUN}`") in result.stderr
@@ -240,7 +245,7 @@ def test_the_reattach_command_keeps_sandbox(
     look(stubbed, source_done(), build_stage("InProgress"), old_deploy())
     stubbed.add("codebuild", "batch_get_builds", build("IN_PROGRESS", "BUILD",
                                                        [phase("BUILD", None)]))
-    result = run_cli(["--sandbox", "watch", RUN])
+    result = run_cli(["--sandbox", "watch", RUN], clock=fake_time.clock)
     assert result.exit_code == 130, result.output
     assert f"re-attach with `pipectl --sandbox watch {RUN}`" in result.stderr
 
@@ -254,7 +259,7 @@ def test_an_aws_error_mid_watch_says_how_to_reattach(
                                                        [phase("BUILD", None)]))
     stubbed.add_error("codepipeline", "get_pipeline_state", "ExpiredTokenException",
                       "The security token included in the request is expired")
-    result = run_cli(["watch", RUN])
+    result = run_cli(["watch", RUN], clock=fake_time.clock)
     assert result.exit_code == 3, result.output
     assert "rejected the credentials (ExpiredTokenException) calling " \
         "codepipeline:GetPipelineState" in result.stderr
@@ -268,7 +273,7 @@ def test_timeout_exits_4(stubbed: StubbedClients, fake_time: FakeTime) -> None:
         look(stubbed, source_done(), stage_state("Build", RUN, "InProgress",
                                                  action_state("Build", "InProgress", 5)),
              old_deploy())
-    result = run_cli(["watch", RUN, "--timeout", "3s", "--interval", "1.5"])
+    result = run_cli(["watch", RUN, "--timeout", "3s", "--interval", "1.5"], clock=fake_time.clock)
     assert result.exit_code == 4, result.output
     assert f"pipectl watch {RUN}" in result.stderr
 
@@ -354,9 +359,9 @@ def rollback_plan(stubbed: StubbedClients) -> None:
 
 
 def test_rollback_goes_back_one_revision_and_waits_until_completed(
-    stubbed: StubbedClients, monkeypatch: pytest.MonkeyPatch
+    stubbed: StubbedClients,
 ) -> None:
-    monkeypatch.setattr("pipectl.runs.rollback.time", FakeTime())
+    fake_time = FakeTime()
     rollback_plan(stubbed)
     stubbed.add("ecs", "update_service", {"service": {"serviceName": SERVICE}},
                 {"cluster": CLUSTER, "service": SERVICE, "taskDefinition": task_def(6)})
@@ -365,11 +370,26 @@ def test_rollback_goes_back_one_revision_and_waits_until_completed(
         deployment("ecs-svc/2", "ACTIVE", 8, "COMPLETED", created=-100, running=1)]))
     stubbed.add("ecs", "describe_services", service([
         deployment("ecs-svc/3", "PRIMARY", 6, "COMPLETED", created=1, running=1)]))
-    result = run_cli(["rollback", "--yes"])
+    result = run_cli(["rollback", "--yes"], clock=fake_time.clock)
     assert result.exit_code == 0, result.output
     assert "hello-web:8 (image bad0001) to hello-web:6 (image good001)" in result.stderr
     assert "Rollback completed: hello-web runs hello-web:6 again" in result.stdout
     stubbed.assert_all_used()
+
+
+def test_rollback_timeout_holds_while_aws_throttles(stubbed: StubbedClients) -> None:
+    fake_time = FakeTime()
+    rollback_plan(stubbed)
+    stubbed.add("ecs", "update_service", {"service": {"serviceName": SERVICE}},
+                {"cluster": CLUSTER, "service": SERVICE, "taskDefinition": task_def(6)})
+    for _ in range(40):  # more throttles than the deadline leaves time for
+        stubbed.add_error("ecs", "describe_services", "ThrottlingException", "Rate exceeded")
+    result = run_cli(["rollback", "--yes", "--timeout", "90s"], clock=fake_time.clock,
+                     environ={**os.environ, "AWS_MAX_ATTEMPTS": "1"})
+    assert result.exit_code == 4, result.output
+    assert "not stable after 90s" in result.stderr and "throttling" in result.stderr
+    # It gave up at the deadline, not later: pipectl's clock moved about 90 s.
+    assert 90 <= fake_time.now - T0 < 100
 
 
 def test_rollback_without_a_terminal_needs_yes(stubbed: StubbedClients) -> None:
@@ -394,7 +414,7 @@ def test_watch_on_a_terminal_draws_the_live_view_and_the_summary(
     stubbed: StubbedClients, fake_time: FakeTime
 ) -> None:
     succeeded_run(stubbed, latest=True)
-    result = run_cli(["--no-color", "watch"], tty=True)
+    result = run_cli(["--no-color", "watch"], tty=True, clock=fake_time.clock)
     assert result.exit_code == 0, result.output
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout)
     assert "Pipeline hello-web" in screen

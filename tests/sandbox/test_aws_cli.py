@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,10 @@ def test_the_aws_cli_follows_the_same_run(
     execution_id = started["pipelineExecutionId"]
 
     seen: list[list[str]] = []
+    # Far beyond a whole run even on a loaded machine: a stuck run fails, it does not hang.
+    deadline = time.monotonic() + 120
     while True:
+        assert time.monotonic() < deadline, f"the run never succeeded: {seen[-3:]}"
         state = aws(sandbox.url, "codepipeline", "get-pipeline-state", "--name", names.pipeline)
         statuses = [s.get("latestExecution", {}).get("status", "") for s in state["stageStates"]]
         seen.append(statuses)

@@ -132,5 +132,9 @@ def test_the_repository_buildspec_runs_and_its_abort_skips_post_build(
         "PRE_BUILD", "BUILD", "FINALIZING", "COMPLETED",
     ]
     text = _log(client, build)
-    assert "Running command docker buildx" in text or "docker buildx" in text
+    # The BUILD phase failed at its first command, the buildx one, with Docker's error.
+    in_build = text[text.index("Entering phase BUILD"):]
+    commands = [line for line in in_build.splitlines() if "Running command " in line]
+    assert len(commands) == 1 and "docker buildx" in commands[0], commands
+    assert "Cannot connect to the Docker daemon" in in_build
     assert "UPLOAD_ARTIFACTS" not in text

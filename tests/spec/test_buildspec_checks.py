@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipectl.spec.buildspec import check_buildspec
+from pipectl.buildspec.validate import check_buildspec, first_docker_command
 from pipectl.spec.load import sort_findings
 
 PHASES = ("phases:\n  build:\n    commands:\n      - {command}\n"
@@ -16,8 +16,8 @@ PHASES = ("phases:\n  build:\n    commands:\n      - {command}\n"
 def check(tmp_path: Path, text: str) -> tuple[bool, list[str]]:
     path = tmp_path / "buildspec.yml"
     path.write_text(text)
-    document, findings = check_buildspec(path, "buildspec.yml")
-    runs_docker = document is not None and document.docker_command is not None
+    document, findings = check_buildspec(path, "buildspec.yml", None)
+    runs_docker = document is not None and first_docker_command(document) is not None
     return runs_docker, [f"{f.severity}: {f}" for f in sort_findings(findings)]
 
 
@@ -67,10 +67,10 @@ def test_phase_rules(tmp_path: Path) -> None:
     _, findings = check(tmp_path, text)
     assert findings == [
         "error: buildspec.yml:7:5: phases.build.runtime-versions: unknown key "
-        "'runtime-versions' in phase build",
+        "'runtime-versions' in phase build (runtime-versions belongs to the install phase)",
         "error: buildspec.yml:8:5: phases.build.comands: unknown key 'comands' in phase build",
-        "error: buildspec.yml:11:17: phases.post_build.on-failure: expected ABORT, CONTINUE "
-        "or RETRY; got 'IGNORE'",
+        "error: buildspec.yml:11:17: phases.post_build.on-failure: expected ABORT, CONTINUE, "
+        "RETRY, RETRY-count, RETRY-regex or RETRY-count-regex; got a string 'IGNORE'",
         "warning: buildspec.yml:16:1: artefacts: unknown key 'artefacts' (CodeBuild does not "
         "use it)",
     ]

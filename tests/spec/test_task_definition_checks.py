@@ -42,6 +42,7 @@ def test_fargate_sizes_that_exist(tmp_path: Path, cpu: str, memory: str) -> None
 
 @pytest.mark.parametrize(("cpu", "memory", "field"), [
     ("256", "3072", "memory"), ("512", "512", "memory"), ("8192", "18432", "memory"),
+    ("256", "1536", "memory"), (".25 vCPU", "1.5 GB", "memory"),
     ("384", "1024", "cpu"),
 ])
 def test_fargate_sizes_that_do_not(tmp_path: Path, cpu: str, memory: str, field: str) -> None:
@@ -81,3 +82,37 @@ def test_two_containers_with_one_name(tmp_path: Path) -> None:
     doc["containerDefinitions"].append({"name": "web", "image": "web:2"})
     assert check(tmp_path, doc) == [
         "error: containerDefinitions[1].name: two containers are named 'web'"]
+
+
+def test_256_cpu_takes_only_512_1024_or_2048_mib(tmp_path: Path) -> None:
+    assert check(tmp_path, fargate(memory="1536")) == [
+        "error: memory: memory '1536' does not fit cpu '256' on Fargate"]
+    path = tmp_path / "td.json"
+    _, findings = check_task_definition(path, "td.json", fargate_service=True)
+    assert findings[0].hint == "with cpu 256: 512, 1024 or 2048 MiB"
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("{{EXEC_ROLE}}", "is neither an IAM role ARN nor a role name"),
+    ("<role>", "is neither an IAM role ARN nor a role name"),
+    ("ECS_TASK_EXECUTION_ROLE", "reads as a placeholder (capitals and underscores)"),
+    ("arn:aws:iam::<account-id>:role/ecsTaskExecutionRole", "is not an IAM role ARN"),
+    ("arn:aws:iam::ACCOUNT_ID:role/ecsTaskExecutionRole", "is not an IAM role ARN"),
+    ("arn:aws:iam::123456789012:role/*", "is not an IAM role ARN"),
+    ("arn:aws:s3:::bucket", "is not an IAM role ARN"),
+])
+@pytest.mark.parametrize("key", ["taskRoleArn", "executionRoleArn"])
+def test_role_fields_that_are_placeholders(tmp_path: Path, key: str, value: str,
+                                           problem: str) -> None:
+    findings = check(tmp_path, fargate(**{key: value}))
+    assert len(findings) == 1
+    assert findings[0].startswith(f"error: {key}: {key} {problem}")
+
+
+@pytest.mark.parametrize("value", [
+    "ecsTaskExecutionRole", "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+    "arn:aws:iam::123456789012:role/service-role/my.app+role@x", "my_app_role",
+    "arn:aws-cn:iam::123456789012:role/web",
+])
+def test_role_fields_that_are_roles(tmp_path: Path, value: str) -> None:
+    assert check(tmp_path, fargate(taskRoleArn=value)) == []

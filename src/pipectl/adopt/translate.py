@@ -14,7 +14,6 @@ from pipectl.adopt.live import LivePipeline
 from pipectl.adopt.model import CHANGED_BY_CREATE, ImportedPipeline, Notes
 from pipectl.errors import InvalidInput
 from pipectl.resources.common import ADOPTED_TAG, MANAGED_TAG, Placement, tag_dict
-from pipectl.resources.ecs import DESCRIBE_ONLY_KEYS
 from pipectl.resources.pipeline import IMAGE_DEFINITIONS_FILE
 from pipectl.spec import names as rules
 
@@ -123,8 +122,12 @@ def _expect(config: dict[str, Any], key: str, want: str, resource: str, where: s
 
 
 def task_definition_document(described: dict[str, Any]) -> dict[str, Any]:
-    """DescribeTaskDefinition's output as RegisterTaskDefinition's input."""
-    return {k: v for k, v in described.items() if k not in DESCRIBE_ONLY_KEYS}
+    """DescribeTaskDefinition's output as RegisterTaskDefinition's input (as validate and
+    create read a task definition file; the tags are pipectl's to set)."""
+    from pipectl.spec.taskdef_input import normalise
+
+    document = normalise({k: v for k, v in described.items() if k != "tags"}).data
+    return dict(document)
 
 
 def _container(live: LivePipeline, task: dict[str, Any], notes: Notes) -> dict[str, Any]:

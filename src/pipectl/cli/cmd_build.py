@@ -59,7 +59,7 @@ def command(
       pipectl build --local --env AWS_ACCOUNT_ID=123456789012
       pipectl build --local --env CODEBUILD_RESOLVED_SOURCE_VERSION= -o json
     """
-    from pipectl.localbuild.buildspec import load_buildspec
+    from pipectl.buildspec.reader import load_buildspec
     from pipectl.localbuild.environment import (
         PLACEHOLDER_ACCOUNT,
         Project,
@@ -86,13 +86,15 @@ def command(
     if buildspec_path is None:
         relative = spec.build.buildspec if spec else "buildspec.yml"
         buildspec_path = source_dir / relative
-    buildspec = load_buildspec(buildspec_path, display=str(buildspec_path))
+    buildspec, warnings = load_buildspec(buildspec_path, display=str(buildspec_path))
 
     environ = app.env.environ
     codebuild = codebuild_variables(project, source, git_commit(source, environ))
     environment = build_environment(environ, codebuild, buildspec.variables, project.variables,
                                     overrides)
     env = app.env
+    for warning in warnings:
+        env.note(f"note: {warning.location}: {warning.message}")
     if spec is None:
         env.note(f"note: no spec at {app.config_path}: REPOSITORY_URI and CONTAINER_NAME are "
                  "set only if you pass them with --env")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 
 from pipectl.cli.options import get_app, output_option
@@ -27,7 +25,7 @@ def command(ctx: click.Context, limit: int) -> None:
 
     app = get_app(ctx)
     spec = app.partial_spec()
-    runs = history(app.aws(spec.region), spec.pipeline, limit, time.time())
+    runs = history(app.aws(spec.region), spec.pipeline, limit, app.clock.wall())
     if app.env.output == "json":
         app.env.write_json({"pipeline": spec.pipeline,
                             "runs": [r.to_dict() for r in runs]})

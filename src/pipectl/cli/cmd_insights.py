@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
@@ -39,7 +38,7 @@ def command(ctx: click.Context, execution_id: str | None, runs: int,
     target = Target(pipeline=spec.pipeline, project=spec.project, repository=spec.repository,
                     cluster=spec.deploy.cluster, service=spec.deploy.service,
                     container=spec.deploy.container)
-    report = insights(app.aws(spec.region), target, runs, time.time(), repo=Path.cwd())
+    report = insights(app.aws(spec.region), target, runs, app.clock.wall(), repo=Path.cwd())
     run = pick_run(report, execution_id)
     if html_path is not None:
         from pipectl.ui.insights_html import write_html

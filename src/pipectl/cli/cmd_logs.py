@@ -36,7 +36,8 @@ def command(ctx: click.Context, build_id: str | None, follow: bool, interval: fl
     if env.output != "json":
         env.note(f"build {build.build_id} ({build.status})")
     try:
-        for line in read_logs(session, build, follow=follow, interval=interval):
+        for line in read_logs(session, build, follow=follow, interval=interval,
+                              sleep=app.clock.sleep):
             if env.output == "json":
                 env.write_json({"build_id": build.build_id, "line": line}, lines=True)
             else:

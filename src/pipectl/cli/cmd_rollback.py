@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 
 from pipectl.cli.cmd_watch import parse_duration
@@ -54,7 +52,7 @@ def command(ctx: click.Context, yes: bool, timeout: float | None,
         if answer not in ("y", "yes"):
             env.note("nothing changed")
             return
-    started = time.time()
+    started = app.clock.wall()  # compared with ECS's timestamps
     apply_rollback(session, plan)
     if env.output == "json":
         env.write_json({"event": "rollback_started", **plan.to_dict()}, lines=True)
@@ -63,7 +61,7 @@ def command(ctx: click.Context, yes: bool, timeout: float | None,
     wait = timeout if timeout is not None else spec.deploy_timeout_minutes * 60.0
     try:
         for event in watch_rollout(session, plan, since=started, timeout=wait,
-                                   interval=interval):
+                                   interval=interval, clock=app.clock):
             show_rollout(env, event)
             if isinstance(event, RolloutDone):
                 if event.ok:

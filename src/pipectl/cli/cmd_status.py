@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 
 from pipectl.cli.options import get_app, output_option
@@ -30,7 +28,7 @@ def command(ctx: click.Context) -> None:
     spec = app.partial_spec()
     deploy = spec.deploy
     report = gather_status(app.aws(spec.region), spec.pipeline, deploy.cluster, deploy.service,
-                           container=deploy.container, port=spec.port, now=time.time())
+                           container=deploy.container, port=spec.port, now=app.clock.wall())
     if app.env.output == "json":
         app.env.write_json(report.to_dict())
         return

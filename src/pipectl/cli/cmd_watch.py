@@ -63,7 +63,8 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     reattach = reattach_command(execution_id, app.suggest)
     try:
         result = follow(view, watch_run(session, spec.pipeline, execution_id, options=options,
-                                        summary=summary))
+                                        clock=app.clock.wall, sleep=app.clock.sleep,
+                                        monotonic=app.clock.monotonic, summary=summary))
     except KeyboardInterrupt:
         raise interrupted(execution_id, reattach) from None
     except AwsError as exc:

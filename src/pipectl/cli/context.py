@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipectl.clock import SYSTEM_CLOCK, Clock
 from pipectl.errors import InvalidInput
 from pipectl.ui.environment import Environment
 
@@ -36,6 +37,8 @@ class AppContext:
     #: The global options given on the command line that say which pipeline, where
     #: (``--sandbox``, ``-c``, ``--region``, ``--profile``, ``--endpoint-url``).
     where_args: tuple[str, ...] = ()
+    #: The one clock every command hands to the domain (a fake one in tests).
+    clock: Clock = field(default_factory=lambda: SYSTEM_CLOCK)
     _spec: Spec | None = field(default=None, repr=False)
     _partial: PartialSpec | None = field(default=None, repr=False)
     aws_session: AwsSession | None = field(default=None, repr=False)
@@ -78,6 +81,7 @@ class AppContext:
             region=region,
             region_source=region_source,
             where_args=where_args,
+            clock=env.clock or SYSTEM_CLOCK,
             endpoint_url=endpoint_url,
             sandbox=sandbox,
         )

@@ -1,13 +1,17 @@
 """Run a buildspec's phases with CodeBuild's rules, yielding events as things happen.
 
-The rules (buildspec version 0.2):
+The rules (pipectl.buildspec states them; this runs them):
 
-- phases run in the order install, pre_build, build, post_build, in one shell;
+- phases run in the order install, pre_build, build, post_build; with version 0.2 in
+  one shell, with version 0.1 each command in a shell of its own (so a variable or a
+  ``cd`` does not reach the next command);
 - a failing command ends its phase's ``commands``; the phase's ``finally`` commands run
   either way, and a failure there fails the phase too;
 - after a failed phase, ``on-failure: ABORT`` ends the build and ``CONTINUE`` goes on to
-  the next phase; without ``on-failure``, a failed install or pre_build ends the build
-  and a failed build phase still runs post_build;
+  the next phase; ``RETRY[-count][-regex]`` runs the phase again (3 times, or count)
+  while the failed command's output matches regex, then ends the build; without
+  ``on-failure``, a failed install or pre_build ends the build and a failed build phase
+  still runs post_build;
 - ``CODEBUILD_BUILD_SUCCEEDING`` turns to 0 at the first failure;
 - a build that succeeded must leave the files ``artifacts.files`` names.
 """
@@ -19,7 +23,8 @@ from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipectl.localbuild.buildspec import Buildspec, Command, Phase
+from pipectl.buildspec.model import Buildspec, Command, Phase
+from pipectl.buildspec.rules import ends_build_after_failure
 from pipectl.localbuild.events import (
     ArtifactsChecked,
     BuildEvent,
@@ -60,18 +65,13 @@ def run_build(build: LocalBuild) -> Iterator[BuildEvent]:
     return _Run(build).events()
 
 
-def aborts_after_failure(phase: Phase) -> bool:
-    if phase.on_failure is not None:
-        return phase.on_failure == "ABORT"
-    return phase.name != "build"  # CodeBuild still runs post_build after a failed build
-
-
 class _Run:
     def __init__(self, build: LocalBuild) -> None:
         self.build = build
         self.clock = build.clock
         self.shell: ShellSession | None = None
         self.first_failure: _Failure | None = None
+        self.last_output: list[str] = []  # the latest command's, for RETRY-regex
 
     def events(self) -> Iterator[BuildEvent]:
         started = self.clock()
@@ -109,9 +109,12 @@ class _Run:
                 yield Notice(f"{name} ({where}) is fetched from AWS in CodeBuild and is not set "
                              f"here; pass --env {name}=VALUE if the build needs it")
         for phase in spec.phases:
-            for key in phase.ignored:
+            ignored = [k for k, v in (("run-as", phase.run_as),
+                                      ("runtime-versions", phase.runtime_versions)) if v]
+            for key in ignored:
                 yield Notice(f"phases.{phase.name}.{key} has no effect in a local build "
                              "(the tools and user of this machine are used)", phase.name)
+
 
     def _phases(self) -> Iterator[BuildEvent]:
         stopped_by: str | None = None
@@ -122,6 +125,13 @@ class _Run:
             yield PhaseStarted(phase.name)
             started = self.clock()
             failure = yield from self._run_phase(phase)
+            retries = phase.on_failure.retries if phase.on_failure else 0
+            while failure is not None and retries > 0 and phase.on_failure is not None \
+                    and phase.on_failure.retries_on("\n".join(self.last_output)):
+                retries -= 1
+                yield Notice(f"on-failure {phase.on_failure.action}: running phase {phase.name} "
+                             f"again ({retries} more retries after this one)", phase.name)
+                failure = yield from self._run_phase(phase)
             seconds = self.clock() - started
             if failure is None:
                 yield PhaseFinished(phase.name, True, seconds)
@@ -135,7 +145,7 @@ class _Run:
             if self.first_failure is None:
                 self.first_failure = failure
                 self._mark_failing()
-            if aborts_after_failure(phase):
+            if ends_build_after_failure(phase.name, phase.on_failure):
                 stopped_by = phase.name
 
     def _run_phase(self, phase: Phase) -> Generator[BuildEvent, None, _Failure | None]:
@@ -153,8 +163,11 @@ class _Run:
     ) -> Generator[BuildEvent, None, int]:
         yield CommandStarted(phase, command.text, block, command.line)
         started = self.clock()
+        if not self.build.buildspec.one_shell:
+            self._drop_shell()  # version 0.1: a new shell for every command
         shell = self._live_shell()
         lines = shell.run(command.text)
+        self.last_output = []
         while True:
             try:
                 line = next(lines)
@@ -167,6 +180,7 @@ class _Run:
                 yield Notice(f"the command ended the shell (status {exc.status}); later commands "
                              "run in a new shell, without the variables set so far", phase)
                 break
+            self.last_output.append(line)
             yield OutputLine(phase, line)
         yield CommandFinished(phase, command.text, status, self.clock() - started)
         return status

@@ -22,6 +22,8 @@ from pipectl.resources.roles import (
     codebuild_policy,
     pipeline_policy,
 )
+from pipectl.spec.taskdef_input import normalise
+from pipectl.spec.taskdef_roles import ROLE_FIELDS, role_problem
 
 if TYPE_CHECKING:
     from pipectl.spec.model import Spec
@@ -73,6 +75,8 @@ def load_task_definition(path_text: str, spec_path: Path | None = None) -> dict[
     """The task definition file as RegisterTaskDefinition's input.
 
     ``validate`` checks it in depth; here it only has to be readable JSON with a family.
+    describe-task-definition output and console exports are taken as ``validate`` takes
+    them: unwrapped, without ECS-set keys and nulls (pipectl.spec.taskdef_input).
     A relative path is taken from the current directory, else from the directory
     that holds the spec's ``config/`` folder.
     """
@@ -87,13 +91,18 @@ def load_task_definition(path_text: str, spec_path: Path | None = None) -> dict[
             hint="create it with `pipectl init`, or point deploy.task_definition at it",
         )
     try:
-        data = json.loads(found.read_text(encoding="utf-8"))
+        data = normalise(json.loads(found.read_text(encoding="utf-8"))).data
     except (OSError, ValueError) as exc:
         raise InvalidInput(f"{path_text}: cannot read the task definition: {exc}",
                            hint="run `pipectl validate` for details") from None
     if not isinstance(data, dict) or not isinstance(data.get("family"), str):
         raise InvalidInput(f"{path_text}: a task definition needs a \"family\"",
                            hint="run `pipectl validate` for details")
+    for key in ROLE_FIELDS:  # they go into the pipeline role's iam:PassRole statement
+        problem = role_problem(data[key]) if isinstance(data.get(key), str) else None
+        if problem is not None:
+            raise InvalidInput(f"{path_text}: {key} {problem}",
+                               hint="run `pipectl validate` for details")
     return data
 
 

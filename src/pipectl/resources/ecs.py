@@ -6,13 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipectl.resources.common import Placement, tag_list
+from pipectl.spec.taskdef_input import DESCRIBE_ONLY_KEYS as DESCRIBE_OUTPUT_KEYS
 
-#: Keys of DescribeTaskDefinition's output that RegisterTaskDefinition does not take:
-#: a task definition copied from the console or the CLI may carry them.
-DESCRIBE_ONLY_KEYS = frozenset({
-    "taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
-    "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt", "tags",
-})
+#: Keys RegisterTaskDefinition does not take (the file's are gone already: see
+#: pipectl.spec.taskdef_input); pipectl sets the tags itself.
+DESCRIBE_ONLY_KEYS = frozenset({*DESCRIBE_OUTPUT_KEYS, "tags"})
 
 
 @dataclass(frozen=True)

@@ -53,11 +53,9 @@ def _task_url(clients: Clients, cluster: str, service: str, port: int) -> str | 
         if task.get("lastStatus") not in (None, "RUNNING"):
             continue
         for attachment in task.get("attachments") or []:
+            # ECS documents subnetId, networkInterfaceId, macAddress and private addresses
+            # here, never a public one: that is the network interface's (EC2).
             details = {d.get("name"): d.get("value") for d in attachment.get("details") or []}
-            # Some endpoints (the sandbox) report the public address on the attachment.
-            public = details.get("publicIPv4Address")
-            if public:
-                return _http(public, port)
             if details.get("networkInterfaceId"):
                 eni_ids.append(str(details["networkInterfaceId"]))
     if not eni_ids:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from pipectl.aws.errors import aws_call, is_throttling
+from pipectl.clock import SYSTEM_CLOCK, Clock
 from pipectl.errors import InvalidInput, NotFound, PipectlError
 from pipectl.runs import reads
 from pipectl.runs.deploy_changes import deploy_changes
@@ -107,6 +107,10 @@ def _image(clients: Clients, arn: str, container: str | None) -> str | None:
         return None
 
 
+def _no_progress(plan: RollbackPlan) -> DeployProgress:
+    return DeployProgress(plan.cluster, plan.service)
+
+
 def apply_rollback(clients: Clients, plan: RollbackPlan) -> None:
     with aws_call("ecs:UpdateService", resource=f"{plan.cluster}/{plan.service}"):
         clients.client("ecs").update_service(cluster=plan.cluster, service=plan.service,
@@ -120,25 +124,31 @@ def watch_rollout(
     since: float,
     timeout: float | None,
     interval: float | None = None,
-    clock: Callable[[], float] | None = None,
-    sleep: Callable[[float], None] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Iterator[RolloutUpdate | RolloutDone]:
-    """Until the deployment of ``plan.previous`` is COMPLETED (ok) or FAILED."""
-    clock = clock or time.time
-    sleep = sleep or time.sleep
+    """Until the deployment of ``plan.previous`` is COMPLETED (ok) or FAILED, or
+    ``timeout`` seconds (monotonic) have passed, throttled or not."""
     schedule = PollSchedule(interval=interval)
-    deadline = None if timeout is None else clock() + timeout
+    deadline = None if timeout is None else clock.monotonic() + timeout
     before: DeployProgress | None = None
     images: dict[str, str | None] = {plan.previous: plan.previous_image,
                                      plan.current: plan.current_image}
-    last_change = clock()
+    last_change = clock.monotonic()
+    progress: DeployProgress | None = None
     while True:
         try:
             doc = reads.services(clients, plan.cluster, [plan.service]).get(plan.service)
         except PipectlError as exc:
             if not is_throttling(exc):
                 raise
-            sleep(schedule.throttled())
+            now = clock.monotonic()
+            if deadline is not None and now >= deadline:
+                yield RolloutDone(False, "timed_out", f"{plan.service} was not stable after "
+                                  f"{int(timeout or 0)}s (AWS was throttling the reads)",
+                                  progress or _no_progress(plan))
+                return
+            delay = schedule.throttled()
+            clock.sleep(delay if deadline is None else min(delay, deadline - now))
             continue
         schedule.recovered()
         if doc is None:
@@ -149,9 +159,9 @@ def watch_rollout(
         progress = deploy_progress(doc, plan.cluster, since, lambda arn: images.get(arn))
         progress = replace(progress, rolled_back=False)  # a rollback is what we asked for
         changes = tuple(deploy_changes(before, progress, plan.service,
-                                        {"service": plan.service}, clock()))
+                                        {"service": plan.service}, clock.wall()))
         if changes:
-            last_change = clock()
+            last_change = clock.monotonic()
         yield RolloutUpdate(progress, changes)
         before = progress
         state = (ours or {}).get("rolloutState")
@@ -167,10 +177,10 @@ def watch_rollout(
                               f"failed: {(ours or {}).get('rolloutStateReason') or 'FAILED'}",
                               progress)
             return
-        now = clock()
+        now = clock.monotonic()
         if deadline is not None and now >= deadline:
             yield RolloutDone(False, "timed_out", f"{plan.service} was not stable after "
                               f"{int(timeout or 0)}s", progress)
             return
         delay = schedule.next_delay(now - last_change)
-        sleep(delay if deadline is None else min(delay, max(0.0, deadline - now)))
+        clock.sleep(delay if deadline is None else min(delay, max(0.0, deadline - now)))

@@ -99,13 +99,16 @@ class RunWatcher:
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
         jitter: Callable[[], float] | None = None,
+        monotonic: Callable[[], float] | None = None,
         summary: dict[str, Any] | None = None,
     ) -> None:
         self.clients = clients
         self.pipeline = pipeline
         self.execution_id = execution_id
         self.options = options or WatchOptions()
-        self.clock = clock or time.time
+        self.clock = clock or time.time  # for what is compared with AWS's timestamps
+        # The --timeout deadline; a caller that gives only ``clock`` (a fake) runs on it.
+        self.monotonic = monotonic or clock or time.monotonic
         self.sleep = sleep or time.sleep
         self.schedule = PollSchedule(interval=self.options.interval,
                                      random=jitter or random.random)
@@ -120,7 +123,8 @@ class RunWatcher:
 
     def events(self) -> Iterator[WatchEvent]:
         begun = self.clock()
-        deadline = None if self.options.timeout is None else begun + self.options.timeout
+        deadline = (None if self.options.timeout is None
+                    else self.monotonic() + self.options.timeout)
         self.layout = reads.pipeline_layout(self.clients, self.pipeline)
         if self.summary.get("pipelineExecutionId") != self.execution_id:
             self.summary = reads.find_execution(self.clients, self.pipeline, self.execution_id)
@@ -139,8 +143,9 @@ class RunWatcher:
                 note = Change("throttled", f"AWS is throttling reads; next look in {delay:.0f}s",
                               now, {"delay_seconds": round(delay, 1)})
                 yield Update(previous or self._empty_snapshot(now), (note,))
-                if deadline is not None and now + delay >= deadline:
-                    self.sleep(max(0.0, deadline - now))
+                left = None if deadline is None else deadline - self.monotonic()
+                if left is not None and delay >= left:
+                    self.sleep(max(0.0, left))
                     yield self._timed_out(previous or self._empty_snapshot(self.clock()))
                     return
                 self.sleep(delay)
@@ -155,13 +160,14 @@ class RunWatcher:
                 yield Finished(snapshot, result)
                 return
             now = self.clock()
-            if deadline is not None and now >= deadline:
+            left = None if deadline is None else deadline - self.monotonic()
+            if left is not None and left <= 0:
                 yield self._timed_out(snapshot)
                 return
             delay = self.schedule.next_delay(now - last_change,
                                              deploying=_deploying(snapshot))
-            if deadline is not None:
-                delay = min(delay, max(0.0, deadline - now))
+            if left is not None:
+                delay = min(delay, left)
             self.sleep(delay)
 
     # -- one look ----------------------------------------------------------------------
@@ -476,12 +482,13 @@ def watch_run(
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], None] | None = None,
     jitter: Callable[[], float] | None = None,
+    monotonic: Callable[[], float] | None = None,
     summary: dict[str, Any] | None = None,
 ) -> Iterator[WatchEvent]:
     """Follow one execution; yields Update per look and a Finished at the end.
     ``summary``: its ListPipelineExecutions summary, if the caller has it already."""
     watcher = RunWatcher(clients, pipeline, execution_id, options=options, clock=clock,
-                         sleep=sleep, jitter=jitter, summary=summary)
+                         sleep=sleep, jitter=jitter, monotonic=monotonic, summary=summary)
     return watcher.events()
 
 

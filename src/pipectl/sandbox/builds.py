@@ -17,16 +17,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pipectl.buildspec.model import Phase
+from pipectl.buildspec.rules import (
+    assigned_names,
+    ends_build_after_failure,
+    expand,
+    image_references,
+    unset_references,
+    uses_docker,
+)
 from pipectl.sandbox import backends, build_access
 from pipectl.sandbox.buildspec import (
     DOCKER_DAEMON_DOWN,
     BuildFacts,
-    Buildspec,
     BuildspecError,
-    Phase,
+    LoadedBuildspec,
     command_output,
     load_buildspec,
-    uses_docker,
 )
 from pipectl.sandbox.clock import _Entry
 from pipectl.sandbox.protocol import ApiError
@@ -95,7 +102,7 @@ class Build:
     current_phase: str = "SUBMITTED"
     status: str = "IN_PROGRESS"
     end: datetime | None = None
-    buildspec: Buildspec | None = None
+    buildspec: LoadedBuildspec | None = None
     failed_phase: str | None = None
     failure_message: str = ""
     failure_code: str = ""
@@ -103,6 +110,8 @@ class Build:
     image_digest: str = ""
     image_definitions: str = ""
     exported: dict[str, str] = field(default_factory=dict)
+    #: Variables earlier commands set; with buildspec version 0.1 none carry over.
+    assigned: set[str] = field(default_factory=set)
     on_done: list[Callable[[Build, datetime], None]] = field(default_factory=list)
     pending: list[_Entry] = field(default_factory=list)
     caller: Caller | None = None  # the project's service role, as CodeBuild assumed it
@@ -287,11 +296,12 @@ class BuildRunner:
         phase_type = PHASE_ORDER[index]
         if failure is None or phase_type in ("UPLOAD_ARTIFACTS", "FINALIZING"):
             return index + 1
+        if phase_type in ("PROVISIONING", "DOWNLOAD_SOURCE"):
+            return PHASE_ORDER.index("FINALIZING")
         phase = self._buildspec_phase(build, phase_type)
-        aborts = phase is not None and phase.on_failure == "ABORT"
-        # CodeBuild: a failed install/pre_build (or an ABORT) skips to FINALIZING; a
-        # failed build phase still runs post_build.
-        if aborts or phase_type in ("PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD"):
+        # A sandbox failure is deterministic, so RETRY would fail the same way: its
+        # retries are used up at once (see pipectl.buildspec.rules).
+        if ends_build_after_failure(phase_type.lower(), phase.on_failure if phase else None):
             return PHASE_ORDER.index("FINALIZING")
         return index + 1
 
@@ -385,7 +395,7 @@ class BuildRunner:
         clock.say(f"YAML location is {src}/{spec.location}")
         clock.say("Processing environment variables")
         clock.say(f"Moving to directory {src}")
-        counted = [p for p in spec.phases.values() if p.commands]
+        counted = [p for p in spec.spec.phases if p.commands]
         clock.say(f"Phases found in YAML: {len(counted)}")
         for phase in counted:
             clock.say(f" {phase.phase_type}: {len(phase.commands)} commands")
@@ -397,9 +407,9 @@ class BuildRunner:
         self, build: Build, phase_type: str, clock: _LineClock
     ) -> tuple[str, str] | None:
         spec = build.buildspec
-        phase = spec.phase(phase_type.lower()) if spec else Phase(phase_type.lower(), ())
+        phase = spec.phase(phase_type.lower()) if spec else Phase(phase_type.lower())
         clock.say(f"Entering phase {phase_type}")
-        commands = list(phase.commands)
+        commands = [c.text for c in (*phase.commands, *phase.finally_commands)]
         clock.spread(len(commands))
         fault = build.fault if (build.fault and build.fault.phase == phase_type) else None
         fault_at = _fault_command(commands, fault) if fault else None
@@ -421,6 +431,8 @@ class BuildRunner:
                     f"Error while executing command: {command}. Reason: exit status 1",
                 )
                 break
+            if build.buildspec is None or build.buildspec.spec.one_shell:
+                build.assigned |= assigned_names(command)
             self._command_effects(build, phase_type, command)
             for line in command_output(command, self._facts(build)):
                 clock.raw(line)
@@ -450,6 +462,9 @@ class BuildRunner:
                 name
             ):
                 return [f"{name} is not set (the CodeBuild project that pipectl creates sets it)"]
+        bad_reference = self._unset_image_variable(build, command)
+        if bad_reference is not None:
+            return [bad_reference]
         if "docker push" in command and build.failed_phase is None:
             repository = self._repository(build)
             if not backends.repository_exists(build.account, build.region, repository):
@@ -457,6 +472,26 @@ class BuildRunner:
                     f"name unknown: The repository with name '{repository}' does not exist "
                     f"in the registry with id '{build.account}'"
                 ]
+        return None
+
+    def _unset_image_variable(self, build: Build, command: str) -> str | None:
+        """Docker's error for an image name whose variable is empty in this shell.
+
+        Version 0.2 keeps the variables earlier commands set; version 0.1 runs each
+        command in a new shell, so only the command's own assignments count.
+        """
+        spec = build.buildspec.spec if build.buildspec else None
+        defined = set(build.environment) | assigned_names(command)
+        if spec is not None:
+            defined |= set(spec.variables)
+        if spec is None or spec.one_shell:
+            defined |= build.assigned
+        for reference in image_references(command):
+            if unset_references(reference, defined):
+                values = {**(spec.variables if spec else {}), **build.environment}
+                shown = expand(reference, values)
+                return (f'Error parsing reference: "{shown}" is not a valid repository/tag: '
+                        "invalid reference format")
         return None
 
     def _repository(self, build: Build) -> str:
@@ -498,9 +533,9 @@ class BuildRunner:
         )
 
     def _export(self, build: Build) -> None:
-        spec = build.buildspec
-        if spec is None:
+        if build.buildspec is None:
             return
+        spec = build.buildspec.spec
         values = {
             "IMAGE_TAG": self._image_tag(build),
             "IMAGE_URI": build.image_uri,
@@ -513,8 +548,8 @@ class BuildRunner:
             return None
         if build.failed_phase is not None:
             return "CLIENT_ERROR", "no matching artifact paths found"
-        spec = build.buildspec
-        files = spec.artifact_files if spec else ("imagedefinitions.json",)
+        files = build.buildspec.spec.artifact_files if build.buildspec else (
+            "imagedefinitions.json",)
         if "imagedefinitions.json" not in files:
             return "CLIENT_ERROR", "no matching artifact paths found"
         self._facts(build)

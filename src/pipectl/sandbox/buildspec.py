@@ -2,20 +2,22 @@
 
 The sandbox runs no shell and no Docker. It reads the buildspec the way CodeBuild would
 find it (the project's inline ``source.buildspec``; else that file name, or
-``buildspec.yml``, in the sandbox's source directory; else the reference buildspec
-below) and logs each command of the install, pre_build, build and post_build phases
-with the output a real run would show for the commands it recognises.
+``buildspec.yml``, in the sandbox's source directory and never outside it; else the
+reference buildspec below), parses it with pipectl's one buildspec reader, and logs
+each command of the install, pre_build, build and post_build phases with the output a
+real run would show for the commands it recognises.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-PHASES = ("install", "pre_build", "build", "post_build")
+from pipectl.buildspec.locate import BuildspecPathError, read_source_buildspec
+from pipectl.buildspec.model import Buildspec, Phase
+from pipectl.buildspec.reader import errors, read_buildspec
+from pipectl.errors import Finding
 
 # What the sandbox runs when it cannot find the project's buildspec (the tutorial's).
 LOGIN = (
@@ -50,81 +52,69 @@ DOCKER_DAEMON_DOWN = (
 )
 
 
-@dataclass(frozen=True)
-class Phase:
-    name: str  # "pre_build"
-    commands: tuple[str, ...]
-    on_failure: str = "CONTINUE"  # ABORT | CONTINUE
-
-    @property
-    def phase_type(self) -> str:
-        return self.name.upper()
-
-
-@dataclass(frozen=True)
-class Buildspec:
-    location: str  # where it came from, for the log ("YAML location is ...")
-    phases: dict[str, Phase] = field(default_factory=dict)
-    exported_variables: tuple[str, ...] = ()
-    artifact_files: tuple[str, ...] = ()
-    variables: dict[str, str] = field(default_factory=dict)
-
-    def phase(self, name: str) -> Phase:
-        return self.phases.get(name) or Phase(name, ())
-
-
 class BuildspecError(ValueError):
     """The buildspec cannot be used (CodeBuild fails DOWNLOAD_SOURCE with YAML_FILE_ERROR)."""
 
 
-def load_buildspec(source: dict[str, Any], source_dir: Path) -> Buildspec:
-    """Find and parse the buildspec of a project's source, as CodeBuild would."""
+@dataclass(frozen=True)
+class LoadedBuildspec:
+    """The buildspec a build runs, and where it came from (for "YAML location is ...")."""
+
+    location: str
+    spec: Buildspec
+
+    def phase(self, name: str) -> Phase:
+        return self.spec.phase(name) or Phase(name)
+
+
+def load_buildspec(source: dict[str, Any], source_dir: Path) -> LoadedBuildspec:
+    """Find and parse the buildspec of a project's source, as CodeBuild would.
+
+    A file is read only from inside ``source_dir`` (see pipectl.buildspec.locate);
+    messages name the file, the line and the field, never the file's content.
+    """
     declared = str(source.get("buildspec") or "").strip()
     if declared and ("\n" in declared or declared.startswith("version")):
         return parse_buildspec(declared, "inline buildspec of the project")
     name = declared or "buildspec.yml"
-    candidate = source_dir / name
-    if candidate.is_file():
-        return parse_buildspec(candidate.read_text(encoding="utf-8"), str(candidate.name))
+    try:
+        text = read_source_buildspec(source_dir, name)
+    except BuildspecPathError as exc:
+        raise BuildspecError(f"YAML_FILE_ERROR: {exc}") from None
+    if text is not None:
+        return parse_buildspec(text, Path(name).name)
     return parse_buildspec(REFERENCE_BUILDSPEC, f"{name} (the sandbox's reference buildspec)")
 
 
-def parse_buildspec(text: str, location: str) -> Buildspec:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise BuildspecError(f"YAML_FILE_ERROR: {location}: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("phases", {}), dict):
-        raise BuildspecError(f"YAML_FILE_ERROR: {location}: expected a mapping with 'phases'")
-    phases: dict[str, Phase] = {}
-    for name, body in (data.get("phases") or {}).items():
-        if name not in PHASES:
-            raise BuildspecError(f"YAML_FILE_ERROR: unknown phase '{name}' in {location}")
-        body = body or {}
-        commands = body.get("commands") or []
-        if not isinstance(commands, list):
-            raise BuildspecError(f"YAML_FILE_ERROR: phases.{name}.commands must be a list")
-        phases[name] = Phase(
-            name,
-            tuple(str(c).rstrip("\n") for c in commands),
-            str(body.get("on-failure") or "CONTINUE").upper(),
-        )
-    env = data.get("env") or {}
-    artifacts = data.get("artifacts") or {}
-    files = artifacts.get("files") or []
-    if isinstance(files, str):
-        files = [files]
-    return Buildspec(
-        location=location,
-        phases=phases,
-        exported_variables=tuple(str(v) for v in (env.get("exported-variables") or [])),
-        artifact_files=tuple(str(f) for f in files),
-        variables={str(k): str(v) for k, v in (env.get("variables") or {}).items()},
-    )
+def parse_buildspec(text: str, location: str) -> LoadedBuildspec:
+    """Parse with pipectl's buildspec reader (bounded YAML, CodeBuild's rules)."""
+    spec, findings = read_buildspec(text, location)
+    problems = errors(findings)
+    if spec is None or problems:
+        first = problems[0] if problems else None
+        raise BuildspecError(f"YAML_FILE_ERROR: {_describe(first, location)}")
+    return LoadedBuildspec(location, spec)
 
 
-def uses_docker(command: str) -> bool:
-    return "docker " in command or command.strip().startswith("docker")
+def _describe(finding: Finding | None, location: str) -> str:
+    """Where the buildspec is wrong and what kind of wrong, with none of its text."""
+    if finding is None or finding.location is None:
+        return f"{location}: the buildspec cannot be read"
+    where = finding.location
+    at = f"{location}" + (f" line {where.line}" if where.line else "")
+    field = f" {where.path}:" if where.path else ""
+    return f"{at}:{field} {_KINDS.get(finding.code, 'invalid buildspec')}"
+
+
+_KINDS = {
+    "yaml-syntax": "invalid YAML",
+    "yaml-aliases": "invalid YAML (aliases or tags)",
+    "duplicate-key": "duplicate key",
+    "wrong-type": "wrong type",
+    "missing": "required field is missing",
+    "unknown-key": "unknown key or phase",
+    "not-allowed": "value not allowed",
+}
 
 
 @dataclass(frozen=True)

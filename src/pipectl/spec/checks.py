@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipectl.buildspec.model import Buildspec
+from pipectl.buildspec.validate import check_buildspec, first_docker_command
 from pipectl.errors import Finding, Location, SpecError
-from pipectl.spec.buildspec import BuildspecDocument, check_buildspec
+from pipectl.spec.image_definitions import container_name_findings
 from pipectl.spec.load import ParsedSpec, SpecDocument, parse_spec, sort_findings, validate_parsed
 from pipectl.spec.paths import candidates, find_project_file
 from pipectl.spec.taskdef import TaskDefinitionDocument, check_task_definition
@@ -60,7 +62,10 @@ def validate_project(config: Path, environ: Mapping[str, str], *,
                                  DEFAULT_BUILDSPEC, "buildspec")
     if buildspec_path is not None:
         report.checked.append(_display(buildspec_path, cwd))
-        buildspec_doc, found = check_buildspec(buildspec_path, _display(buildspec_path, cwd))
+        image = document.spec.build.image if document else (
+            _raw(parsed.data, ("build", "image")) or _default_image())
+        buildspec_doc, found = check_buildspec(buildspec_path, _display(buildspec_path, cwd),
+                                               image if isinstance(image, str) else None)
         report.findings += found
 
     task_doc = None
@@ -82,17 +87,20 @@ def validate_project(config: Path, environ: Mapping[str, str], *,
     return report
 
 
-def cross_check(spec_doc: SpecDocument, buildspec: BuildspecDocument | None,
+def cross_check(spec_doc: SpecDocument, buildspec: Buildspec | None,
                 task: TaskDefinitionDocument | None) -> list[Finding]:
     """How the spec, the buildspec and the task definition fit together."""
     out: list[Finding] = []
     spec = spec_doc.spec
-    if buildspec is not None and buildspec.docker_command and not spec.build.privileged:
+    docker = first_docker_command(buildspec) if buildspec is not None else None
+    if docker is not None and not spec.build.privileged:
         out.append(Finding(
-            "error", f"the buildspec runs docker ({buildspec.docker_command}) but privileged "
+            "error", f"the buildspec runs docker ({docker.location}) but privileged "
             "mode is off", spec_doc.source.locate(("build", "privileged")),
             hint="set build.privileged: true (else: Cannot connect to the Docker daemon)",
             code="privileged"))
+    if buildspec is not None:
+        out += container_name_findings(spec_doc, buildspec)
     if task is None:
         return out
     if not isinstance(task.data.get("containerDefinitions"), list):
@@ -154,6 +162,12 @@ def _referenced(report: Report, parsed: ParsedSpec, document: SpecDocument | Non
         if _raw(parsed.data, key) is not None else
         f"create {value} (`pipectl init` writes one), or set {field}", code="missing-file"))
     return None
+
+
+def _default_image() -> str:
+    from pipectl.spec.model import BuildSettings
+
+    return str(BuildSettings.model_fields["image"].default)
 
 
 def _port(value: Any) -> Any:

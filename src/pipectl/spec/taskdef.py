@@ -18,21 +18,18 @@ from pipectl.spec.json_source import load_json
 from pipectl.spec.names import SECRET_LIKE
 from pipectl.spec.service_model import input_shape
 from pipectl.spec.shape_check import ShapeChecker, describe
+from pipectl.spec.taskdef_input import TaskDefinitionInput, normalise
+from pipectl.spec.taskdef_roles import role_findings
 from pipectl.spec.yaml_source import FieldPath, SourceMap, dotted_path, read_text
 
-# What `aws ecs describe-task-definition` adds to a task definition: people paste its
-# output, and RegisterTaskDefinition refuses these keys.
-_OUTPUT_ONLY = ("taskDefinitionArn", "revision", "status", "requiresAttributes",
-                "compatibilities", "registeredAt", "registeredBy", "deregisteredAt")
 UNKNOWN_KEY_HINTS = {
-    key: f"ECS sets '{key}' itself (it is describe-task-definition output); remove it"
-    for key in _OUTPUT_ONLY
-} | {"taskDefinition": "this is describe-task-definition output: keep only the object "
-     "inside \"taskDefinition\", without its ECS-set fields"}
+    "taskDefinition": "describe-task-definition output is taken only when \"taskDefinition\" "
+    "is the object's one task definition (no containerDefinitions beside it)"}
 
-# Fargate task sizes: CPU units -> the memory sizes (MiB) allowed with it.
-FARGATE_SIZES: dict[int, range] = {
-    256: range(512, 2049, 512),
+# Fargate task sizes: CPU units -> the memory sizes (MiB) allowed with it
+# (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html).
+FARGATE_SIZES: dict[int, tuple[int, ...] | range] = {
+    256: (512, 1024, 2048),
     512: range(1024, 4097, 1024),
     1024: range(2048, 8193, 1024),
     2048: range(4096, 16385, 1024),
@@ -40,8 +37,8 @@ FARGATE_SIZES: dict[int, range] = {
     8192: range(16384, 61441, 4096),
     16384: range(32768, 122881, 8192),
 }
-_VCPU = re.compile(r"(?i)\s*(\d+(?:\.\d+)?)\s*vcpu\s*\Z")
-_GB = re.compile(r"(?i)\s*(\d+(?:\.\d+)?)\s*gb\s*\Z")
+_VCPU = re.compile(r"(?i)\s*(\d*\.?\d+)\s*vcpu\s*\Z")
+_GB = re.compile(r"(?i)\s*(\d*\.?\d+)\s*gb\s*\Z")
 
 
 @dataclass(frozen=True)
@@ -54,8 +51,9 @@ class Container:
 @dataclass(frozen=True)
 class TaskDefinitionDocument:
     path: Path
-    data: dict[str, Any]
+    data: dict[str, Any]  # what pipectl registers (pipectl.spec.taskdef_input)
     source: SourceMap
+    prefix: FieldPath = ()  # where ``data`` sits in the file
 
     @property
     def containers(self) -> list[Container]:
@@ -69,7 +67,7 @@ class TaskDefinitionDocument:
         return next((c for c in self.containers if c.name == name), None)
 
     def locate(self, path: FieldPath, *, prefer_key: bool = False) -> Location:
-        return self.source.locate(path, prefer_key=prefer_key)
+        return self.source.locate((*self.prefix, *path), prefer_key=prefer_key)
 
     @property
     def is_fargate(self) -> bool:
@@ -85,6 +83,8 @@ def check_task_definition(
         data, source, findings = load_json(read_text(path, "task definition"), display)
     except SpecError as exc:
         return None, exc.findings
+    taken = normalise(data)
+    data = taken.data
     if not isinstance(data, dict):
         return None, [*findings, Finding(
             "error", f"a task definition is a JSON object; this file holds {describe(data)}",
@@ -92,12 +92,39 @@ def check_task_definition(
             '[...]}', code="wrong-type")]
     shape_name, shapes = input_shape("ecs", "RegisterTaskDefinition")
     checker = ShapeChecker(shapes, source, unknown_key_hints=UNKNOWN_KEY_HINTS)
-    findings += checker.check(shape_name, data)
-    document = TaskDefinitionDocument(path, data, source)
+    findings += checker.check(shape_name, data, taken.prefix)
+    document = TaskDefinitionDocument(path, data, source, taken.prefix)
+    findings += _taken_out(document, taken)
     findings += _containers(document)
+    findings += role_findings(document)
     if fargate_service or document.is_fargate:
         findings += _fargate(document, fargate_service)
     return document, findings
+
+
+def _taken_out(doc: TaskDefinitionDocument, taken: TaskDefinitionInput) -> list[Finding]:
+    """One warning per kind of thing pipectl leaves out of the registration."""
+    out: list[Finding] = []
+    if taken.prefix or taken.dropped_keys:
+        where = doc.locate((taken.dropped_keys[0],), prefer_key=True) if taken.dropped_keys \
+            else doc.source.locate(taken.prefix, prefer_key=True)
+        parts = [f'the "{taken.prefix[0]}" wrapper'] if taken.prefix else []
+        if taken.dropped_keys:
+            parts.append(f"these keys (ECS sets them): {', '.join(taken.dropped_keys)}")
+        out.append(Finding(
+            "warning", f"output of describe-task-definition: pipectl drops {' and '.join(parts)}",
+            where,
+            hint="nothing to do; remove them to keep the file as RegisterTaskDefinition takes it",
+            code="describe-output"))
+    if taken.nulls:
+        shown = [dotted_path(p) for p in taken.nulls]
+        listed = ", ".join(shown[:8]) + (f" and {len(shown) - 8} more" if len(shown) > 8 else "")
+        out.append(Finding(
+            "warning", f"{len(shown)} field{'s are' if len(shown) > 1 else ' is'} null (a "
+            f"console export?); pipectl drops {'them' if len(shown) > 1 else 'it'}: {listed}",
+            doc.locate(taken.nulls[0], prefer_key=True),
+            hint="nothing to do; ECS applies its defaults to fields left out", code="nulls"))
+    return out
 
 
 def _containers(doc: TaskDefinitionDocument) -> list[Finding]:
@@ -197,9 +224,11 @@ def _fargate(doc: TaskDefinitionDocument, fargate_service: bool) -> list[Finding
             add(("cpu",), f"{cpu!r} is not a Fargate CPU size",
                 f"Fargate CPU units: {', '.join(map(str, FARGATE_SIZES))}")
         elif mib not in allowed:
+            sizes = (f"{', '.join(map(str, allowed[:-1]))} or {allowed[-1]} MiB"
+                     if isinstance(allowed, tuple) else
+                     f"{allowed.start}-{allowed.stop - 1} MiB in steps of {allowed.step}")
             add(("memory",), f"memory {memory!r} does not fit cpu {cpu!r} on Fargate",
-                f"with cpu {units}: {allowed.start}-{allowed.stop - 1} MiB in steps of "
-                f"{allowed.step}")
+                f"with cpu {units}: {sizes}")
     if "executionRoleArn" not in data:
         uses_awslogs = any(
             isinstance(c.data.get("logConfiguration"), dict)

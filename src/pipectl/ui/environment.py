@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, cast
 
+from pipectl.clock import Clock
 from pipectl.ui.printable import printable
 from pipectl.ui.streams import GuardedStream
 
@@ -29,6 +30,8 @@ class Environment:
     color: bool | None = None
     verbose: int = 0
     debug: bool = False
+    #: The clock commands run on; None: the system's (tests pass a fake one).
+    clock: Clock | None = None
     _console: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:

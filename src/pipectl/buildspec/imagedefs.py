@@ -1,0 +1,123 @@
+"""What a buildspec gives the ECS deploy action: ``imagedefinitions.json``.
+
+The ECS standard deploy action reads that file from the build's output artifact and
+looks up each ``name`` among the containers of the service's task definition; a
+name that is not there fails the deploy. These checks are pipectl's (validate), not
+CodeBuild's: a buildspec for another purpose needs no such file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shlex
+from dataclasses import dataclass
+
+from pipectl.buildspec.model import Buildspec, Command
+from pipectl.buildspec.rules import IMAGE_DEFINITIONS
+from pipectl.errors import Finding, Location
+
+_NAME = re.compile(r'"name"\s*:\s*"([^"]*)"')
+_VARIABLE = re.compile(r"\A'?\"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\"?'?\Z")
+_ASSIGNMENT = re.compile(r"(?:^|[;&\s])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(\S*)")
+_HINT = f"add:  artifacts: {{files: [{IMAGE_DEFINITIONS}]}}  (the ECS deploy action reads it)"
+
+
+@dataclass(frozen=True)
+class ContainerName:
+    """The container an imagedefinitions.json entry names: a literal, or a variable."""
+
+    literal: str | None
+    variable: str | None
+    location: Location | None
+
+
+def artifact_findings(buildspec: Buildspec, has_artifacts: bool) -> list[Finding]:
+    """The deploy action needs imagedefinitions.json among the build's artifacts."""
+    source = buildspec.source
+    assert source is not None
+    if not has_artifacts or not buildspec.artifact_files:
+        where = source.locate(("artifacts",) if has_artifacts else (), prefer_key=True)
+        return [Finding("error", f"the ECS deploy action needs {IMAGE_DEFINITIONS} from the "
+                        "build, and the buildspec has no artifact files",
+                        Location(where.file, where.line, where.column, "artifacts.files"),
+                        hint=_HINT, code="no-image-definitions")]
+    where = source.locate(("artifacts", "files"))
+    base = (buildspec.base_directory or "").strip("/")
+    wanted = f"{base}/{IMAGE_DEFINITIONS}" if base else IMAGE_DEFINITIONS
+    patterns = buildspec.artifact_files
+    if not any(_matches(p, IMAGE_DEFINITIONS) or _matches(p, wanted) for p in patterns):
+        variables = [p for p in patterns if "$" in p]
+        if variables:
+            return [Finding("warning", f"{IMAGE_DEFINITIONS} is not among the artifact files "
+                            f"as written; {variables[0]} names a file through a variable, "
+                            "expanded only when the build runs, so pipectl cannot check it",
+                            where,
+                            hint=f"name {IMAGE_DEFINITIONS} literally to have it checked",
+                            code="unchecked-artifact")]
+        return [Finding("error", f"{IMAGE_DEFINITIONS} is not among the artifact files", where,
+                        hint=_HINT, code="no-image-definitions")]
+    if not any(IMAGE_DEFINITIONS in c.text for c in buildspec.commands()):
+        return [Finding("warning", f"no command writes {IMAGE_DEFINITIONS}", where,
+                        hint="post_build should write it: printf '[{\"name\":\"%s\","
+                             "\"imageUri\":\"%s\"}]' $CONTAINER_NAME $REPOSITORY_URI:$IMAGE_TAG "
+                             "> imagedefinitions.json", code="no-image-definitions")]
+    return []
+
+
+def container_names(buildspec: Buildspec) -> list[ContainerName]:
+    """The container names the commands that write imagedefinitions.json put in it."""
+    out: list[ContainerName] = []
+    for command in buildspec.commands():
+        if IMAGE_DEFINITIONS not in command.text:
+            continue
+        text = command.text.replace('\\"', '"')
+        for match in _NAME.finditer(text):
+            out.append(_resolve_token(match.group(1), text, match.start(), command))
+    return out
+
+
+def assigned_values(buildspec: Buildspec) -> dict[str, str]:
+    """Variables a buildspec sets to a literal: env.variables, then `NAME=value` commands."""
+    values = dict(buildspec.variables)
+    for command in buildspec.commands():
+        for name, value in _ASSIGNMENT.findall(command.text):
+            value = value.strip("'\"")
+            if "$" in value or "`" in value:
+                values.pop(name, None)  # computed when the build runs
+            else:
+                values.setdefault(name, value)
+    return values
+
+
+def _resolve_token(token: str, text: str, at: int, command: Command) -> ContainerName:
+    if token == "%s":
+        token = _printf_argument(text, at) or token
+    variable = _VARIABLE.match(token)
+    if variable:
+        return ContainerName(None, variable.group(1), command.location)
+    if "$" in token or "%" in token or "`" in token:
+        return ContainerName(None, None, command.location)  # computed: nothing to check
+    return ContainerName(token, None, command.location)
+
+
+def _printf_argument(text: str, at: int) -> str | None:
+    """The printf argument that fills the `%s` of the "name" at offset ``at``."""
+    start = text.rfind("printf", 0, at)
+    if start < 0:
+        return None
+    try:
+        words = shlex.split(text[start:], posix=True)
+    except ValueError:
+        return None
+    if len(words) < 2:
+        return None
+    before = text[start:at].count("%s")  # the %s placeholders ahead of this one
+    arguments = [w for w in words[2:] if not w.startswith(">")]
+    return arguments[before] if before < len(arguments) else None
+
+
+def _matches(pattern: str, name: str) -> bool:
+    pattern = pattern.strip().removeprefix("./")
+    return pattern == name or fnmatch.fnmatchcase(name, pattern) or (
+        pattern.startswith("**/") and fnmatch.fnmatchcase(name, pattern[3:]))
