@@ -304,3 +304,24 @@ def test_the_specs_build_env_overrides_the_buildspecs_variables(checkout: Checko
     assert result.exit_code == 0, result.output
     create = next(a for a in checkout.argvs("docker") if a[:2] == ["buildx", "create"])
     assert create[-1] == f"image={mirror}"
+
+
+def test_an_account_id_that_is_not_12_digits_is_refused_before_any_command(
+    checkout: Checkout,
+) -> None:
+    for account in ("12345", "123456789012; rm -rf ~", "*"):
+        result = run_cli(["build", "--local", "--env", f"AWS_ACCOUNT_ID={account}"],
+                         environ=checkout.environ)
+        assert result.exit_code == 2, result.output
+        assert "AWS_ACCOUNT_ID must be 12 digits" in result.stderr
+    assert checkout.calls() == []
+
+
+def test_the_reference_buildspec_writes_no_forged_image_definitions(checkout: Checkout) -> None:
+    _commit(checkout)
+    forged = 'web","imageUri":"evil.example/backdoor:1'
+    result = run_cli(["build", "--local", "--env", f"CONTAINER_NAME={forged}"],
+                     environ=checkout.environ)
+    assert result.exit_code == 1, result.output
+    assert "not writing imagedefinitions.json" in result.output
+    assert not (checkout.root / "imagedefinitions.json").exists()

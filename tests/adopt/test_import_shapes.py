@@ -187,4 +187,20 @@ def test_every_setting_the_spec_cannot_hold_is_reported(
     plan = run_cli(["plan"])
     for output in (result.stdout, text.output, spec_text, plan.output):
         assert SECRET not in output
-    assert "DB_PASSWORD.value: (plain text, 14 characters, not shown) -> (none)" in plan.stdout
+    assert "DB_PASSWORD.value: (hidden) -> (none)" in plan.stdout
+
+
+def test_pipeline_variables_a_spec_refuses_are_reported_not_written(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    console.make_console_pipeline(client, pipeline={"pipelineType": "V2", "variables": [
+        {"name": "DEPLOY_TOKEN", "defaultValue": SECRET}, {"name": "STAGE"},
+        {"name": "TARGET", "defaultValue": "eu"}]})
+    result, target = _import_elsewhere(tmp_path, monkeypatch, console.NAME, "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert SECRET not in result.stdout
+    warnings = {w["field"]: w for w in json.loads(result.stdout)["warnings"]}
+    assert set(warnings) == {"variables.DEPLOY_TOKEN", "variables.STAGE"}
+    assert "never holds a secret in plain text" in warnings["variables.DEPLOY_TOKEN"]["why"]
+    spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
+    assert spec["pipeline"]["variables"] == {"TARGET": "eu"}
+    assert run_cli(["validate"]).exit_code == 0

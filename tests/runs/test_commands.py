@@ -196,11 +196,17 @@ def test_watch_of_a_failed_build_exits_1_with_the_phase_log_tail_and_hint(
     ]})
     result = run_cli(["watch", RUN], clock=fake_time.clock)
     assert result.exit_code == 1, result.output
-    assert "build phase BUILD failed: Error while executing command: docker build" in \
-        result.stdout
+    assert "  failed at stage Build, action Build, build phase BUILD\n" in result.stdout
+    assert "  reason    Error while executing command: docker build ." in result.stdout
     assert "| toomanyrequests: You have reached your pull rate limit." in result.stdout
-    assert f"error: run {RUN} failed" in result.stderr
-    assert "hint: Docker Hub's pull rate limit" in result.stderr
+    assert "hint: Docker Hub's pull rate limit" in result.stdout
+    assert f"error: run {RUN} failed at Build/Build, build phase BUILD" in result.stderr
+    # Each fact once in the verdict and the error (the timeline above it has its own line
+    # per change): AWS's reason and the hint are not repeated.
+    verdict = result.stdout[result.stdout.index(f"Run {RUN} FAILED"):] + result.stderr
+    assert verdict.count("Error while executing command: docker build .") == 1, verdict
+    assert verdict.count("Docker Hub's pull rate limit") == 1, verdict
+    assert max(len(line) for line in verdict.splitlines()[:-2]) <= 80, verdict
 
 
 def test_ctrl_c_exits_130_and_says_how_to_reattach(

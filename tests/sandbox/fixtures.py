@@ -70,6 +70,20 @@ def role_policies(names: Names) -> tuple[dict[str, Any], dict[str, Any]]:
     return build, deploy
 
 
+def create_network(client: Callable[[str], Any]) -> tuple[list[str], list[str]]:
+    """A VPC, two subnets and a security group, made through EC2 as a user makes them."""
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24",
+                          AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
+        for i, zone in enumerate("ab")
+    ]
+    group = ec2.create_security_group(GroupName="hello-web", Description="hello-web tasks",
+                                      VpcId=vpc)["GroupId"]
+    return subnets, [group]
+
+
 def create_pipeline_resources(
     client: Callable[[str], Any],
     names: Names = Names(),
@@ -116,6 +130,7 @@ def create_pipeline_resources(
         serviceRole=build_role,
         timeoutInMinutes=30,
     )
+    subnets, groups = create_network(client)
     ecs = client("ecs")
     ecs.create_cluster(clusterName=names.cluster)
     task_definition = ecs.register_task_definition(
@@ -141,8 +156,8 @@ def create_pipeline_resources(
         launchType="FARGATE",
         networkConfiguration={
             "awsvpcConfiguration": {
-                "subnets": ["subnet-0123456789abcdef0"],
-                "securityGroups": ["sg-0123456789abcdef0"],
+                "subnets": subnets,
+                "securityGroups": groups,
                 "assignPublicIp": "ENABLED",
             }
         },

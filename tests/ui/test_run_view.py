@@ -153,8 +153,9 @@ def test_plain_lines_are_timestamped_one_per_change_and_end_with_the_diagnosis()
     assert lines[0] == "2027-01-15T08:00:20Z stage Build: InProgress"
     assert lines[1] == "2027-01-15T08:00:30Z Build/Build: BUILD started"
     text = out.getvalue()
-    assert "Run run-1 FAILED after 3m12s: Build/Build failed" in text
-    assert "build phase BUILD failed: Error while executing command: docker build" in text
+    assert "Run run-1 FAILED after 3m12s\n" in text
+    assert "  failed at stage Build, action Build, build phase BUILD\n" in text
+    assert "  reason    Error while executing command: docker build\n" in text
     assert "| Cannot connect to the Docker daemon" in text
     assert "hint: docker builds need privileged mode" in text
     assert "\x1b[" not in text  # no colour codes in CI logs

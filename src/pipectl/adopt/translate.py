@@ -229,8 +229,7 @@ def pipeline_section(live: LivePipeline, derived_role: str, notes: Notes) -> dic
         "type": declaration.get("pipelineType") or "V1",
         "execution_mode": declaration.get("executionMode") or "SUPERSEDED",
     }
-    variables = {str(v["name"]): str(v.get("defaultValue", ""))
-                 for v in declaration.get("variables") or []}
+    variables = _variables(live, notes)
     if variables:
         section["variables"] = variables
     role = declaration.get("roleArn")
@@ -281,3 +280,22 @@ def _triggers(live: LivePipeline, notes: Notes) -> dict[str, Any] | None:
 def _filter(git_filter: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     names = {"branches": "branches", "tags": "tags", "filePaths": "file_paths"}
     return {names[k]: git_filter[k] for k in keys if git_filter.get(k)}
+
+
+def _variables(live: LivePipeline, notes: Notes) -> dict[str, str]:
+    """``pipeline.variables``, without those a spec refuses (each noted)."""
+    resource = f"CodePipeline pipeline {live.name}"
+    out: dict[str, str] = {}
+    for variable in live.declaration.get("variables") or []:
+        name, value = str(variable["name"]), str(variable.get("defaultValue", ""))
+        where = f"variables.{name}"
+        if rules.SECRET_LIKE.search(name) and value:
+            notes.add(resource, where, "(a plain-text default, not shown)",
+                      f"{CHANGED_BY_CREATE} (removed): a spec never holds a secret in plain "
+                      f"text; keep it in build.secrets: {name}: ssm:/NAME")
+        elif not value:
+            notes.add(resource, where, None, f"{CHANGED_BY_CREATE} (removed): a spec's "
+                      "variables have a default; add one to keep it")
+        else:
+            out[name] = value
+    return out

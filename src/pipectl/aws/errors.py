@@ -60,7 +60,21 @@ def is_not_found(code: str) -> bool:
 def translate(
     exc: BaseException, operation: str | None = None, resource: str | None = None
 ) -> PipectlError:
-    """Map a botocore exception to a pipectl error. Unknown exceptions become AwsError."""
+    """Map a botocore exception to a pipectl error. Unknown exceptions become AwsError.
+
+    Its message and hint never carry a credential (see :mod:`pipectl.aws.redact`)."""
+    from pipectl.aws.redact import redacted
+
+    error = _translate(exc, operation, resource)
+    error.message = redacted(error.message)
+    error.hint = error.hint and redacted(error.hint)
+    error.args = (error.message,)
+    return error
+
+
+def _translate(
+    exc: BaseException, operation: str | None, resource: str | None
+) -> PipectlError:
     kind = type(exc).__name__
     what = operation or getattr(exc, "operation_name", None)
     if what is None and is_botocore_error(exc):

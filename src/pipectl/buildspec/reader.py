@@ -21,7 +21,7 @@ from pipectl.buildspec.rules import (
 )
 from pipectl.errors import Finding, Location, SpecError
 from pipectl.spec.names import ENV_VAR, SECRET_LIKE
-from pipectl.spec.shape_check import describe, suggest
+from pipectl.spec.shape_check import describe, kind_of, suggest
 from pipectl.spec.yaml_source import FieldPath, SourceMap, dotted_path, load_yaml, read_text
 
 
@@ -78,7 +78,8 @@ class _Reader:
 
     def read(self, data: Any) -> Buildspec | None:
         if not isinstance(data, Mapping):
-            got = "empty" if data is None else describe(data)
+            # Never quoted: the file may be anything (a token file), and its text is not ours.
+            got = "empty" if data is None else kind_of(data)
             self.add((), f"a buildspec is a mapping with version, phases and artifacts; this "
                      f"one is {got}", "start from the buildspec `pipectl init` writes",
                      code="wrong-type")

@@ -10,7 +10,8 @@ import click
 from pipectl.cli.context import DEFAULT_CONFIG, AppContext
 from pipectl.cli.options import get_app, output_option
 from pipectl.errors import InvalidInput, RunFailed
-from pipectl.spec.names import ENV_VAR
+from pipectl.spec.names import ACCOUNT_ID, ENV_VAR
+from pipectl.spec.secrets import short_quote
 
 if TYPE_CHECKING:
     from pipectl.localbuild.events import BuildEvent, BuildFinished
@@ -80,6 +81,10 @@ def command(
     spec = _spec_if_any(app)
     region = _region(app, spec, overrides)
     account = overrides.get("AWS_ACCOUNT_ID", PLACEHOLDER_ACCOUNT)
+    if not ACCOUNT_ID.match(account):
+        # It becomes part of REPOSITORY_URI, which every docker and aws command expands.
+        raise InvalidInput(f"--env AWS_ACCOUNT_ID must be 12 digits, not {short_quote(account)}",
+                           hint="for example: --env AWS_ACCOUNT_ID=123456789012")
     project = project_from_spec(spec, region, account) if spec else Project(region=region)
 
     source = source_dir.resolve()

@@ -177,6 +177,8 @@ def status(ctx: click.Context) -> int:
             "idle_timeout": state.get("idle_timeout"), "log": state.get("log"),
             "answering": live is not None,
             "executions": (live or {}).get("executions"), "builds": (live or {}).get("builds"),
+            # Each one failed a build, rollout or action with its message; the log has more.
+            "engine_errors": (live or {}).get("error_count"),
         })
     if env.output == "json":
         env.write_json(answer)
@@ -193,6 +195,9 @@ def status(ctx: click.Context) -> int:
               f"{_counted(answer['builds'], 'build') if answer['answering'] else '? builds'}")
     if not answer["answering"]:
         env.note("it does not answer right now (an `offline` fault?)")
+    elif answer["engine_errors"]:
+        env.write(f"  {_counted(answer['engine_errors'], 'engine error')} (each failed the "
+                  "build, deployment or action it happened in; tracebacks in the log)")
     env.write(f"  log: {state.get('log')}")
     return ExitStatus.SUCCESS
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from pipectl.cli.context import AppContext
 from pipectl.cli.options import get_app, output_option
+
+if TYPE_CHECKING:
+    from pipectl.runs.model import WatchEvent
 
 F = TypeVar("F", bound=Callable[..., Any])
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.I)
@@ -62,9 +65,10 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     view = make_view(app.env, show_logs=show_logs)
     reattach = reattach_command(execution_id, app.suggest)
     try:
-        result = follow(view, watch_run(session, spec.pipeline, execution_id, options=options,
-                                        clock=app.clock.wall, sleep=app.clock.sleep,
-                                        monotonic=app.clock.monotonic, summary=summary))
+        events = watch_run(session, spec.pipeline, execution_id, options=options,
+                           clock=app.clock.wall, sleep=app.clock.sleep,
+                           monotonic=app.clock.monotonic, summary=summary)
+        result = follow(view, _hints_with_global_options(events, app))
     except KeyboardInterrupt:
         raise interrupted(execution_id, reattach) from None
     except AwsError as exc:
@@ -80,6 +84,23 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     error = verdict_error(result, reattach, app.suggest)
     if error is not None:
         raise error
+
+
+def _hints_with_global_options(events: Iterable[WatchEvent], app: AppContext
+                               ) -> Iterator[WatchEvent]:
+    """The verdict's hint (`pipectl update`) with the global options in effect."""
+    from dataclasses import replace
+
+    from pipectl.cli.context import with_global_options
+    from pipectl.runs.model import Finished
+
+    for event in events:
+        diagnosis = event.result.diagnosis if isinstance(event, Finished) else None
+        if isinstance(event, Finished) and diagnosis is not None and diagnosis.hint:
+            hint = with_global_options(diagnosis.hint, app.where_args)
+            event = replace(event, result=replace(event.result,
+                                                  diagnosis=replace(diagnosis, hint=hint)))
+        yield event
 
 
 @click.command("watch")

@@ -138,7 +138,23 @@ def suggested_command(command: str, where_args: tuple[str, ...] = ()) -> str:
     """``pipectl [where_args] command``, each option value quoted for a POSIX shell."""
     import shlex
 
-    return " ".join(["pipectl", *(shlex.quote(arg) for arg in where_args), command])
+    from pipectl.aws.redact import without_userinfo
+
+    # An --endpoint-url's user and password stay out of every hint.
+    return " ".join(["pipectl", *(shlex.quote(without_userinfo(arg)) for arg in where_args),
+                     command])
+
+
+def with_global_options(text: str, where_args: tuple[str, ...]) -> str:
+    """Every `pipectl COMMAND` in ``text`` (domain code names commands, not options) as
+    `pipectl --sandbox COMMAND`: with the global options in effect, so it works as printed.
+    A command already rendered with its options is left alone."""
+    import re
+
+    if not where_args:
+        return text
+    prefix = suggested_command("", where_args).rstrip() + " "
+    return re.sub(r"`pipectl (?=[a-z])", lambda _: "`" + prefix, text)
 
 
 def spec_line(path: Path, key: str) -> str:

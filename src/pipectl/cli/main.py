@@ -128,16 +128,11 @@ def run(args: list[str], env: Environment | None = None) -> int:
 def _with_global_options(exc: PipectlError, app: dict[str, Any]) -> None:
     """The commands an error suggests (`pipectl update`), with the global options in
     effect (`pipectl --sandbox update`): domain code names commands, not options."""
-    import re
-
-    from pipectl.cli.context import AppContext
+    from pipectl.cli.context import AppContext, with_global_options
 
     obj = getattr(app.get("ctx"), "obj", None)
-    if not isinstance(obj, AppContext) or not obj.where_args:
-        return
-    prefix = obj.suggest("").rstrip() + " "
-    # Only commands not already rendered with options (`pipectl --sandbox watch ID`).
-    exc.hint = re.sub(r"`pipectl (?=[a-z])", lambda _: "`" + prefix, exc.hint or "") or None
+    if isinstance(obj, AppContext) and exc.hint:
+        exc.hint = with_global_options(exc.hint, obj.where_args)
 
 
 def _report_usage(env: Environment, exc: click.ClickException) -> None:

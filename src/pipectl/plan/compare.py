@@ -104,12 +104,31 @@ def diff_fields(desired: Mapping[str, Any], observed: Mapping[str, Any]) -> list
     want, have = flatten(desired), flatten(observed)
     keys = list(want) + [k for k in have if k not in want]
     return [
-        FieldDiff(k, have.get(k), want.get(k))
+        FieldDiff(k, *masked(k, have.get(k), want.get(k)))
         for k in keys
         if have.get(k) != want.get(k)
         and not _empty_parent(k, have, want)
         and not _empty_parent(k, want, have)
     ]
+
+
+#: What ``plan`` shows instead of the value of a field whose name looks secret.
+HIDDEN = "(hidden)"
+_REFERENCE_FIELDS = frozenset({"secrets", "secretOptions", "valueFrom", "type"})
+
+
+def masked(field: str, old: Any, new: Any) -> tuple[Any, Any]:
+    """The values of a field whose path names something secret-looking (an environment
+    variable ``DB_PASSWORD``, a pipeline variable ``API_TOKEN``) replaced by HIDDEN."""
+    from pipectl.spec.names import SECRET_LIKE
+
+    parts = field.split(".")
+    # References to secrets (a container's "secrets", their valueFrom ARNs, a variable's
+    # type) are no secrets themselves.
+    if parts[-1] in _REFERENCE_FIELDS or not any(
+            SECRET_LIKE.search(part) for part in parts if part not in _REFERENCE_FIELDS):
+        return old, new
+    return (None if old is None else HIDDEN), (None if new is None else HIDDEN)
 
 
 def _empty_parent(key: str, side: dict[str, Any], other: dict[str, Any]) -> bool:

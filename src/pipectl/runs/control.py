@@ -49,10 +49,13 @@ def stop_run(
     except Exception as exc:
         code = error_code(exc)
         if code == "PipelineExecutionNotStoppableException":
-            raise NothingToActOn(f"run {execution_id} cannot be stopped (it is not running, "
-                                 f"or is already stopping)",
-                                 hint="add --abandon to stop a stopping run without waiting; "
-                                 "see recent runs with `pipectl history`") from exc
+            raise NothingToActOn(f"run {execution_id} is not in progress: nothing to stop",
+                                 hint="see recent runs with `pipectl history`") from exc
+        if code == "DuplicatedStopRequestException":
+            raise NothingToActOn(f"run {execution_id} is already stopping (it waits for its "
+                                 "running actions to finish)",
+                                 hint=f"`pipectl stop {execution_id} --abandon` stops it "
+                                 "without waiting for them") from exc
         with aws_call("codepipeline:StopPipelineExecution", resource=f"{pipeline}/{execution_id}"):
             raise
     return Stopped(pipeline, execution_id, abandon, reason)

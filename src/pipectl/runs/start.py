@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,14 @@ def parse_variables(
                     "declare it under pipeline.variables in the spec, then `pipectl update`")
             raise InvalidInput(f"--var {name}: the pipeline declares no variable {name}",
                                hint=hint)
+        if not value:
+            raise InvalidInput(f"--var {name}: the value is empty; CodePipeline takes 1 to "
+                               "1000 characters",
+                               hint=f"give it a value (--var {name}=VALUE), or leave --var "
+                               f"{name} out to use the pipeline's default")
+        if len(value) > 1000:
+            raise InvalidInput(f"--var {name}: the value is longer than 1000 characters",
+                               hint="CodePipeline takes 1 to 1000 characters")
         parsed.append((name, value))
     return tuple(parsed)
 
@@ -78,8 +87,19 @@ def parse_source_revision(value: str | None, provider: str) -> tuple[str, str] |
     return DEFAULT_REVISION_TYPE.get(provider, "COMMIT_ID"), value
 
 
-def start_run(clients: Clients, request: StartRequest) -> str:
-    """StartPipelineExecution; returns the execution id."""
+#: Waits between starts that CodePipeline refuses as busy (ConflictException): about
+#: two minutes in all, then the error is reported.
+BUSY_RETRY_DELAYS = (2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
+
+
+def start_run(
+    clients: Clients, request: StartRequest, sleep: Callable[[float], None] | None = None
+) -> str:
+    """StartPipelineExecution; returns the execution id.
+
+    ConflictException means the pipeline is busy (an update or another start under way):
+    the same request (the same token: still one run) is retried with backoff.
+    """
     params: dict[str, Any] = {
         "name": request.pipeline,
         "clientRequestToken": request.client_request_token,
@@ -96,15 +116,20 @@ def start_run(clients: Clients, request: StartRequest) -> str:
         params["sourceRevisions"] = [
             {"actionName": source.name, "revisionType": kind, "revisionValue": value}
         ]
-    try:
-        with aws_call("codepipeline:StartPipelineExecution", resource=request.pipeline):
-            response = clients.client("codepipeline").start_pipeline_execution(**params)
-    except NotFound as exc:
-        exc.hint = exc.hint or "create it with `pipectl create`"
-        raise
-    except AwsError as exc:
-        if exc.code == "ConflictException":
-            exc.hint = exc.hint or ("this invocation's request token was already used; "
-                                    "run `pipectl run` again for a new run")
-        raise
-    return str(response["pipelineExecutionId"])
+    for delay in (*BUSY_RETRY_DELAYS, None):
+        try:
+            with aws_call("codepipeline:StartPipelineExecution", resource=request.pipeline):
+                response = clients.client("codepipeline").start_pipeline_execution(**params)
+            return str(response["pipelineExecutionId"])
+        except NotFound as exc:
+            exc.hint = exc.hint or "create it with `pipectl create`"
+            raise
+        except AwsError as exc:
+            if exc.code != "ConflictException":
+                raise
+            if delay is None:
+                exc.hint = ("the pipeline stayed busy (an update or another start under way) "
+                            "for about two minutes; try `pipectl run` again later")
+                raise
+            (sleep or time.sleep)(delay)
+    raise AssertionError("unreachable")

@@ -31,7 +31,15 @@ def verdict_error(result: RunResult, reattach: str | None = None,
             hint="the run goes on in AWS; follow it with "
             f"`{reattach or reattach_command(result.execution_id)}`",
         )
-    hint = result.diagnosis.hint if result.diagnosis else None
+    diagnosis = result.diagnosis
+    if diagnosis is not None and diagnosis.phase:
+        # The verdict (the view's, or the JSON result) has the reason, the log tail and
+        # the hint: the error says what failed and where, and no fact a second time.
+        where = "/".join(p for p in (diagnosis.stage, diagnosis.action) if p)
+        return RunFailed(f"run {result.execution_id} failed at {where}, build phase "
+                         f"{diagnosis.phase}",
+                         hint=f"the verdict above says why; the whole log: `{suggest('logs')}`")
+    hint = diagnosis.hint if diagnosis else None
     if hint is None and result.outcome == "failed":
         hint = (f"the build's full log: `{suggest('logs')}`; the pipeline's state: "
                 f"`{suggest('status')}`")

@@ -266,3 +266,14 @@ def create_task_eni(
     if public_ip:
         eni.public_ip = public_ip
     return eni
+
+
+def private_dns_name(eni: Any) -> str:
+    """The ENI's private DNS name. moto sets one only in a VPC with DNS hostnames on (its
+    default VPC), not in one made with ``aws ec2 create-vpc``: name it as EC2 does."""
+    name = getattr(eni, "private_dns_name", None)
+    if name:
+        return str(name)
+    region = eni.subnet.availability_zone[:-1] if getattr(eni, "subnet", None) else ""
+    host = "ip-" + str(eni.private_ip_address).replace(".", "-")
+    return f"{host}.ec2.internal" if region == "us-east-1" else f"{host}.{region}.compute.internal"

@@ -35,7 +35,7 @@ from pipectl.sandbox.buildspec import (
     command_output,
     load_buildspec,
 )
-from pipectl.sandbox.clock import _Entry
+from pipectl.sandbox.clock import _Entry, engine_error
 from pipectl.sandbox.protocol import ApiError
 
 if TYPE_CHECKING:
@@ -250,8 +250,28 @@ class BuildRunner:
         )
         self.builds[build_id] = build
         ids.append(build_id)
-        self._enter(build, 0, at)
+        with self.engine.scheduler.guard(lambda due, exc: self._broken(build, due, exc)):
+            self._enter(build, 0, at)
         return build
+
+    def _broken(self, build: Build, at: datetime, exc: Exception) -> None:
+        """An engine error ends the build as FAULT (CodeBuild's own failure), visibly."""
+        if build.status != "IN_PROGRESS":
+            return
+        for entry in build.pending:
+            self.engine.scheduler.cancel(entry)
+        record = build.phases[-1]
+        record.update(endTime=at, phaseStatus="FAULT",
+                      durationInSeconds=round((at - record["startTime"]).total_seconds()),
+                      contexts=[{"statusCode": "SANDBOX_ENGINE_ERROR",
+                                 "message": engine_error(exc)}])
+        build.failed_phase = build.failed_phase or str(record["phaseType"])
+        build.failure_code, build.failure_message = "SANDBOX_ENGINE_ERROR", engine_error(exc)
+        build.phases.append({"phaseType": "COMPLETED", "startTime": at})
+        build.current_phase, build.status, build.end = "COMPLETED", "FAULT", at
+        build.pending = []
+        for callback in build.on_done:
+            callback(build, at)
 
     # --- the phase walk ----------------------------------------------------------
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipectl.sandbox import alarms as cloudwatch_alarms
 from pipectl.sandbox import backends
+from pipectl.sandbox.clock import engine_error
 from pipectl.sandbox.protocol import ApiError
 from pipectl.sandbox.service_deployments import ServiceHistory, breaker_threshold
 
@@ -63,6 +64,7 @@ class Rollout:
     failed_launches: int = 0
     # The service deployment this rollout is (or, for a rollback, undoes).
     record: dict[str, Any] | None = None
+    engine_error: str | None = None  # the sandbox failed it, not ECS
     on_done: list[Callable[[Rollout, datetime], None]] = field(default_factory=list)
 
     @property
@@ -191,8 +193,22 @@ class Deployments:
         elif not is_rollback:
             config = getattr(service, "deployment_configuration", None) or {}
             self.history.started(rollout, service, at, sources, dict(config))
-        self.engine.scheduler.after(at, LAUNCH_AFTER, lambda due: self._launch(rollout, due))
+        with self.engine.scheduler.guard(lambda due, exc: self._broken(rollout, due, exc)):
+            self.engine.scheduler.after(at, LAUNCH_AFTER, lambda due: self._launch(rollout, due))
         return rollout
+
+    def _broken(self, rollout: Rollout, at: datetime, exc: Exception) -> None:
+        """An engine error fails the deployment, visibly, instead of leaving it hanging."""
+        if rollout.state != "IN_PROGRESS":
+            return
+        rollout.engine_error = engine_error(exc)
+        service = self.service_of(rollout)
+        if service is None:
+            rollout.deployment.update(rolloutState="FAILED", updatedAt=at,
+                                      rolloutStateReason=rollout.engine_error)
+            self._done(rollout, at)
+            return
+        self.fail(rollout, service, at, rollout.engine_error, "sandbox engine error", False)
 
     def _launch(self, rollout: Rollout, at: datetime) -> None:
         service = self.service_of(rollout)
@@ -541,7 +557,7 @@ class Deployments:
                     {"name": "subnetId", "value": vpc["subnets"][0]},
                     {"name": "networkInterfaceId", "value": eni.id},
                     {"name": "macAddress", "value": eni.mac_address},
-                    {"name": "privateDnsName", "value": eni.private_dns_name},
+                    {"name": "privateDnsName", "value": backends.private_dns_name(eni)},
                     {"name": "privateIPv4Address", "value": eni.private_ip_address},
                 ],
             }

@@ -71,6 +71,7 @@ class Engine:
             "executions": sum(len(r.executions) for r in self.pipelines.runs.values()),
             "builds": len(self.builds.builds),
             "errors": self.scheduler.errors[-20:],
+            "error_count": self.scheduler.error_count,
         }
 
     def _add_fault(self, body: dict[str, Any]) -> tuple[int, Any]:

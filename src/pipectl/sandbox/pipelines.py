@@ -28,7 +28,7 @@ from pipectl.sandbox import action_access, backends
 from pipectl.sandbox.action_access import ActionRefused
 from pipectl.sandbox.build_access import CannotAssume
 from pipectl.sandbox.builds import PHASE_ORDER, ArtifactTarget, Build
-from pipectl.sandbox.clock import _Entry
+from pipectl.sandbox.clock import _Entry, engine_error
 from pipectl.sandbox.deployments import LAUNCH_AFTER, Rollout
 from pipectl.sandbox.permissions import Caller
 from pipectl.sandbox.protocol import ApiError
@@ -509,9 +509,34 @@ class PipelineEngine:
             if a["name"] in execution.artifacts
         ]
 
-        def done(due: datetime) -> None:
-            self._action_done(attempt, action, order, due)
+        def broken_execution(due: datetime, exc: Exception) -> None:
+            execution.status_summary = engine_error(exc)
+            self._finish(execution, "Failed", due)
 
+        def done(due: datetime) -> None:
+            with self.scheduler.guard(broken_execution):
+                try:
+                    self._action_done(attempt, action, order, due)
+                except Exception as exc:
+                    self.scheduler.report(exc)
+                    broken_execution(due, exc)
+
+        def broken(due: datetime, exc: Exception) -> None:
+            if action.status == "InProgress":
+                self._fail(action, due, "JobFailed", engine_error(exc))
+                done(due)
+
+        with self.scheduler.guard(broken):
+            try:
+                self._run_action(execution, action, category, provider, at, done)
+            except Exception as exc:
+                self.scheduler.report(exc)
+                broken(at, exc)
+
+    def _run_action(
+        self, execution: Execution, action: ActionRun, category: Any, provider: Any,
+        at: datetime, done: Callable[[datetime], None],
+    ) -> None:
         try:
             action.caller = action_access.pipeline_caller(
                 account=execution.account, region=execution.region,
@@ -825,6 +850,10 @@ class PipelineEngine:
         minutes = int(config.get("DeploymentTimeout") or DEFAULT_DEPLOY_TIMEOUT_MINUTES)
 
         def rolled(rollout: Rollout, due: datetime) -> None:
+            if action.status == "InProgress" and rollout.engine_error:
+                self._fail(action, due, "JobFailed", rollout.engine_error)
+                done(due)
+                return
             if action.status != "InProgress" or rollout.state != "COMPLETED":
                 return  # FAILED: CodePipeline waits for the timeout, as on AWS
             action.status = "Succeeded"

@@ -83,7 +83,8 @@ def validate_project(config: Path, environ: Mapping[str, str], *,
         report.findings += cross_check(document, buildspec_doc, task_doc)
         if not report.errors:
             report.summary = _describe(document)
-    report.findings = sort_findings(_unique(report.findings))
+    # Messages name the variables a value came from, never the value itself.
+    report.findings = sort_findings(_unique(parsed.redact(report.findings)))
     return report
 
 

@@ -47,3 +47,15 @@ def interpolate(value: str, environ: Mapping[str, str]) -> str:
         )
 
     return _REFERENCE.sub(replace, value)
+
+
+def variables_used(value: str, environ: Mapping[str, str]) -> list[str]:
+    """The names of the set variables whose values ``value`` expands to (in order)."""
+    if "$" not in value:
+        return []
+    names = []
+    for match in _REFERENCE.finditer(value):
+        name = match.group("name")
+        if name and _NAME.match(name) and name in environ:
+            names.append(name)
+    return names

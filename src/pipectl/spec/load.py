@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pipectl.errors import Finding, Location, SpecError
-from pipectl.spec.interpolate import InterpolationError, interpolate
+from pipectl.spec.interpolate import InterpolationError, interpolate, variables_used
+from pipectl.spec.secrets import (
+    secret_variables_in,
+    short_quote,
+    shorten_quotes,
+    without_expanded_values,
+)
 from pipectl.spec.yaml_source import (
     FieldPath,
     Position,
@@ -49,6 +56,18 @@ class ParsedSpec:
     source: SourceMap
     findings: list[Finding]
     broken: frozenset[FieldPath]
+    #: Each value that came from the environment -> the variables it came from, so that
+    #: messages can name them instead of quoting the value.
+    expanded: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+    def redact(self, findings: list[Finding]) -> list[Finding]:
+        """``findings`` without the values that came from the environment, and with long
+        values from the spec text cut short."""
+        def clean(text: str) -> str:
+            return shorten_quotes(without_expanded_values(text, self.expanded))
+
+        return [replace(f, message=clean(f.message), hint=f.hint and clean(f.hint))
+                for f in findings]
 
 
 def load_spec(path: Path, environ: Mapping[str, str]) -> Spec:
@@ -66,16 +85,32 @@ def parse_spec(path: Path, environ: Mapping[str, str]) -> ParsedSpec:
     text = read_text(path, "spec")
     findings: list[Finding] = []
     broken: set[FieldPath] = set()
+    expanded: dict[str, tuple[str, ...]] = {}
 
     def expand(value: str, field_path: FieldPath, pos: Position) -> str:
+        where = Location(file, pos.line, pos.column, dotted_path(field_path))
+        secret = secret_variables_in(value, environ)
+        if secret:
+            # Left unexpanded: nothing downstream (model, plan, AWS) ever holds the value.
+            broken.add(field_path)
+            findings.append(Finding(
+                "error", f"takes its value from ${{{secret[0]}}}, whose name says it holds a "
+                "secret; every field of the spec is stored and shown in plain text",
+                where, code="secret-variable",
+                hint="keep the secret in SSM Parameter Store or Secrets Manager and name it "
+                     "in build.secrets (NAME: ssm:/path) or the task definition's secrets"))
+            return value
         try:
-            return interpolate(value, environ)
+            result = interpolate(value, environ)
         except InterpolationError as exc:
             broken.add(field_path)
-            findings.append(Finding("error", str(exc),
-                                    Location(file, pos.line, pos.column, dotted_path(field_path)),
-                                    hint=exc.hint, code="unset-variable"))
+            findings.append(Finding("error", str(exc), where, hint=exc.hint,
+                                    code="unset-variable"))
             return value
+        used = variables_used(value, environ)
+        if used:
+            expanded[result] = tuple(used)
+        return result
 
     data, source, duplicate_findings = load_yaml(text, file, expand)
     findings[:0] = duplicate_findings
@@ -86,7 +121,7 @@ def parse_spec(path: Path, environ: Mapping[str, str]) -> ParsedSpec:
         raise SpecError([Finding("error", f"the spec must be a mapping, not {_kind(data)}",
                                  source.locate(()), hint="top-level keys: version, name, "
                                  "source, build, image, deploy, ...", code="wrong-type")])
-    return ParsedSpec(data, path, source, findings, frozenset(broken))
+    return ParsedSpec(data, path, source, findings, frozenset(broken), expanded)
 
 
 def validate_parsed(parsed: ParsedSpec) -> SpecDocument:
@@ -103,7 +138,7 @@ def validate_parsed(parsed: ParsedSpec) -> SpecDocument:
             if not _about_broken_value(finding, parsed.broken):
                 findings.append(finding)
     if findings:
-        raise SpecError(sort_findings(findings))
+        raise SpecError(sort_findings(parsed.redact(findings)))
     return SpecDocument(spec=spec, path=parsed.path, source=parsed.source)
 
 
@@ -192,7 +227,7 @@ def findings_from_validation(
             got = err.get("input") if kind == "literal_error" else ctx.get("tag")
             expected = _literal_values(Spec, loc, data) if kind == "literal_error" else [
                 t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",")]
-            message = f"expected one of {', '.join(map(str, expected))}; got {got!r}"
+            message = f"expected one of {', '.join(map(str, expected))}; got {short_quote(got)}"
             import difflib
 
             close = difflib.get_close_matches(str(got), [str(e) for e in expected], n=1,
@@ -217,7 +252,7 @@ def findings_from_validation(
         elif kind in _EXPECTED:
             value = err.get("input")
             message = f"{_EXPECTED[kind]}; got {_kind(value)}" + (
-                f" {value!r}" if isinstance(value, str | int | float)
+                f" {short_quote(value)}" if isinstance(value, str | int | float)
                 and not isinstance(value, bool) else "")
             code = "wrong-type"
             if kind == "list_type":
@@ -228,7 +263,7 @@ def findings_from_validation(
                 message = message[len("value error, "):]
             value = err.get("input")
             if isinstance(value, str | int | float) and not isinstance(value, bool):
-                message += f"; got {value!r}"
+                message += f"; got {short_quote(value)}"
         out.append(Finding("error", message, location, hint=hint, code=code))
     return _drop_missing_explained_by_misspelling(out)
 

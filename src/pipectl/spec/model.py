@@ -120,6 +120,15 @@ class S3Source(Model):
     bucket: str = Field(description="Versioned S3 bucket holding the source zip.")
     key: str = Field(description="Object key of the source zip.")
 
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        # The roles may read exactly this object: in their policies '*' and '?' are wildcards.
+        if not v or any(w in v for w in rules.POLICY_WILDCARDS):
+            raise invalid("the source key must name one object, without '*' or '?'",
+                          "for example: source/app.zip (IAM reads '*' as any key)")
+        return v
+
     @field_validator("bucket")
     @classmethod
     def _bucket(cls, v: str) -> str:
@@ -211,6 +220,12 @@ class BuildSettings(Model):
                     "use ssm:/parameter/name or secretsmanager:ARN (the value stays in AWS)",
                     at=(name,),
                 )
+            problem = rules.secret_reference_problem(ref)
+            if problem:
+                raise invalid(f"{name}: the reference {problem}",
+                              "name one parameter or secret exactly: ssm:/hello/token, "
+                              "secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:"
+                              "secret:db", at=(name,))
         return v
 
 
@@ -281,6 +296,13 @@ class DeploySettings(Model):
     @classmethod
     def _ecs(cls, v: str) -> str:
         return check_name(v, rules.ECS_NAME, "ECS", "1-255 letters, digits, '_' and '-'")
+
+    @field_validator("container")
+    @classmethod
+    def _container(cls, v: str) -> str:
+        # ECS's rule, and what keeps imagedefinitions.json well formed (no '"' in a name).
+        return check_name(v, rules.ECS_NAME, "ECS container",
+                          "1-255 letters, digits, '_' and '-'")
 
     @model_validator(mode="after")
     def _one_port(self) -> DeploySettings:
@@ -358,9 +380,26 @@ class PipelineSettings(Model):
     def _var_names(cls, v: dict[str, str]) -> dict[str, str]:
         if len(v) > 50:
             raise invalid("at most 50 pipeline variables are allowed")
-        for name in v:
+        for name, value in v.items():
             check_name(name, rules.PIPELINE_VARIABLE, "pipeline variable",
                        "letters, digits, '@', '-' and '_'", at=(name,))
+            # A variable's default is shown by GetPipeline and in every execution's details.
+            if rules.SECRET_LIKE.search(name) and value:
+                raise invalid(
+                    f"'{name}' looks like a secret given in plain text",
+                    "pipeline variables are stored and shown in plain text; keep the secret "
+                    f"in build.secrets: {name}: ssm:/path/to/{name.lower()}",
+                    at=(name,),
+                )
+            if value == "":
+                # CodePipeline takes 1-1000 characters (PipelineVariableValue).
+                raise invalid(f"pipeline variable {name}: the default is empty; CodePipeline "
+                              "takes a value of 1 to 1000 characters",
+                              "give it a default value (each run may set another with "
+                              "--var NAME=VALUE)", at=(name,))
+            if len(value) > 1000:
+                raise invalid(f"pipeline variable {name}: the default is longer than 1000 "
+                              "characters", at=(name,))
         return v
 
     @model_validator(mode="after")

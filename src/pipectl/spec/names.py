@@ -31,6 +31,37 @@ CONNECTION_ARN = re.compile(
 )
 GITHUB_REPOSITORY = re.compile(r"[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+\Z")
 CODECOMMIT_REPOSITORY = re.compile(r"[\w.\-]{1,100}\Z")
+#: An IAM policy treats these as wildcards in a resource ARN: no value that becomes a
+#: policy resource may hold them.
+POLICY_WILDCARDS = ("*", "?")
+SSM_PARAMETER = re.compile(r"/?[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*\Z")
+SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@\-]{1,512}\Z")
+SECRET_ARN = re.compile(
+    r"arn:aws[a-z\-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:secret:"
+    r"[A-Za-z0-9/_+=.@\-]{1,512}\Z")
+ACCOUNT_ID = re.compile(r"\d{12}\Z")
+
+
+def secret_reference_problem(reference: str) -> str | None:
+    """Why ``ssm:NAME`` / ``secretsmanager:ID[:json-key...]`` is no exact reference, or None.
+
+    Each becomes a resource of the build role's policy: a wildcard would grant every
+    parameter or secret it matches.
+    """
+    store, _, target = reference.partition(":")
+    if any(w in target for w in POLICY_WILDCARDS):
+        return "holds a wildcard ('*' or '?'): it would grant every secret it matches"
+    if store == "ssm":
+        return None if SSM_PARAMETER.match(target) else (
+            "is not an SSM parameter name (letters, digits, '_', '.', '-' and '/')")
+    if target.startswith("arn:"):
+        arn = ":".join(target.split(":")[:7])
+        return None if SECRET_ARN.match(arn) else (
+            "is not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)")
+    return None if SECRET_NAME.match(target.split(":", 1)[0]) else (
+        "is not a Secrets Manager secret name (letters, digits, '/_+=.@-')")
+
+
 #: Names that suggest a secret; such a value belongs in ``build.secrets``.
 SECRET_LIKE = re.compile(
     r"(?i)(secret|passw(or)?d|token|api_?key|private_?key|credential|access_?key)"

@@ -22,6 +22,17 @@ _TYPE_NAMES = {
 }
 
 
+def kind_of(value: Any) -> str:
+    """What a value is, never what it says: ``a string``, ``a number``, ``a list``."""
+    if value is None:
+        return "null"
+    for kind, name in ((bool, "a boolean"), (int, "a number"), (float, "a number"),
+                       (str, "a string"), (list, "a list"), (dict, "a mapping")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
 def describe(value: Any) -> str:
     """How a JSON/YAML value reads to a person: ``a number 256``, ``a list``."""
     if value is None:

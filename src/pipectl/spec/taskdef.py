@@ -15,9 +15,9 @@ from typing import Any
 
 from pipectl.errors import Finding, Location, SpecError
 from pipectl.spec.json_source import load_json
-from pipectl.spec.names import SECRET_LIKE
+from pipectl.spec.names import ECS_NAME, SECRET_LIKE
 from pipectl.spec.service_model import input_shape
-from pipectl.spec.shape_check import ShapeChecker, describe
+from pipectl.spec.shape_check import ShapeChecker, kind_of
 from pipectl.spec.taskdef_input import TaskDefinitionInput, normalise
 from pipectl.spec.taskdef_roles import role_findings
 from pipectl.spec.yaml_source import FieldPath, SourceMap, dotted_path, read_text
@@ -87,7 +87,7 @@ def check_task_definition(
     data = taken.data
     if not isinstance(data, dict):
         return None, [*findings, Finding(
-            "error", f"a task definition is a JSON object; this file holds {describe(data)}",
+            "error", f"a task definition is a JSON object; this file holds {kind_of(data)}",
             Location(display, 1, 1), hint='start from {"family": ..., "containerDefinitions": '
             '[...]}', code="wrong-type")]
     shape_name, shapes = input_shape("ecs", "RegisterTaskDefinition")
@@ -96,6 +96,7 @@ def check_task_definition(
     document = TaskDefinitionDocument(path, data, source, taken.prefix)
     findings += _taken_out(document, taken)
     findings += _containers(document)
+    findings += _family(document)
     findings += role_findings(document)
     if fargate_service or document.is_fargate:
         findings += _fargate(document, fargate_service)
@@ -125,6 +126,16 @@ def _taken_out(doc: TaskDefinitionDocument, taken: TaskDefinitionInput) -> list[
             doc.locate(taken.nulls[0], prefer_key=True),
             hint="nothing to do; ECS applies its defaults to fields left out", code="nulls"))
     return out
+
+
+def _family(doc: TaskDefinitionDocument) -> list[Finding]:
+    """ECS's family rule; the family also names the task definition ARN in the policies."""
+    family = doc.data.get("family")
+    if not isinstance(family, str) or ECS_NAME.match(family):
+        return []  # absent or not a string: the shape check says so
+    return [Finding("error", "family must be 1-255 letters, digits, '_' and '-' (no '*')",
+                    doc.locate(("family",)), hint='for example: "family": "hello-web"',
+                    code="invalid-value")]
 
 
 def _containers(doc: TaskDefinitionDocument) -> list[Finding]:

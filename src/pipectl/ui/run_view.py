@@ -272,6 +272,11 @@ def detail_lines(action: ActionView, *, show_logs: bool) -> list[tuple[str, str]
 def summary_lines(result: RunResult) -> list[str]:
     """The end of a watch, the same words on a terminal and in a CI log."""
     word = OUTCOME_WORDS.get(result.outcome, result.outcome)
+    diagnosis = result.diagnosis
+    if diagnosis is not None and diagnosis.phase:
+        from pipectl.ui.verdict_view import build_failure_lines
+
+        return build_failure_lines(result, diagnosis, word)
     lines = [f"Run {result.execution_id} {word} after {format_duration(result.duration)}: "
              f"{result.reason}"]
     if result.revision:
@@ -300,3 +305,4 @@ def summary_lines(result: RunResult) -> list[str]:
         if diagnosis.hint:
             lines.append(f"  hint: {diagnosis.hint}")
     return lines
+

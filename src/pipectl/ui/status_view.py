@@ -13,6 +13,11 @@ if TYPE_CHECKING:  # status and history do not pay for importing rollback and wa
     from pipectl.runs.status import StatusReport
     from pipectl.runs.verdict import Suggest
     from pipectl.ui.environment import Environment
+from pipectl.ui.text import clip, first_line
+
+#: How much of an action's message and of a commit message a status line shows.
+NOTE_WIDTH = 80
+SUMMARY_WIDTH = 60
 
 
 def _short(revision: str | None) -> str:
@@ -27,14 +32,14 @@ def status_lines(report: StatusReport, suggest: Suggest = plain_command) -> list
         for action in stage.actions:
             note = action.error_message or action.summary
             lines.append(f"    {action.name:<12} {action.status:<11}"
-                         + (f" {note.splitlines()[0][:80]}" if note else ""))
+                         + (f" {clip(first_line(note), NOTE_WIDTH)}" if note else ""))
     latest = report.latest
     if latest is None:
         lines.append(f"Latest run    none yet (start one with `{suggest('run --watch')}`)")
     else:
         lines.append(f"Latest run    {latest.execution_id} {latest.status}")
         lines.append(f"  trigger     {latest.trigger or '-'}")
-        summary = f" {latest.revision_summary.splitlines()[0][:60]}" if \
+        summary = f" {clip(first_line(latest.revision_summary), SUMMARY_WIDTH)}" if \
             latest.revision_summary else ""
         lines.append(f"  revision    {_short(latest.revision)}{summary}")
         lines.append(f"  started     {iso_time(latest.started_at) if latest.started_at else '-'}")

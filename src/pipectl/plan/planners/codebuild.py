@@ -34,7 +34,7 @@ def canonical_project(project: Mapping[str, Any]) -> dict[str, Any]:
             "computeType": env.get("computeType"),
             "privilegedMode": bool(env.get("privilegedMode")),
             "environmentVariables": {
-                v["name"]: {"type": v.get("type", "PLAINTEXT"), "value": _shown(v)}
+                v["name"]: {"type": v.get("type", "PLAINTEXT"), "value": v.get("value")}
                 for v in env.get("environmentVariables") or []
             },
         },
@@ -43,21 +43,6 @@ def canonical_project(project: Mapping[str, Any]) -> dict[str, Any]:
         "cache": {"type": cache.get("type"), "modes": sorted(cache.get("modes") or [])},
         "logs": logs.get("status"),
     }
-
-
-def _shown(variable: Mapping[str, Any]) -> Any:
-    """A variable's value as a plan may show it: never a plain-text secret.
-
-    A spec refuses such a variable, so only a live project (made elsewhere) has one; the
-    plan removes it, and says so without printing the value.
-    """
-    from pipectl.spec.names import SECRET_LIKE
-
-    value = variable.get("value")
-    if variable.get("type", "PLAINTEXT") == "PLAINTEXT" and value \
-            and SECRET_LIKE.search(str(variable.get("name", ""))):
-        return f"(plain text, {len(str(value))} characters, not shown)"
-    return value
 
 
 class ProjectPlanner(Planner[BuildProject]):
