@@ -83,3 +83,15 @@ def test_on_failure_retry_over_100_is_refused_as_validate_refuses_it(in_tmp: Pat
         """)
     assert result.exit_code == 2
     assert "phases.build.on-failure: expected ABORT, CONTINUE, RETRY" in result.stderr
+
+
+def test_phases_without_commands_run_as_in_codebuild(in_tmp: Path) -> None:
+    # CodeBuild runs such a build (and does nothing); only validate, which checks a
+    # buildspec for a pipeline that needs an image from it, calls it an error.
+    result = build(in_tmp, """\
+        version: 0.2
+        phases:
+          build: {}
+        """)
+    assert result.exit_code == 0, result.output
+    assert "build succeeded" in result.stdout

@@ -118,9 +118,9 @@ def test_drifted_repository_and_lifecycle(aws: AwsSession, state: DesiredState) 
             FieldDiff("imageTagMutabilityExclusionFilters[0].filter", None, "buildcache"),
         ])
     assert diffs["ecr-lifecycle-policy hello-web"] == (Action.UPDATE, [
-        FieldDiff("policy.rules[0].description", "keep the newest 30 images",
+        FieldDiff("policy.rules[1].description", "keep the newest 30 images",
                   "keep the newest 5 images"),
-        FieldDiff("policy.rules[0].selection.countNumber", 30, 5)])
+        FieldDiff("policy.rules[1].selection.countNumber", 30, 5)])
     apply(aws, plan)
     assert make_plan(aws, changed).pending == ()
 

@@ -163,7 +163,14 @@ def test_bucket_policy_denies_every_request_without_tls() -> None:
 def test_lifecycle_policy_keeps_the_configured_number_of_images() -> None:
     repo = make_state(make_spec(image={"keep_images": 7})).repository
     assert json.loads(repo.lifecycle_request()["lifecyclePolicyText"]) == {"rules": [{
-        "rulePriority": 1, "description": "keep the newest 7 images",
+        # The BuildKit cache manifest is selected first: the last rule counts images only.
+        "rulePriority": 1,
+        "description": "keep the BuildKit cache (tag buildcache) out of the count",
+        "selection": {"tagStatus": "tagged", "tagPatternList": ["buildcache"],
+                      "countType": "imageCountMoreThan", "countNumber": 1},
+        "action": {"type": "expire"},
+    }, {
+        "rulePriority": 2, "description": "keep the newest 7 images",
         "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 7},
         "action": {"type": "expire"},
     }]}

@@ -114,3 +114,15 @@ def test_an_empty_variable_default_in_the_spec_is_refused(in_tmp: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "pipeline.variables.DEPLOY_ENV" in result.stderr
     assert "the default is empty" in result.stderr
+
+
+def test_an_s3_object_key_override_is_refused_with_what_to_do_instead(
+    stubbed: StubbedClients,
+) -> None:
+    """Without AllowOverrideForS3ObjectKey CodePipeline refuses it, and the pipeline role
+    may read only the spec's source object: pipectl says so before any call."""
+    result = run_cli(["run", "--source-revision", "S3_OBJECT_KEY=other/src.zip"])
+    assert result.exit_code == 2, result.output
+    assert "it takes no other key" in result.stderr
+    assert "S3_OBJECT_VERSION_ID" in result.stderr
+    stubbed.assert_all_used()

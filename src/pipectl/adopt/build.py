@@ -186,19 +186,21 @@ def image_section(name: str | None, repository: dict[str, Any] | None, policy: s
 
 def _keep_images(policy: str | None, resource: str, notes: Notes) -> int | None:
     """N for pipectl's own "keep the newest N" policy; None (left alone) for any other."""
+    from pipectl.resources.common import Placement
+    from pipectl.resources.repository import Repository
+
     if policy is None:
         return None
     document = parse_document(policy)
     rules_ = document.get("rules") if isinstance(document, dict) else None
-    if isinstance(rules_, list) and len(rules_) == 1:
-        selection = rules_[0].get("selection") or {}
-        if (selection.get("tagStatus") == "any"
-                and selection.get("countType") == "imageCountMoreThan"
-                and (rules_[0].get("action") or {}).get("type") == "expire"
-                and isinstance(selection.get("countNumber"), int)
-                and rules_[0].get("description")
-                == f"keep the newest {selection['countNumber']} images"):
-            return int(selection["countNumber"])
+    counts = [(r.get("selection") or {}).get("countNumber") for r in rules_ or []
+              if isinstance(r, dict) and (r.get("selection") or {}).get("tagStatus") == "any"]
+    if len(counts) == 1 and isinstance(counts[0], int) and 1 <= counts[0] <= 1000:
+        # Exactly the policy pipectl writes for that count, or not pipectl's.
+        ours = Repository("", Placement("", ""), scan_on_push=False, immutable_tags=False,
+                          keep_images=counts[0]).lifecycle_policy
+        if document == ours:
+            return counts[0]
     notes.add(resource, "lifecyclePolicy", json.loads(json.dumps(document)),
               f"{LEFT_AS_IS} (image.keep_images: null)")
     return None

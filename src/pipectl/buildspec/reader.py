@@ -188,13 +188,7 @@ class _Reader:
                          f"did you mean '{close}'?" if close else f"phases: {', '.join(PHASES)}",
                          code="unknown-key", at_key=True)
         # CodeBuild runs phases in its own order, whatever order the file lists them in.
-        out = tuple(self.phase(name, phases[name]) for name in PHASES if name in phases)
-        if isinstance(data["phases"], Mapping) and not any(
-                p.commands or p.finally_commands for p in out):
-            self.add(("phases",), "no phase has any commands",
-                     "pre_build logs in to ECR, build runs docker build, post_build pushes "
-                     "and writes imagedefinitions.json")
-        return out
+        return tuple(self.phase(name, phases[name]) for name in PHASES if name in phases)
 
     def phase(self, name: str, value: Any) -> Phase:
         path: FieldPath = ("phases", name)

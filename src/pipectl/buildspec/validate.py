@@ -8,7 +8,7 @@ from pathlib import Path
 from pipectl.buildspec.checks import image_findings
 from pipectl.buildspec.imagedefs import artifact_findings
 from pipectl.buildspec.model import Buildspec, Command
-from pipectl.buildspec.reader import load_buildspec_file
+from pipectl.buildspec.reader import errors, load_buildspec_file
 from pipectl.buildspec.rules import assigned_names, referenced_names, uses_docker
 from pipectl.errors import Finding
 
@@ -20,6 +20,13 @@ def check_buildspec(path: Path, display: str, image: str | None
     if buildspec is None or buildspec.source is None:
         return None, findings
     has_artifacts = ("artifacts",) in buildspec.source.keys
+    if buildspec.phases is not None and ("phases",) in buildspec.source.values \
+            and not buildspec.commands() and not errors(findings):
+        # CodeBuild runs such a build (it does nothing); a pipeline needs an image from it.
+        findings.append(Finding(
+            "error", "no phase has any commands", buildspec.source.locate(("phases",)),
+            hint="pre_build logs in to ECR, build runs docker build, post_build pushes and "
+                 "writes imagedefinitions.json", code="buildspec"))
     findings += artifact_findings(buildspec, has_artifacts)
     findings += lost_variable_findings(buildspec)
     if image is not None:

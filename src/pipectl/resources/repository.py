@@ -63,10 +63,25 @@ class Repository:
     @property
     def lifecycle_policy(self) -> dict[str, Any]:
         assert self.keep_images is not None, "no lifecycle policy without image.keep_images"
+        # The BuildKit cache manifest (tag buildcache) is no image that runs: counted by
+        # the "any" rule, it left one real image fewer than keep_images says. A rule of
+        # higher priority selects it first (ECR: an image that matches a rule's tagging
+        # cannot be expired by a rule of lower priority), so the last rule counts images.
         return {
             "rules": [
                 {
                     "rulePriority": 1,
+                    "description": "keep the BuildKit cache (tag buildcache) out of the count",
+                    "selection": {
+                        "tagStatus": "tagged",
+                        "tagPatternList": [BUILD_CACHE_TAG],
+                        "countType": "imageCountMoreThan",
+                        "countNumber": 1,
+                    },
+                    "action": {"type": "expire"},
+                },
+                {
+                    "rulePriority": 2,
                     "description": f"keep the newest {self.keep_images} images",
                     "selection": {
                         "tagStatus": "any",
@@ -74,7 +89,7 @@ class Repository:
                         "countNumber": self.keep_images,
                     },
                     "action": {"type": "expire"},
-                }
+                },
             ]
         }
 

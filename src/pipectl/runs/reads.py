@@ -381,8 +381,11 @@ def stopped_task_reasons(
 ) -> tuple[str, ...]:
     """Why the service's tasks failed (ListTasks STOPPED + DescribeTasks), newest first.
 
-    Tasks the scheduler stopped on purpose (old ones drained by a deployment) say
-    nothing about a failure; with ``task_definition``, only that revision's tasks count.
+    Tasks stopped on purpose (old ones a deployment drained or scaled in, or a user's
+    StopTask) say nothing about a failure. The scheduler also stops, with the same
+    ``ServiceSchedulerInitiated`` code, a task that failed its container or load balancer
+    health checks: that reason is kept, it is the likely cause for an app with a health
+    check. With ``task_definition``, only that revision's tasks count.
     """
     ecs = clients.client("ecs")
     with aws_call("ecs:ListTasks", resource=f"{cluster}/{service}"):
@@ -396,7 +399,7 @@ def stopped_task_reasons(
     tasks.sort(key=lambda t: epoch(t.get("stoppedAt")) or 0.0, reverse=True)
     reasons: list[str] = []
     for task in tasks:
-        if task.get("stopCode") in ("ServiceSchedulerInitiated", "UserInitiated"):
+        if _stopped_on_purpose(task):
             continue
         if task_definition and task.get("taskDefinitionArn") not in (None, task_definition):
             continue
@@ -410,3 +413,17 @@ def stopped_task_reasons(
         if line not in reasons:
             reasons.append(line)
     return tuple(reasons)
+
+
+#: How ECS words a ServiceSchedulerInitiated stop that is no failure: a deployment
+#: draining old tasks, or scaling in.
+ON_PURPOSE_REASONS = ("Scaling activity initiated by", "Service scaling activity")
+
+
+def _stopped_on_purpose(task: dict[str, Any]) -> bool:
+    code = task.get("stopCode")
+    if code == "UserInitiated":
+        return True
+    reason = str(task.get("stoppedReason") or "")
+    return code == "ServiceSchedulerInitiated" and (
+        not reason or reason.startswith(ON_PURPOSE_REASONS))

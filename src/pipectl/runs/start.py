@@ -80,6 +80,14 @@ def parse_source_revision(value: str | None, provider: str) -> tuple[str, str] |
         if not rest:
             raise InvalidInput(f"--source-revision {value!r} has no value",
                                hint=f"for example: --source-revision {kind.upper()}=abc1234")
+        if kind.upper() == "S3_OBJECT_KEY":
+            # CodePipeline takes it only with AllowOverrideForS3ObjectKey on the action, and
+            # the pipeline's role may read the spec's one source object, nothing else.
+            raise InvalidInput(
+                "--source-revision S3_OBJECT_KEY: the pipeline reads only its source object "
+                "(source.key); it takes no other key",
+                hint="run another version of it with --source-revision "
+                "S3_OBJECT_VERSION_ID=ID, or change source.key and run `pipectl update`")
         return kind.upper(), rest
     if sep and kind.isupper():
         raise InvalidInput(f"--source-revision: unknown revision type {kind!r}",

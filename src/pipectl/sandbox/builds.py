@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -519,8 +520,13 @@ class BuildRunner:
         return uri.split("/", 1)[1] if "/" in uri else uri
 
     def _image_tag(self, build: Build) -> str:
+        """The tag the reference buildspec derives from the revision."""
         revision = build.resolved_source_version
-        return revision[:7] if revision else f"build-{build.number}"
+        if re.fullmatch(r"[0-9a-f]{40}", revision):
+            return revision[:7]
+        if revision:  # an S3 object version id: tag-safe, whole
+            return ("s3-" + re.sub(r"[^A-Za-z0-9_.-]", "_", revision))[:128]
+        return f"build-{build.number}"
 
     def _facts(self, build: Build) -> BuildFacts:
         if not build.image_uri:

@@ -17,7 +17,7 @@ from pipectl.buildspec.validate import check_buildspec, first_docker_command
 from pipectl.errors import Finding, Location, SpecError
 from pipectl.spec.image_definitions import container_name_findings
 from pipectl.spec.load import ParsedSpec, SpecDocument, parse_spec, sort_findings, validate_parsed
-from pipectl.spec.paths import candidates, find_project_file
+from pipectl.spec.paths import candidates, find_project_file, outside_problem
 from pipectl.spec.taskdef import TaskDefinitionDocument, check_task_definition
 from pipectl.spec.yaml_source import FieldPath
 
@@ -146,7 +146,7 @@ def _referenced(report: Report, parsed: ParsedSpec, document: SpecDocument | Non
         value = _raw(parsed.data, key)
         if value is None:
             value = default
-    if not isinstance(value, str) or not value or "${" in value:
+    if not isinstance(value, str) or not value or "${" in value or outside_problem(value):
         return None  # the spec's own findings say what is wrong with it
     tried = candidates(value, parsed.path, cwd)
     found = find_project_file(value, parsed.path, cwd)
@@ -154,6 +154,14 @@ def _referenced(report: Report, parsed: ParsedSpec, document: SpecDocument | Non
         return found
     field = ".".join(map(str, key))
     location = parsed.source.locate(key)
+    escaping = next((p for p in tried if p.is_file()), None)
+    if escaping is not None:
+        report.findings.append(Finding(
+            "error", f"{what} file '{value}' is a link that leads outside the repository",
+            Location(location.file, location.line, location.column, field),
+            hint="pipectl reads only files inside the repository; replace the link with the "
+                 "file", code="outside"))
+        return None
     where = "" if len(tried) == 1 else \
         f" (looked for {', '.join(_display(p, cwd) for p in tried)})"
     report.findings.append(Finding(

@@ -47,7 +47,11 @@ def load_json(text: str, file: str) -> tuple[Any, SourceMap, list[Finding]]:
         raise SpecError([Finding("error", "invalid JSON: nested too deeply", Location(file),
                                  code="json-syntax")]) from None
     scanner = _PositionScanner(text, SourceMap(file))
-    data, _ = scanner.value(scanner.skip(0), ())
+    try:
+        data, _ = scanner.value(scanner.skip(0), ())
+    except RecursionError:  # json.loads's C scanner nests deeper than this one can
+        raise SpecError([Finding("error", "invalid JSON: nested too deeply", Location(file),
+                                 code="json-syntax")]) from None
     return data, scanner.source, scanner.findings
 
 

@@ -46,6 +46,17 @@ def invalid(message: str, hint: str | None = None, *,
     return PydanticCustomError("pipectl", safe, context)
 
 
+def inside_repository(value: str) -> str:
+    """A path the spec names: relative, and inside the repository."""
+    from pipectl.spec.paths import outside_problem
+
+    problem = outside_problem(value)
+    if problem:
+        raise invalid(f"the path {problem}", "for example: buildspec.yml, "
+                      "config/task_definition.json")
+    return value
+
+
 def check_name(value: str, pattern: Any, what: str, rule: str,
                at: tuple[str | int, ...] = ()) -> str:
     if not pattern.match(value):
@@ -149,7 +160,9 @@ class BuildSettings(Model):
     compute_type: ComputeType = Field("BUILD_GENERAL1_SMALL",
                                       description="CodeBuild compute type (size of the build).")
     privileged: bool = Field(True, description="Privileged mode: docker builds need it.")
-    timeout_minutes: int = Field(30, ge=5, le=2160, description="Build timeout, 5-2160.")
+    # CodeBuild allows 2160 minutes, but CodePipeline ends any action after 8 hours.
+    timeout_minutes: int = Field(30, ge=5, le=480, description="Build timeout, 5-480 "
+                                 "(CodePipeline's 8-hour limit on an action).")
     cache: Literal["local", "none"] = Field(
         "local", description="local: CodeBuild's local Docker layer and source cache.")
     env: dict[str, str] = Field(default_factory=dict, description="Plain environment values.")
@@ -209,6 +222,11 @@ class BuildSettings(Model):
                     at=(name,),
                 )
         return v
+
+    @field_validator("buildspec")
+    @classmethod
+    def _buildspec_inside(cls, v: str) -> str:
+        return inside_repository(v)
 
     @field_validator("secrets")
     @classmethod
@@ -291,6 +309,11 @@ class DeploySettings(Model):
     port: int = Field(80, ge=1, le=65535, description="Port the service answers on.")
     create_service: CreateService | None = Field(
         None, description="Create the cluster and a Fargate service if they are missing.")
+
+    @field_validator("task_definition")
+    @classmethod
+    def _task_definition_inside(cls, v: str) -> str:
+        return inside_repository(v)
 
     @field_validator("cluster", "service")
     @classmethod

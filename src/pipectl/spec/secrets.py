@@ -52,7 +52,9 @@ def short_quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     return repr(value)
 
 
-_LONG_QUOTE = re.compile("'([^'\\n]{" + str(QUOTE_LIMIT) + "})[^'\\n]+'")
+# A quote opens after a non-word character and closes before one, so the text between
+# two quoted values ("'app' (...) is 'web'") is not taken for a third.
+_LONG_QUOTE = re.compile("(?<!\\w)'([^'\\n]{" + str(QUOTE_LIMIT) + "})[^'\\n]+?'(?!\\w)")
 
 
 def shorten_quotes(text: str) -> str:

@@ -7,6 +7,7 @@ are expanded with the line they sit on, and every field path maps to a line.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,45 @@ def _pos(mark: Any) -> Position:
 
 
 Transform = Callable[[str, FieldPath, Position], Any]
+
+
+#: Deeper than any spec or buildspec nests; PyYAML composes recursively, and Python's own
+#: recursion limit would otherwise end a deeply nested file as an internal error.
+MAX_DEPTH = 100
+
+
+class _TooMuch(Exception):
+    def __init__(self, message: str, hint: str, mark: Any) -> None:
+        super().__init__(message)
+        self.hint = hint
+        self.line = mark.line + 1 if mark else None
+        self.column = mark.column + 1 if mark else None
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, counting nodes and depth while it composes (a 10 MB list
+    must fail at its 100,001st item, not after building every one)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.nodes = 0
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.nodes += 1
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        if self.nodes > MAX_VALUES:
+            raise _TooMuch(f"the document has more than {MAX_VALUES} values",
+                           "a spec or buildspec is far smaller: is this the right file?", mark)
+        if self.depth >= MAX_DEPTH:
+            raise _TooMuch(f"the document nests deeper than {MAX_DEPTH} levels",
+                           "a spec or buildspec nests a few levels: is this the right file?",
+                           mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 class _Builder:
@@ -153,8 +193,12 @@ def load_yaml(
     A syntax error raises :class:`SpecError` with the line and column YAML reports.
     """
     source = SourceMap(file)
+    loader = _BoundedLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
+    except _TooMuch as exc:
+        raise SpecError([Finding("error", str(exc), Location(file, exc.line, exc.column),
+                                 hint=exc.hint, code="yaml-too-large")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -181,6 +225,8 @@ def load_yaml(
         raise SpecError(
             [Finding("error", f"invalid YAML: {exc}", Location(file), code="yaml-syntax")]
         ) from None
+    finally:
+        loader.dispose()
     if node is None:
         return None, source, []
     builder = _Builder(source, transform)
@@ -188,9 +234,16 @@ def load_yaml(
     return data, source, builder.findings
 
 
+#: The largest file of each kind pipectl reads (ECS takes task definitions up to 64 KiB).
+MAX_BYTES = {"spec": 1 << 20, "buildspec": 1 << 20, "task definition": 64 << 10}
+
+
 def read_text(path: Path, what: str) -> str:
+    """The file's text: a regular file (a FIFO would hang, /dev/zero never end), at most
+    :data:`MAX_BYTES` of its kind."""
+    limit = MAX_BYTES.get(what, 1 << 20)
     try:
-        return path.read_text(encoding="utf-8")
+        return _read_regular_file(path, what, limit)
     except FileNotFoundError:
         raise SpecError(
             [Finding("error", f"{what} not found", Location(str(path)), code="missing-file",
@@ -201,6 +254,30 @@ def read_text(path: Path, what: str) -> str:
             [Finding("error", f"cannot read {what}: {exc}", Location(str(path)),
                      code="unreadable-file")]
         ) from None
+
+
+def _read_regular_file(path: Path, what: str, limit: int) -> str:
+    import stat
+
+    # Non-blocking: opening a FIFO for reading would wait for a writer.
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(descriptor)
+        too_large = (f"{what} is larger than {limit // 1024} KiB",
+                     f"a {what} is far smaller: is this the right file?")
+        problem = None
+        if not stat.S_ISREG(info.st_mode):
+            problem = (f"{what} is not a regular file",
+                       "give the path of a file (not a directory, pipe or device)")
+        elif info.st_size > limit:
+            problem = too_large
+        data = b"" if problem else handle.read(limit + 1)
+        if not problem and len(data) > limit:  # grew while we read it
+            problem = too_large
+    if problem:
+        raise SpecError([Finding("error", problem[0], Location(str(path)),
+                                 code="unreadable-file", hint=problem[1])])
+    return data.decode("utf-8")
 
 
 def _missing_hint(what: str) -> str:
