@@ -342,6 +342,15 @@ def explain(results: Results) -> list[str]:
         notes.append("`pipectl --help`: the largest imports are "
                      f"{_largest(results.imports, skip='pipectl.cli.main')}.")
     status = next((c for c in results.costs if c.label == "pipectl status"), None)
+    mine = next((t for t in results.status_vs_aws if t.label == "pipectl status"), None)
+    theirs = next((t for t in results.status_vs_aws if t.label.startswith("aws")), None)
+    if "`pipectl status` wall time" in missed and mine and theirs and theirs.median_cpu:
+        notes.append(f"`pipectl status` used {ms(mine.median_cpu)} of CPU, the aws CLI "
+                     f"{ms(theirs.median_cpu)} ({mine.median_cpu / theirs.median_cpu:.2f}x); "
+                     "the rest of its wall time is waiting for its 8 calls, in 4 rounds (the "
+                     "service's tasks are found only after the service is read, their "
+                     "network interfaces only after the tasks), answered by a sandbox that "
+                     "shares the machine's cores.")
     if ("`pipectl status` wall time" in missed or "`pipectl status` peak memory" in missed) \
             and status:
         where = (f"; the largest imports are {_largest(results.status_imports)}"
@@ -369,8 +378,8 @@ def explain(results: Results) -> list[str]:
                      "the account. `pipectl list` makes "
                      f"{last.fleet_calls.total / last.pipelines:.2f} calls per pipeline with "
                      f"{last.pipelines} (ListTagsForResource, GetPipeline, "
-                     "ListPipelineExecutions each, DescribeServices per 10, and 3 calls in "
-                     "all: ListPipelines, GetCallerIdentity).")
+                     "ListPipelineExecutions each, DescribeServices per 10 services, and "
+                     "ListPipelines and GetCallerIdentity once).")
     if results.scale:
         last = results.scale[-1]
         if any(t.name.startswith("`pipectl list`") for t in missed.values()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import resource
 import statistics
 import subprocess
 import time
@@ -27,6 +28,7 @@ class Finished:
     stdout: str
     stderr: str
     seconds: float
+    cpu_seconds: float = 0.0  # user + system of the child (and what it waited for)
 
     def check(self) -> Finished:
         if self.exit_code != 0:
@@ -46,6 +48,7 @@ def run(
     cwd: Path | None = None,
     timeout: float = 300,
 ) -> Finished:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     try:
         done = subprocess.run(
@@ -57,7 +60,9 @@ def run(
     except subprocess.TimeoutExpired:
         raise BenchError(f"`{' '.join(args)}` took longer than {timeout:.0f} s") from None
     seconds = time.perf_counter() - started
-    return Finished(tuple(args), done.returncode, done.stdout, done.stderr, seconds)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Finished(tuple(args), done.returncode, done.stdout, done.stderr, seconds, cpu)
 
 
 #: Runs the command given as its arguments and prints the child's peak memory (KiB).
@@ -87,10 +92,15 @@ class Timing:
 
     label: str
     samples: tuple[float, ...]
+    cpu_samples: tuple[float, ...] = ()  # CPU seconds of the same runs
 
     @property
     def median(self) -> float:
         return statistics.median(self.samples)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu_samples) if self.cpu_samples else 0.0
 
     @property
     def spread(self) -> tuple[float, float]:
@@ -114,10 +124,14 @@ def time_commands(
         for _, args in commands:
             run(args, env=env, cwd=cwd).check()
     samples: list[list[float]] = [[] for _ in commands]
+    cpu: list[list[float]] = [[] for _ in commands]
     for _ in range(max(1, repeat)):
         for index, (_, args) in enumerate(commands):
-            samples[index].append(run(args, env=env, cwd=cwd).check().seconds)
-    return [Timing(label, tuple(s)) for (label, _), s in zip(commands, samples, strict=True)]
+            done = run(args, env=env, cwd=cwd).check()
+            samples[index].append(done.seconds)
+            cpu[index].append(done.cpu_seconds)
+    return [Timing(label, tuple(s), tuple(c))
+            for (label, _), s, c in zip(commands, samples, cpu, strict=True)]
 
 
 @dataclass(frozen=True)

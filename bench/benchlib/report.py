@@ -135,11 +135,16 @@ def render(results: Results) -> str:
             "## `pipectl status` beside one `aws codepipeline get-pipeline-state`",
             "",
             "Same pipeline, same endpoint, timed in turns. `pipectl status` also reads the "
-            "latest run, the ECS service and its deployments, and where the service answers."
-            + _load(results, "status"),
+            "latest run, the ECS service and its deployments, and where the service answers. "
+            "CPU is the command's own user + system time (not the sandbox's): on a busy "
+            "machine it moves less than wall time." + _load(results, "status"),
             "",
-            *_table(["command", "median", "range", "vs aws"],
-                    _timing_rows(results.status_vs_aws, aws)),
+            *_table(["command", "median", "range", "vs aws", "CPU median", "CPU vs aws"],
+                    [[*row, ms(t.median_cpu),
+                      f"{t.median_cpu / aws.median_cpu:.2f}x" if aws and aws.median_cpu
+                      else ""]
+                     for row, t in zip(_timing_rows(results.status_vs_aws, aws),
+                                       results.status_vs_aws, strict=True)]),
         ]
         if results.status_peak_mib is not None:
             out += [f"Peak memory of `pipectl status`: {results.status_peak_mib:.1f} MiB "

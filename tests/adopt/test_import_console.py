@@ -160,3 +160,33 @@ def test_existing_files_are_never_overwritten_without_force(
     assert forced.exit_code == 0, forced.output
     assert "overwritten  buildspec.yml" in forced.stdout
     assert (workdir / "buildspec.yml").read_text() == console.INLINE_BUILDSPEC
+
+
+def test_round_trip_keeps_the_rollout_settings_of_a_service_pipectl_created(
+        sandbox: SandboxServer, client: Callable[[str], Any], tmp_path: Path,
+        monkeypatch: Any) -> None:
+    from tests.resources.specs import spec_data, write_project
+
+    ec2 = client("ec2")
+    network = {"subnets": [ec2.describe_subnets()["Subnets"][0]["SubnetId"]],
+               "security_groups": [
+                   ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]],
+               "desired_count": 2, "assign_public_ip": True}
+    original = tmp_path / "original"
+    write_project(original, spec=spec_data(deploy={
+        "create_service": network, "circuit_breaker": {"enable": True, "rollback": False},
+        "minimum_healthy_percent": 50, "maximum_percent": 150}))
+    endpoint = ["--endpoint-url", sandbox.url]
+    monkeypatch.chdir(original)
+    assert run_cli([*endpoint, "create"]).exit_code == 0
+    imported_dir = tmp_path / "imported"
+    imported_dir.mkdir()
+    monkeypatch.chdir(imported_dir)
+    imported = run_cli([*endpoint, "import", "hello-web"])
+    assert imported.exit_code == 0, imported.output
+    deploy = yaml.safe_load((imported_dir / "config/pipeline.yml").read_text())["deploy"]
+    assert deploy["create_service"] == network
+    assert (deploy["circuit_breaker"], deploy["minimum_healthy_percent"],
+            deploy["maximum_percent"]) == ({"enable": True, "rollback": False}, 50, 150)
+    planned = run_cli([*endpoint, "plan", "--detailed-exitcode"])
+    assert planned.exit_code == 0, planned.output

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.e2e
 
 
 def faults(project: Project) -> Any:
-    with urllib.request.urlopen(f"{project.server.url}/_pipectl/faults", timeout=5) as answer:
+    request = urllib.request.Request(f"{project.server.url}/_pipectl/faults",
+                                     headers={"Authorization": f"Bearer {project.server.token}"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
         return json.loads(answer.read())
 
 

@@ -48,8 +48,10 @@ def test_after_create_the_plan_is_empty_with_at_most_two_reads_per_resource(
     assert session.counter.mutating() == {}
     reads = {k: n for k, n in session.counter.counts.items() if k != "sts:GetCallerIdentity"}
     assert sum(reads.values()) <= 2 * len(plan.steps)
-    # one read per operation and resource: the two roles are the only doubles
-    assert {k for k, n in reads.items() if n > 1} == {"iam:GetRole", "iam:GetRolePolicy"}
+    # one read per operation and resource: the two roles are the only doubles, and the
+    # service (its planner, and the task definition's, which compares the revision it runs)
+    assert {k for k, n in reads.items() if n > 1} == {"iam:GetRole", "iam:GetRolePolicy",
+                                                      "ecs:DescribeServices"}
 
 
 def test_created_resources_match_the_spec(aws: AwsSession, state: DesiredState) -> None:
@@ -204,7 +206,11 @@ def test_changed_task_definition_keeps_the_deployed_image(
     converge(aws, state)
     ecs = aws.client("ecs")
     assert state.ecs is not None
-    ecs.register_task_definition(**state.ecs.task_definition.register_request(image="repo:v2"))
+    # What the deploy action does: a revision with the built image, which the service runs.
+    deployed = ecs.register_task_definition(
+        **state.ecs.task_definition.register_request(image="repo:v2"))["taskDefinition"]
+    ecs.update_service(cluster="hello-cluster", service="hello-web",
+                       taskDefinition=deployed["taskDefinitionArn"])
     bigger = make_state(make_spec(**spec_sections), task_definition(memory="1024"))
     plan = make_plan(aws, bigger)
     assert changes(plan) == {"ecs-task-definition hello-web": (
@@ -216,6 +222,33 @@ def test_changed_task_definition_keeps_the_deployed_image(
     service = ecs.describe_services(cluster="hello-cluster", services=["hello-web"])
     assert service["services"][0]["taskDefinition"] == latest["taskDefinitionArn"]
     assert make_plan(aws, bigger).pending == ()
+
+
+def test_an_update_after_a_rollback_keeps_the_image_the_service_runs(
+        aws: AwsSession, state: DesiredState, spec_sections: dict[str, Any]) -> None:
+    """After a circuit-breaker rollback the family's latest revision is the failed one;
+    the service runs the one before, and that is the image a new revision keeps."""
+    from tests.resources.specs import task_definition
+
+    converge(aws, state)
+    ecs = aws.client("ecs")
+    assert state.ecs is not None
+    good = ecs.register_task_definition(
+        **state.ecs.task_definition.register_request(image="repo:good"))["taskDefinition"]
+    ecs.update_service(cluster="hello-cluster", service="hello-web",
+                       taskDefinition=good["taskDefinitionArn"])
+    # The failed deployment's revision: latest ACTIVE, but rolled back from.
+    ecs.register_task_definition(**state.ecs.task_definition.register_request(image="repo:bad"))
+    bigger = make_state(make_spec(**spec_sections), task_definition(memory="1024"))
+    plan = make_plan(aws, bigger)
+    assert changes(plan) == {"ecs-task-definition hello-web": (
+        Action.UPDATE, [FieldDiff("definition.memory", "512", "1024")])}
+    apply(aws, plan)
+    service = ecs.describe_services(cluster="hello-cluster", services=["hello-web"])
+    running = ecs.describe_task_definition(
+        taskDefinition=service["services"][0]["taskDefinition"])["taskDefinition"]
+    assert running["revision"] == 4 and running["memory"] == "1024"
+    assert running["containerDefinitions"][0]["image"] == "repo:good"
 
 
 def test_a_rerun_after_an_interruption_converges_without_duplicates(

@@ -203,7 +203,9 @@ def test_service_is_fargate_with_the_circuit_breaker_rolling_back() -> None:
     request = state.ecs.service.create_request()
     assert request["launchType"] == "FARGATE"
     assert request["deploymentConfiguration"] == {
-        "deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "alarms": {"alarmNames": [], "enable": False, "rollback": False},
+        "minimumHealthyPercent": 100, "maximumPercent": 200}
     assert request["networkConfiguration"] == {"awsvpcConfiguration": {
         "subnets": ["subnet-0abc1234"], "assignPublicIp": "ENABLED",
         "securityGroups": ["sg-0abc1234"]}}

@@ -197,6 +197,22 @@ def test_one_unreadable_pipeline_is_a_row_with_its_error_and_exit_3(
     stubbed.assert_all_used()
 
 
+def test_with_json_an_unreadable_pipeline_is_in_the_one_document_and_exit_3(
+    stubbed: StubbedClients,
+) -> None:
+    answer_fleet(stubbed, api_pipeline=None)
+    stubbed.add("ecs", "describe_services",
+                service([deployment("ecs-svc/2", "PRIMARY", 7, "COMPLETED", created=10)]),
+                {"cluster": CLUSTER, "services": ["hello-web"]})
+    result = run_cli(["list", "--workers", "1", "-o", "json"])
+    assert result.exit_code == 3, result.output
+    doc = json.loads(result.stdout)  # one JSON document, nothing after it
+    assert doc["failed"] == 1
+    api, web = doc["pipelines"]
+    assert "codepipeline:GetPipeline" in api["error"] and api["latest_run"] is None
+    assert web["error"] is None and web["latest_run"]["status"] == "Succeeded"
+
+
 def test_list_needs_no_spec(stubbed: StubbedClients, tmp_path: Path,
                             monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "elsewhere").mkdir()

@@ -179,7 +179,34 @@ def deploy_section(live: LivePipeline, task: dict[str, Any], notes: Notes) -> di
     created = created_service(live)
     if created is not None:
         section["create_service"] = created
+        section.update(rollout_settings(live, notes))
     return section
+
+
+def rollout_settings(live: LivePipeline, notes: Notes) -> dict[str, Any]:
+    """deploy.circuit_breaker, alarms and percents of a service pipectl created, where they
+    differ from the spec's defaults (an endpoint that reports none leaves the defaults)."""
+    config = live.service.get("deploymentConfiguration")
+    if not config:
+        return {}
+    out: dict[str, Any] = {}
+    breaker = config.get("deploymentCircuitBreaker") or {}
+    state = {"enable": bool(breaker.get("enable")), "rollback": bool(breaker.get("rollback"))}
+    if state != {"enable": True, "rollback": True}:
+        out["circuit_breaker"] = state
+    if breaker.get("thresholdConfiguration"):
+        notes.add(f"ECS service {live.service.get('serviceName')}",
+                  "deploymentConfiguration.deploymentCircuitBreaker.thresholdConfiguration",
+                  breaker["thresholdConfiguration"], CHANGED_BY_CREATE)
+    alarms = config.get("alarms") or {}
+    if alarms.get("enable") and alarms.get("alarmNames"):
+        out["alarms"] = {"names": list(alarms["alarmNames"]),
+                         "rollback": bool(alarms.get("rollback"))}
+    for key, spec_key, default in (("minimumHealthyPercent", "minimum_healthy_percent", 100),
+                                   ("maximumPercent", "maximum_percent", 200)):
+        if config.get(key, default) != default:
+            out[spec_key] = config[key]
+    return out
 
 
 def created_service(live: LivePipeline) -> dict[str, Any] | None:

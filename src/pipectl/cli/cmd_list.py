@@ -14,7 +14,7 @@ from pipectl.cli.options import get_app, output_option
               help="Pipelines read at once (AWS throttling slows them all down).")
 @output_option
 @click.pass_context
-def command(ctx: click.Context, workers: int) -> None:
+def command(ctx: click.Context, workers: int) -> int:
     """List every pipeline pipectl manages in the region (it carries pipectl's tag).
 
     Each row: the latest run's status, revision, duration and age, and the task
@@ -28,7 +28,7 @@ def command(ctx: click.Context, workers: int) -> None:
       pipectl list --region eu-west-1 -o json
     """
     from pipectl.aws.pool import ThrottleAwarePool
-    from pipectl.errors import AwsError
+    from pipectl.errors import ExitStatus
     from pipectl.runs.fleet import list_managed
     from pipectl.ui.list_view import fleet_lines
 
@@ -38,12 +38,13 @@ def command(ctx: click.Context, workers: int) -> None:
     report = list_managed(session, session.region, session.account_id(), time.time(),
                           ThrottleAwarePool(workers))
     if app.env.output == "json":
-        app.env.write_json(report.to_dict())
+        app.env.write_json(report.to_dict())  # one document: "failed" and each row's error
     else:
         for line in fleet_lines(report):
             app.env.write(line)
-    if report.failed:
-        raise AwsError(f"{len(report.failed)} of {len(report.rows)} pipelines could not be "
-                       "read; their rows say why",
-                       hint="run `pipectl list` again; throttling or a missing permission "
-                            "is the usual cause")
+        if report.failed:
+            app.env.error(f"{len(report.failed)} of {len(report.rows)} pipelines could not "
+                          "be read; their rows say why",
+                          hint="run `pipectl list` again; throttling or a missing "
+                               "permission is the usual cause")
+    return ExitStatus.AWS_ERROR if report.failed else ExitStatus.SUCCESS

@@ -166,7 +166,7 @@ def desired_state(
             task,
             Service(names.service, names.cluster, placement, task.family, create.desired_count,
                     tuple(create.subnets), tuple(create.security_groups),
-                    create.assign_public_ip, tags),
+                    create.assign_public_ip, tags, spec.deploy.deployment_configuration()),
         )
     pipeline = Pipeline(
         name=names.pipeline, placement=placement,

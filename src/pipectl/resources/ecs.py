@@ -13,6 +13,15 @@ from pipectl.spec.taskdef_input import DESCRIBE_ONLY_KEYS as DESCRIBE_OUTPUT_KEY
 DESCRIBE_ONLY_KEYS = frozenset({*DESCRIBE_OUTPUT_KEYS, "tags"})
 
 
+#: The spec's defaults: the breaker on with rollback, no alarms, ECS's default bounds.
+DEFAULT_ROLLOUT: dict[str, Any] = {
+    "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+    "alarms": {"alarmNames": [], "enable": False, "rollback": False},
+    "minimumHealthyPercent": 100,
+    "maximumPercent": 200,
+}
+
+
 @dataclass(frozen=True)
 class Cluster:
     name: str
@@ -72,6 +81,8 @@ class Service:
     security_groups: tuple[str, ...]
     assign_public_ip: bool
     tags: dict[str, str] = field(default_factory=dict)
+    # deploymentConfiguration from deploy.circuit_breaker, deploy.alarms and the bounds.
+    rollout: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_ROLLOUT))
 
     @property
     def arn(self) -> str:
@@ -89,7 +100,7 @@ class Service:
 
     @property
     def deployment_configuration(self) -> dict[str, Any]:
-        return {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+        return dict(self.rollout)
 
     def create_request(self) -> dict[str, Any]:
         return {

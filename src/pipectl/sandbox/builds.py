@@ -27,7 +27,7 @@ from pipectl.buildspec.rules import (
     unset_references,
     uses_docker,
 )
-from pipectl.sandbox import backends, build_access
+from pipectl.sandbox import backends, build_access, build_secrets
 from pipectl.sandbox.buildspec import (
     DOCKER_DAEMON_DOWN,
     BuildFacts,
@@ -116,6 +116,8 @@ class Build:
     on_done: list[Callable[[Build, datetime], None]] = field(default_factory=list)
     pending: list[_Entry] = field(default_factory=list)
     caller: Caller | None = None  # the project's service role, as CodeBuild assumed it
+    variables: list[dict[str, Any]] = field(default_factory=list)  # with their types
+    secrets: list[str] = field(default_factory=list)  # resolved values, masked in the log
     source_location: dict[str, str] | None = None  # a pipeline build's input artifact
 
     @property
@@ -248,6 +250,10 @@ class BuildRunner:
             fault=self.engine.faults.take_build_fault(name),
             caller=caller,
             source_location=source_location,
+            variables=[
+                *((project.get("environment") or {}).get("environmentVariables") or []),
+                *(overrides or []),
+            ],
         )
         self.builds[build_id] = build
         ids.append(build_id)
@@ -348,7 +354,7 @@ class BuildRunner:
                     build.region,
                     build.log_group,
                     build.log_stream,
-                    [(due, text)],
+                    [(due, build_secrets.mask(text, build.secrets))],
                 )
 
             self.engine.scheduler.at(when, write)
@@ -390,8 +396,14 @@ class BuildRunner:
         """The build's log stream, written as the project's role."""
         assert build.caller is not None
         group_exists = backends.log_group_exists(build.account, build.region, build.log_group)
-        return build_access.log_stream(
+        failure = build_access.log_stream(
             build.caller, build.log_group, build.log_stream, group_exists, build.arn)
+        if failure is not None:
+            return failure
+        resolved = build_secrets.resolve(build.caller, build.variables)
+        build.environment.update(resolved.values)
+        build.secrets = resolved.secrets
+        return resolved.failure
 
     def _download_source(self, build: Build, clock: _LineClock) -> tuple[str, str] | None:
         src = f"/codebuild/output/src{build.number}/src"
@@ -456,6 +468,8 @@ class BuildRunner:
                 build.assigned |= assigned_names(command)
             self._command_effects(build, phase_type, command)
             for line in command_output(command, self._facts(build)):
+                if command.lstrip().startswith("echo "):
+                    line = _expand(line, build.environment)  # the shell would
                 clock.raw(line)
         state = "FAILED" if failure else "SUCCEEDED"
         clock.say(f"Phase complete: {phase_type} State: {state}")
@@ -639,6 +653,12 @@ def _fault_command(commands: list[str], fault: BuildFault | None) -> int | None:
         if uses_docker(command):
             return index
     return len(commands) - 1
+
+
+def _expand(text: str, environment: dict[str, str]) -> str:
+    """``$NAME`` and ``${NAME}`` as the shell expands them (unset: empty)."""
+    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?",
+                  lambda m: environment.get(m.group(1), ""), text)
 
 
 def _container_line(at: datetime, text: str) -> str:

@@ -9,15 +9,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from pipectl.spec import names as rules
+from pipectl.spec.deploy import DeploySettings
+from pipectl.spec.model_base import Model, check_name, inside_repository, invalid
 from pipectl.spec.triggers import Triggers
 
 ComputeType = Literal[
@@ -28,44 +28,6 @@ ComputeType = Literal[
     "BUILD_GENERAL1_2XLARGE",
 ]
 SECRET_PREFIXES = ("ssm:", "secretsmanager:")
-
-
-def invalid(message: str, hint: str | None = None, *,
-            at: tuple[str | int, ...] = ()) -> PydanticCustomError:
-    """A validation error whose hint survives into pipectl's finding.
-
-    ``at``: where below the validated value the problem is, so that the finding points
-    at that line: a field of a model (``("execution_mode",)``), a key of a mapping
-    (``("DB_PASSWORD",)``) or an index of a list (``(1,)``).
-    """
-    # Braces would be read as template fields by pydantic: keep them out of the text.
-    safe = message.replace("{", "(").replace("}", ")")
-    context: dict[str, Any] = {"hint": hint} if hint else {}
-    if at:
-        context["at"] = at
-    return PydanticCustomError("pipectl", safe, context)
-
-
-def inside_repository(value: str) -> str:
-    """A path the spec names: relative, and inside the repository."""
-    from pipectl.spec.paths import outside_problem
-
-    problem = outside_problem(value)
-    if problem:
-        raise invalid(f"the path {problem}", "for example: buildspec.yml, "
-                      "config/task_definition.json")
-    return value
-
-
-def check_name(value: str, pattern: Any, what: str, rule: str,
-               at: tuple[str | int, ...] = ()) -> str:
-    if not pattern.match(value):
-        raise invalid(f"'{value}' is not a valid {what} name", f"{what} names: {rule}", at=at)
-    return value
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 def check_role_arn(value: str | None, what: str) -> str | None:
@@ -262,88 +224,6 @@ class ImageSettings(Model):
             check_name(v, rules.ECR_REPOSITORY, "ECR repository",
                        "2-256 lowercase letters, digits and . _ - / separators")
         return v
-
-
-class CreateService(Model):
-    """Create the cluster and a Fargate service if they are missing."""
-
-    desired_count: int = Field(1, ge=0, le=1000, description="Tasks to run.")
-    subnets: list[str] = Field(min_length=1, max_length=16,
-                               description="Subnet ids (subnet-...) for the tasks.")
-    security_groups: list[str] = Field(default_factory=list, max_length=5,
-                                       description="Security group ids (sg-...).")
-    assign_public_ip: bool = Field(False, description="Public subnets without NAT need it.")
-    port: int = Field(80, ge=1, le=65535,
-                      description="Container port the service exposes. Default: deploy.port.")
-
-    @field_validator("subnets")
-    @classmethod
-    def _subnets(cls, v: list[str]) -> list[str]:
-        for i, s in enumerate(v):
-            if not rules.SUBNET_ID.match(s):
-                raise invalid(f"'{s}' is not a subnet id", "expected subnet-0123456789abcdef0",
-                              at=(i,))
-        return v
-
-    @field_validator("security_groups")
-    @classmethod
-    def _groups(cls, v: list[str]) -> list[str]:
-        for i, s in enumerate(v):
-            if not rules.SECURITY_GROUP_ID.match(s):
-                raise invalid(f"'{s}' is not a security group id",
-                              "expected sg-0123456789abcdef0", at=(i,))
-        return v
-
-
-class DeploySettings(Model):
-    cluster: str = Field(description="ECS cluster.")
-    service: str = Field(description="ECS service the new image rolls out to.")
-    container: str = Field(description="Container in the task definition that gets the image.")
-    task_definition: str = Field(
-        "config/task_definition.json", min_length=1,
-        description="Task definition JSON (RegisterTaskDefinition input), relative to the "
-                    "repository root.",
-    )
-    timeout_minutes: int = Field(15, ge=1, le=60,
-                                 description="Deploy action timeout, 1-60 minutes.")
-    port: int = Field(80, ge=1, le=65535, description="Port the service answers on.")
-    create_service: CreateService | None = Field(
-        None, description="Create the cluster and a Fargate service if they are missing.")
-
-    @field_validator("task_definition")
-    @classmethod
-    def _task_definition_inside(cls, v: str) -> str:
-        return inside_repository(v)
-
-    @field_validator("cluster", "service")
-    @classmethod
-    def _ecs(cls, v: str) -> str:
-        return check_name(v, rules.ECS_NAME, "ECS", "1-255 letters, digits, '_' and '-'")
-
-    @field_validator("container")
-    @classmethod
-    def _container(cls, v: str) -> str:
-        # ECS's rule, and what keeps imagedefinitions.json well formed (no '"' in a name).
-        return check_name(v, rules.ECS_NAME, "ECS container",
-                          "1-255 letters, digits, '_' and '-'")
-
-    @model_validator(mode="after")
-    def _one_port(self) -> DeploySettings:
-        created = self.create_service
-        if created is not None and "port" in created.model_fields_set \
-                and "port" in self.model_fields_set and created.port != self.port:
-            raise invalid(f"deploy.port ({self.port}) and deploy.create_service.port "
-                          f"({created.port}) disagree", "keep one of them",
-                          at=("create_service", "port"))
-        return self
-
-    @property
-    def service_port(self) -> int:
-        """The port the service answers on: create_service.port if given, else deploy.port."""
-        created = self.create_service
-        if created is not None and "port" in created.model_fields_set:
-            return created.port
-        return self.port
 
 
 class ArtifactSettings(Model):

@@ -19,7 +19,7 @@ MAX_PATTERNS = 8
 
 def _invalid(message: str, hint: str | None = None, *,
              at: tuple[str | int, ...] = ()) -> PydanticCustomError:
-    from pipectl.spec.model import invalid
+    from pipectl.spec.model_base import invalid
 
     return invalid(message, hint, at=at)
 

@@ -89,9 +89,10 @@ def _comparable_document(document: dict[str, Any], container: str) -> dict[str, 
 class TaskDefinitionPlanner(Planner[TaskDefinition]):
     """The task definition family: pipectl registers the first revision.
 
-    Every deploy registers a new revision with a new image; pipectl compares the latest
-    revision with the file in everything else, and on a difference registers a revision
-    that keeps the running image, then points the service at it.
+    Every deploy registers a new revision with a new image; pipectl compares the revision
+    the service runs (else the family's latest) with the file in everything else, and on a
+    difference registers a revision that keeps the running image, then points the
+    service at it.
     """
 
     kind = "ecs-task-definition"
@@ -104,10 +105,15 @@ class TaskDefinitionPlanner(Planner[TaskDefinition]):
         return desired.family
 
     def read(self, aws: AwsSession, desired: TaskDefinition) -> Observed | None:
+        # The revision the service runs, not the family's latest: after a rollback the
+        # latest ACTIVE revision is the one that failed, and its image must not come back.
+        running = _running_revision(aws, desired)
+        reference = running or desired.family
         # ECS answers a family without ACTIVE revisions with a generic ClientException.
-        got = read(aws, "ecs", "DescribeTaskDefinition", desired.family, {"ClientException"},
-                   taskDefinition=desired.family, include=["TAGS"])
-        if got is None or got["taskDefinition"].get("status") == "INACTIVE":
+        got = read(aws, "ecs", "DescribeTaskDefinition", reference, {"ClientException"},
+                   taskDefinition=reference, include=["TAGS"])
+        if got is None or (running is None
+                           and got["taskDefinition"].get("status") == "INACTIVE"):
             return None
         current = got["taskDefinition"]
         image = next((c.get("image") for c in current.get("containerDefinitions", [])
@@ -151,6 +157,18 @@ class TaskDefinitionPlanner(Planner[TaskDefinition]):
                     call(ctx.aws, "ecs", "DeregisterTaskDefinition", arn, taskDefinition=arn)
 
 
+def _running_revision(aws: AwsSession, desired: TaskDefinition) -> str | None:
+    """The task definition ARN of the family that the service runs, if it runs one."""
+    got = read(aws, "ecs", "DescribeServices", desired.service, {"ClusterNotFoundException"},
+               cluster=desired.cluster, services=[desired.service])
+    for service in (got or {}).get("services", []):
+        arn = str(service.get("taskDefinition") or "")
+        if service.get("status") == "ACTIVE" and \
+                arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == desired.family:
+            return arn
+    return None
+
+
 def canonical_service(service: dict[str, Any]) -> dict[str, Any]:
     vpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
     fields: dict[str, Any] = {
@@ -164,9 +182,19 @@ def canonical_service(service: dict[str, Any]) -> dict[str, Any]:
     # AWS always reports a deployment configuration; an endpoint that reports none (moto)
     # leaves nothing to compare, rather than a difference no update could remove.
     if "deploymentConfiguration" in service:
-        breaker = service["deploymentConfiguration"].get("deploymentCircuitBreaker") or {}
+        config = service["deploymentConfiguration"]
+        breaker = config.get("deploymentCircuitBreaker") or {}
         fields["circuitBreaker"] = {"enable": bool(breaker.get("enable")),
                                     "rollback": bool(breaker.get("rollback"))}
+        if breaker.get("thresholdConfiguration"):
+            fields["circuitBreaker"]["threshold"] = dict(breaker["thresholdConfiguration"])
+        alarms = config.get("alarms") or {}
+        enabled = bool(alarms.get("enable")) and bool(alarms.get("alarmNames"))
+        # Alarms switched off are no alarms, whatever names are left in the configuration.
+        fields["alarms"] = {"names": sorted(alarms.get("alarmNames") or []) if enabled else [],
+                            "rollback": bool(alarms.get("rollback")) if enabled else False}
+        fields["minimumHealthyPercent"] = config.get("minimumHealthyPercent", 100)
+        fields["maximumPercent"] = config.get("maximumPercent", 200)
     return fields
 
 
@@ -200,7 +228,9 @@ class ServicePlanner(Planner[Service]):
     def compare(self, desired: Service, observed: Observed) -> list[FieldDiff]:
         diffs = super().compare(desired, observed)
         if "circuitBreaker" not in observed.fields:
-            diffs = [d for d in diffs if not changed([d], "circuitBreaker")]
+            # An endpoint that reports no deployment configuration: nothing to compare.
+            rollout = ("circuitBreaker", "alarms", "minimumHealthyPercent", "maximumPercent")
+            diffs = [d for d in diffs if not any(changed([d], f) for f in rollout)]
         return diffs
 
     def create(self, ctx: ApplyContext, desired: Service) -> None:

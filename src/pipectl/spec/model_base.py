@@ -1,0 +1,48 @@
+"""The base of every spec model, and the error a validator raises (apart from
+:mod:`pipectl.spec.model`, so the models of one part of the spec can live in a module of
+their own)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
+
+
+def invalid(message: str, hint: str | None = None, *,
+            at: tuple[str | int, ...] = ()) -> PydanticCustomError:
+    """A validation error whose hint survives into pipectl's finding.
+
+    ``at``: where below the validated value the problem is, so that the finding points
+    at that line: a field of a model (``("execution_mode",)``), a key of a mapping
+    (``("DB_PASSWORD",)``) or an index of a list (``(1,)``).
+    """
+    # Braces would be read as template fields by pydantic: keep them out of the text.
+    safe = message.replace("{", "(").replace("}", ")")
+    context: dict[str, Any] = {"hint": hint} if hint else {}
+    if at:
+        context["at"] = at
+    return PydanticCustomError("pipectl", safe, context)
+
+
+def check_name(value: str, pattern: Any, what: str, rule: str,
+               at: tuple[str | int, ...] = ()) -> str:
+    if not pattern.match(value):
+        raise invalid(f"'{value}' is not a valid {what} name", f"{what} names: {rule}", at=at)
+    return value
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def inside_repository(value: str) -> str:
+    """A path the spec names: relative, and inside the repository."""
+    from pipectl.spec.paths import outside_problem
+
+    problem = outside_problem(value)
+    if problem:
+        raise invalid(f"the path {problem}", "for example: buildspec.yml, "
+                      "config/task_definition.json")
+    return value
