@@ -52,3 +52,62 @@ def test_alarms_are_planned_converged_and_a_run_they_roll_back_exits_1_naming_th
     assert re.search(rf"alarm {ALARM} went into ALARM during the deployment to ECS service "
                      r"hello-web; ECS rolled it back", result.stderr), result.stderr
     assert f"fired: {ALARM}" in result.stdout
+
+
+def test_rollback_after_a_failed_and_a_succeeded_deploy_goes_to_the_succeeded_one(
+    make_project: Callable[[float], Project],
+) -> None:
+    project = make_project(FAST)
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0  # :2 succeeds
+    project.fault(type="deploy")
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 1  # :3 fails
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0  # :4 succeeds
+    result = project.cli("rollback", "--yes", "--interval", "0.05")
+    assert result.exit_code == 0, result.output
+    # Not :3, the family's previous revision, whose deployment failed.
+    assert "from hello-web:4" in result.stderr and "to hello-web:2" in result.stderr
+    assert re.search(r"the revision of the last deployment that succeeded, \w+, finished "
+                     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", result.stderr), result.stderr
+    assert "Rollback completed: hello-web runs hello-web:2 again" in result.stdout
+    assert "service deployment SUCCESSFUL" in result.stdout
+    service = project.client("ecs").describe_services(
+        cluster="hello-web", services=["hello-web"])["services"][0]
+    assert service["taskDefinition"].endswith("hello-web:2")
+
+    explicit = project.cli("rollback", "--yes", "--to", "4", "--interval", "0.05", "-o", "json")
+    assert explicit.exit_code == 0, explicit.output
+    assert '"to": "hello-web:4"' in explicit.stdout and "the revision given with --to" in \
+        explicit.stdout
+
+
+def test_rollback_during_a_deployment_stops_it(
+    make_project: Callable[[float], Project],
+) -> None:
+    project = make_project(FAST)
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0  # :2 runs
+    # A deployment that stays in progress however slow the machine: tasks that never
+    # start, and no circuit breaker to end it.
+    ecs = project.client("ecs")
+    ecs.update_service(cluster="hello-web", service="hello-web", deploymentConfiguration={
+        "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+        "maximumPercent": 200, "minimumHealthyPercent": 100})
+    project.fault(type="deploy")
+    assert project.cli("run").exit_code == 0
+    listed: list[dict[str, object]] = []
+    for _ in range(600):
+        listed = ecs.list_service_deployments(cluster="hello-web", service="hello-web",
+                                              status=["IN_PROGRESS"])["serviceDeployments"]
+        if listed:
+            break
+        import time
+        time.sleep(0.05)
+    assert listed, "the run's deployment never started"
+    result = project.cli("rollback", "--yes", "--interval", "0.05")
+    assert result.exit_code == 0, result.output
+    assert "stopping the deployment of hello-web:3" in result.stderr
+    assert "roll back to hello-web:2" in result.stderr
+    assert "Rollback completed: the deployment was stopped and hello-web runs hello-web:2 " \
+        "again" in result.stdout
+    stopped = ecs.describe_service_deployments(
+        serviceDeploymentArns=[str(listed[0]["serviceDeploymentArn"])])["serviceDeployments"]
+    assert stopped[0]["status"] == "ROLLBACK_SUCCESSFUL"

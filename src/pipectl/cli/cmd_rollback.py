@@ -10,6 +10,8 @@ from pipectl.cli.options import get_app, output_option
 
 @click.command("rollback")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--to", "to", default=None, metavar="REVISION",
+              help="Go back to this task definition revision (7, web:7 or an ARN).")
 @click.option("--timeout", callback=parse_duration, default=None, metavar="DURATION",
               help="Give up waiting for the service to be stable after this long (exit 4).  "
                    "[default: deploy.timeout_minutes]")
@@ -17,19 +19,22 @@ from pipectl.cli.options import get_app, output_option
               help="Poll every SECONDS.  [default: adaptive]")
 @output_option
 @click.pass_context
-def command(ctx: click.Context, yes: bool, timeout: float | None,
+def command(ctx: click.Context, yes: bool, to: str | None, timeout: float | None,
             interval: float | None) -> None:
-    """Put the service back on its previous task definition revision and watch it.
+    """Put the service back on the revision of its last good deployment and watch it.
 
-    The previous revision is the one an older deployment still runs, else the newest
-    earlier revision of the task definition's family. Asks first (--yes to skip; without
-    a terminal --yes is required). Exit 0 once the rollback deployment completed, 1 if it
-    failed, 4 on timeout.
+    During a deployment: stop it (ECS StopServiceDeployment, ROLLBACK), and ECS goes back
+    to the revision the service ran before. After one: the revision of the last service
+    deployment that succeeded (never one that failed), named with when it finished.
+    Where the endpoint has no service deployments: the revision an older deployment still
+    runs, else the newest earlier revision of the family. --to picks one. Asks first
+    (--yes to skip; without a terminal --yes is required). Exit 0 once the rollback
+    completed, 1 if it failed, 4 on timeout.
 
     \b
     Example:
       pipectl rollback
-      pipectl rollback --yes -o json
+      pipectl rollback --to 7 --yes -o json
     """
     from pipectl.errors import Interrupted, InvalidInput, RunFailed, WaitTimedOut
     from pipectl.runs.rollback import RolloutDone, apply_rollback, plan_rollback, watch_rollout
@@ -40,7 +45,7 @@ def command(ctx: click.Context, yes: bool, timeout: float | None,
     spec = app.partial_spec()
     session = app.aws(spec.region)
     deploy = spec.deploy
-    plan = plan_rollback(session, deploy.cluster, deploy.service, deploy.container)
+    plan = plan_rollback(session, deploy.cluster, deploy.service, deploy.container, to)
     question = rollback_question(plan)
     if not yes:
         if not env.stdin_isatty:
@@ -57,7 +62,8 @@ def command(ctx: click.Context, yes: bool, timeout: float | None,
     if env.output == "json":
         env.write_json({"event": "rollback_started", **plan.to_dict()}, lines=True)
     else:
-        env.note(question.replace("Roll back", "rolling back").rstrip("?"))
+        env.note(question.replace("Roll back", "rolling back").replace(
+            "Stop", "stopping").rstrip("?"))
     wait = timeout if timeout is not None else spec.deploy_timeout_minutes * 60.0
     try:
         for event in watch_rollout(session, plan, since=started, timeout=wait,

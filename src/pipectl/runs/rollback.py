@@ -1,4 +1,6 @@
-"""Put an ECS service back on its previous task definition revision, then watch the rollout."""
+"""Put an ECS service back on the revision of its last deployment that succeeded (or stop
+the deployment under way), then watch the rollout; see :mod:`pipectl.runs.rollback_target`.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from pipectl.clock import SYSTEM_CLOCK, Clock
 from pipectl.errors import InvalidInput, NotFound, PipectlError
 from pipectl.runs import reads
 from pipectl.runs.deploy_changes import deploy_changes
+from pipectl.runs.deploy_reads import DeploymentReader
 from pipectl.runs.deployment import deploy_progress
 from pipectl.runs.model import Change, DeployProgress, epoch, task_definition_label
 from pipectl.runs.polling import PollSchedule
 from pipectl.runs.reads import Clients
+from pipectl.runs.service_deployments import ServiceDeployment
 
 
 @dataclass(frozen=True)
@@ -25,12 +29,15 @@ class RollbackPlan:
     previous: str  # the one it goes back to
     current_image: str | None = None
     previous_image: str | None = None
+    why: str | None = None  # which deployment it goes back to, and when
+    stop_arn: str | None = None  # the deployment under way, stopped with ROLLBACK
 
     def to_dict(self) -> dict[str, Any]:
         return {"cluster": self.cluster, "service": self.service,
                 "from": task_definition_label(self.current),
                 "to": task_definition_label(self.previous),
-                "from_image": self.current_image, "to_image": self.previous_image}
+                "from_image": self.current_image, "to_image": self.previous_image,
+                "why": self.why, "stops_deployment": self.stop_arn}
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,8 @@ def _revision(arn: str) -> tuple[str, int]:
 
 
 def plan_rollback(clients: Clients, cluster: str, service: str,
-                  container: str | None) -> RollbackPlan:
+                  container: str | None, to: str | None = None) -> RollbackPlan:
+    """``to``: a revision (``family:N``, ``N`` or an ARN) chosen by the user."""
     doc = reads.services(clients, cluster, [service]).get(service)
     if doc is None or doc.get("status") == "INACTIVE":
         raise NotFound(f"ECS service {service} not found in cluster {cluster}",
@@ -64,6 +72,27 @@ def plan_rollback(clients: Clients, cluster: str, service: str,
     primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
     current = str((primary or {}).get("taskDefinition") or doc.get("taskDefinition"))
     family, number = _revision(current)
+    if to is not None:
+        chosen = _explicit(clients, family, to)
+        if chosen == current:
+            raise InvalidInput(f"service {service} already runs {task_definition_label(current)}",
+                               hint="name another revision with --to")
+        return RollbackPlan(cluster, service, current, chosen, _image(clients, current, container),
+                            _image(clients, chosen, container), why="the revision given with --to")
+    from pipectl.runs import rollback_target
+
+    target = rollback_target.choose(clients, cluster, service, current)
+    if target is not None:
+        if not target.task_definition:
+            raise InvalidInput(
+                f"service {service} runs {family}:{number} and {target.why}: there is nothing "
+                "to roll back to", hint="name a revision with --to, or deploy a fixed version "
+                "with `pipectl run --watch`")
+        return RollbackPlan(cluster, service, current, target.task_definition,
+                            _image(clients, current, container),
+                            _image(clients, target.task_definition, container),
+                            why=target.why, stop_arn=target.stop_arn)
+    # An endpoint without service deployments: the revision before this one.
     # A deployment still draining the older revision names it exactly.
     previous = next((str(d["taskDefinition"]) for d in deployments
                      if d.get("status") == "ACTIVE" and d.get("taskDefinition")
@@ -100,6 +129,19 @@ def _previous_in_family(clients: Clients, family: str, number: int) -> str | Non
     return None
 
 
+def _explicit(clients: Clients, family: str, to: str) -> str:
+    """``--to``: ``7`` (this family), ``web:7`` or an ARN, as an ARN that exists."""
+    reference = f"{family}:{to}" if to.isdigit() else to
+    try:
+        with aws_call("ecs:DescribeTaskDefinition", resource=reference):
+            answer = clients.client("ecs").describe_task_definition(taskDefinition=reference)
+    except PipectlError as exc:
+        raise InvalidInput(f"--to {to}: no task definition revision {reference}",
+                           hint=f"revisions of {family}: `aws ecs list-task-definitions "
+                                f"--family-prefix {family}`") from exc
+    return str(answer["taskDefinition"]["taskDefinitionArn"])
+
+
 def _image(clients: Clients, arn: str, container: str | None) -> str | None:
     try:
         return reads.task_definition_image(clients, arn, container)
@@ -111,7 +153,31 @@ def _no_progress(plan: RollbackPlan) -> DeployProgress:
     return DeployProgress(plan.cluster, plan.service)
 
 
+def _service_deployment_verdict(plan: RollbackPlan,
+                                found: ServiceDeployment) -> tuple[bool, str] | None:
+    """(ok, reason) once the service deployment of the rollback is over; None before."""
+    back = task_definition_label(plan.previous)
+    if plan.stop_arn:
+        if found.status == "ROLLBACK_SUCCESSFUL":
+            return True, f"the deployment was stopped and {plan.service} runs {back} again"
+        if found.status in ("ROLLBACK_FAILED", "STOPPED", "SUCCESSFUL"):
+            return False, (f"the deployment was to be stopped and rolled back, and ended "
+                           f"{found.status}" + (f": {found.status_reason}"
+                                                if found.status_reason else ""))
+        return None
+    if found.status == "SUCCESSFUL":
+        return True, f"{plan.service} runs {back} again"
+    if found.succeeded is False:
+        return False, "the rollback " + found.failure_reason(plan.service)
+    return None
+
+
 def apply_rollback(clients: Clients, plan: RollbackPlan) -> None:
+    if plan.stop_arn:
+        from pipectl.runs import service_deployments
+
+        service_deployments.stop(clients, plan.stop_arn)
+        return
     with aws_call("ecs:UpdateService", resource=f"{plan.cluster}/{plan.service}"):
         clients.client("ecs").update_service(cluster=plan.cluster, service=plan.service,
                                              taskDefinition=plan.previous)
@@ -135,6 +201,10 @@ def watch_rollout(
                                      plan.current: plan.current_image}
     last_change = clock.monotonic()
     progress: DeployProgress | None = None
+    reader = DeploymentReader(clients)
+    key = (plan.cluster, plan.service)
+    if plan.stop_arn:
+        reader.arns[key] = plan.stop_arn  # the rollback is that deployment's own
     while True:
         try:
             doc = reads.services(clients, plan.cluster, [plan.service]).get(plan.service)
@@ -157,13 +227,24 @@ def watch_rollout(
         ours = next((d for d in doc.get("deployments") or []
                      if d.get("taskDefinition") == plan.previous), None)
         progress = deploy_progress(doc, plan.cluster, since, lambda arn: images.get(arn))
-        progress = replace(progress, rolled_back=False)  # a rollback is what we asked for
+        found = reader.read(key, since)
+        if found is not None:
+            progress = reader.apply(progress, found)
+        progress = replace(progress, rolled_back=False, failure=None)  # what we asked for
         changes = tuple(deploy_changes(before, progress, plan.service,
                                         {"service": plan.service}, clock.wall()))
         if changes:
             last_change = clock.monotonic()
         yield RolloutUpdate(progress, changes)
         before = progress
+        verdict = _service_deployment_verdict(plan, found) if found is not None else None
+        if verdict is not None:
+            ok, reason = verdict
+            if not ok:
+                progress = replace(progress, stopped_reasons=reads.stopped_task_reasons(
+                    clients, plan.cluster, plan.service, task_definition=plan.previous))
+            yield RolloutDone(ok, "completed" if ok else "failed", reason, progress)
+            return
         state = (ours or {}).get("rolloutState")
         if ours is not None and ours.get("status") == "PRIMARY" and state == "COMPLETED":
             yield RolloutDone(True, "completed", f"{plan.service} runs "

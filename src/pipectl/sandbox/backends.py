@@ -57,6 +57,8 @@ def image_exists(account: str, region: str, repository: str, tag: str) -> bool:
     repo = ecr_backends[account][region].repositories.get(repository)
     if repo is None:
         return False
+    if tag.startswith("sha256:"):  # a digest reference
+        return any(image.image_digest == tag for image in repo.images)
     return any(tag in (image.image_tags or []) for image in repo.images)
 
 

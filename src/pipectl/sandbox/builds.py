@@ -27,7 +27,7 @@ from pipectl.buildspec.rules import (
     unset_references,
     uses_docker,
 )
-from pipectl.sandbox import backends, build_access, build_secrets
+from pipectl.sandbox import backends, build_access, build_secrets, dockerfile
 from pipectl.sandbox.buildspec import (
     DOCKER_DAEMON_DOWN,
     BuildFacts,
@@ -454,8 +454,12 @@ class BuildRunner:
             clock.tick()
             clock.say(f"Running command {command}")
             error = self._command_error(build, phase_type, command, index == fault_at)
+            output: list[str] | None = None
+            if error is None and dockerfile.is_build(command):
+                output, error = dockerfile.build_output(
+                    self.engine.source_dir, command, self._facts(build).image_uri)
             if error is not None:
-                for line in error:
+                for line in [*(output or []), *error]:
                     clock.raw(line)
                 clock.raw("")
                 clock.say(f"Command did not exit successfully {command} exit status 1")
@@ -467,7 +471,9 @@ class BuildRunner:
             if build.buildspec is None or build.buildspec.spec.one_shell:
                 build.assigned |= assigned_names(command)
             self._command_effects(build, phase_type, command)
-            for line in command_output(command, self._facts(build)):
+            if output is None:
+                output = command_output(command, self._facts(build))
+            for line in output:
                 if command.lstrip().startswith("echo "):
                     line = _expand(line, build.environment)  # the shell would
                 clock.raw(line)

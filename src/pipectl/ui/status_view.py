@@ -82,9 +82,14 @@ def rollback_question(plan: RollbackPlan) -> str:
     def side(arn: str, image: str | None) -> str:
         return f"{task_definition_label(arn)}" + (f" (image {image_tag(image)})" if image else "")
 
+    why = f": {plan.why}" if plan.why else ""
+    if plan.stop_arn:
+        return (f"Stop the deployment of {side(plan.current, plan.current_image)} to ECS "
+                f"service {plan.cluster}/{plan.service} and roll back to "
+                f"{side(plan.previous, plan.previous_image)}{why}?")
     return (f"Roll back ECS service {plan.cluster}/{plan.service} from "
             f"{side(plan.current, plan.current_image)} to "
-            f"{side(plan.previous, plan.previous_image)}?")
+            f"{side(plan.previous, plan.previous_image)}{why}?")
 
 
 def show_rollout(env: Environment, event: RolloutUpdate | RolloutDone) -> None:
