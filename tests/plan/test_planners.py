@@ -139,7 +139,7 @@ def test_policies_stored_differently_but_equal_are_no_change(
         for s in reversed(role.policy["Statement"])]
     iam.put_role_policy(RoleName=role.name, PolicyName="pipectl",
                         PolicyDocument=json.dumps(shuffled))
-    listed = trust_policy("codebuild.amazonaws.com")
+    listed = json.loads(json.dumps(role.trust_policy))
     listed["Statement"][0]["Principal"] = {"Service": ["codebuild.amazonaws.com"]}
     iam.update_assume_role_policy(RoleName=role.name, PolicyDocument=json.dumps(listed))
     assert make_plan(aws, state).pending == ()

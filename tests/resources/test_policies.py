@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from pipectl.resources.roles import trust_policy
 from tests.resources.specs import (
     ACCOUNT,
     CONNECTION,
@@ -27,7 +26,12 @@ def test_codebuild_role_policy_is_exactly_least_privilege() -> None:
         "secrets": {"API_TOKEN": "ssm:/hello/token",
                     "DB_PASSWORD": "secretsmanager:prod/db:password::"},
     }))
-    assert state.codebuild_role.trust_policy == trust_policy("codebuild.amazonaws.com")
+    # Against the confused deputy: only for this account's project (AWS's recommendation).
+    assert state.codebuild_role.trust_policy == {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT},
+                      "ArnLike": {"aws:SourceArn": PROJECT_ARN}}}]}
     assert state.codebuild_role.policy == {
         "Version": "2012-10-17",
         "Statement": [
@@ -43,7 +47,7 @@ def test_codebuild_role_policy_is_exactly_least_privilege() -> None:
              "Resource": [REPO_ARN]},
             {"Sid": "ArtifactObjects", "Effect": "Allow",
              "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-             "Resource": [f"{BUCKET_ARN}/*"]},
+             "Resource": [f"{BUCKET_ARN}/hello-web/*"]},
             {"Sid": "ArtifactBucket", "Effect": "Allow",
              "Action": ["s3:GetBucketAcl", "s3:GetBucketLocation"], "Resource": [BUCKET_ARN]},
             {"Sid": "BuildParameters", "Effect": "Allow", "Action": ["ssm:GetParameters"],
@@ -66,13 +70,16 @@ def test_pipeline_role_policy_for_a_github_source() -> None:
     # moto's CreatePipeline wants the service principal as a plain string.
     assert role.trust_policy["Statement"][0]["Principal"] == {
         "Service": "codepipeline.amazonaws.com"}
+    assert role.trust_policy["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:hello-web"}}
     ecs = f"arn:aws:ecs:us-east-1:{ACCOUNT}"
     assert role.policy == {
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "ArtifactObjects", "Effect": "Allow",
              "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-             "Resource": [f"{BUCKET_ARN}/*"]},
+             "Resource": [f"{BUCKET_ARN}/hello-web/*"]},
             # CodePipeline's documented minimum service-role policy, bucket level.
             {"Sid": "ArtifactBucket", "Effect": "Allow",
              "Action": ["s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketLocation"],

@@ -61,12 +61,13 @@ def role_policies(names: Names) -> tuple[dict[str, Any], dict[str, Any]]:
     build = codebuild_policy(
         placement=placement, project=names.project,
         repository_arn=placement.arn("ecr", f"repository/{names.repository}"),
-        bucket_arn=bucket_arn, secrets=SecretRefs())
+        bucket_arn=bucket_arn, secrets=SecretRefs(), pipeline=names.pipeline)
     deploy = pipeline_policy(
         placement=placement, bucket_arn=bucket_arn,
         project_arn=placement.arn("codebuild", f"project/{names.project}"),
         deploy=DeployTarget(names.cluster, names.service, names.service, ()),
-        source=SimpleNamespace(provider="github", connection_arn=CONNECTION_ARN))
+        source=SimpleNamespace(provider="github", connection_arn=CONNECTION_ARN),
+        pipeline=names.pipeline)
     return build, deploy
 
 

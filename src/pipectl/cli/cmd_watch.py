@@ -51,7 +51,7 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     ``summary``: the execution's ListPipelineExecutions summary, when already read."""
     from pipectl.aws.errors import is_botocore_error, translate
     from pipectl.errors import AwsError
-    from pipectl.runs.verdict import interrupted, lost_watch, reattach_command, verdict_error
+    from pipectl.runs.exit_status import interrupted, lost_watch, reattach_command, verdict_error
     from pipectl.runs.watch import ServiceTarget, WatchOptions, watch_run
     from pipectl.ui.run_view import follow, make_view
 

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pipectl.aws.errors import aws_call, error_code
+from pipectl.aws.log_events import read_log_page
 from pipectl.insights.evidence import Doc, Evidence, Target
 from pipectl.runs.model import epoch
 from pipectl.runs.reads import Clients, recent_executions
@@ -126,15 +127,9 @@ def _project(clients: Clients, project: str) -> Doc | None:
 
 
 def _log_head(clients: Clients, group: str, stream: str) -> tuple[str, ...]:
-    try:
-        response = clients.client("logs").get_log_events(
-            logGroupName=group, logStreamName=stream, startFromHead=True, limit=LOG_LINES)
-    except Exception as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return ()  # expired or never written: no evidence, no error
-        with aws_call("logs:GetLogEvents", resource=f"{group}/{stream}"):
-            raise
-    return tuple(str(e.get("message", "")).rstrip("\n") for e in response.get("events", []))
+    page = read_log_page(clients.client("logs"), group, stream, from_head=True,
+                         limit=LOG_LINES)
+    return page.lines if page else ()  # expired or never written: no evidence, no error
 
 
 # --- ECS (and the load balancer's target groups) ---------------------------------------

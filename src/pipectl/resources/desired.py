@@ -130,8 +130,10 @@ def desired_state(
         names.codebuild_role, placement, "codebuild.amazonaws.com",
         codebuild_policy(placement=placement, project=names.project,
                          repository_arn=repository.arn, bucket_arn=bucket.arn,
-                         secrets=SecretRefs.from_spec(spec.build.secrets)),
-        f"CodeBuild role of pipeline {spec.name} (managed by pipectl)", tags)
+                         secrets=SecretRefs.from_spec(spec.build.secrets),
+                         pipeline=names.pipeline),
+        f"CodeBuild role of pipeline {spec.name} (managed by pipectl)", tags,
+        source_arn=project_arn)
     task = TaskDefinition(str(task_definition["family"]), spec.deploy.container,
                           task_definition, names.cluster, names.service, tags)
     # The deploy action passes the roles of the revision the service runs; the next
@@ -141,8 +143,9 @@ def desired_state(
     pipeline_role = None if spec.pipeline.role_arn else Role(
         names.pipeline_role, placement, "codepipeline.amazonaws.com",
         pipeline_policy(placement=placement, bucket_arn=bucket.arn, project_arn=project_arn,
-                        deploy=deploy, source=spec.source),
-        f"CodePipeline role of pipeline {spec.name} (managed by pipectl)", tags)
+                        deploy=deploy, source=spec.source, pipeline=names.pipeline),
+        f"CodePipeline role of pipeline {spec.name} (managed by pipectl)", tags,
+        source_arn=placement.arn("codepipeline", names.pipeline))
     build = spec.build
     if build.inline_buildspec and buildspec_text is None:
         raise InvalidInput("build.inline_buildspec: the buildspec's content was not read",

@@ -36,19 +36,31 @@ CODECOMMIT_SOURCE_ACTIONS = (
 )
 
 
-def trust_policy(service: str) -> dict[str, Any]:
+def trust_policy(service: str, account: str | None = None,
+                 source_arn: str | None = None) -> dict[str, Any]:
+    """Who may assume the role: the service, and (against the confused deputy, as AWS
+    recommends) only on behalf of this account's one project or pipeline."""
     # Principal.Service is a plain string: moto's CreatePipeline insists on it, and
     # IAM accepts (and returns) both spellings.
-    return {
-        "Version": POLICY_VERSION,
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-            }
-        ],
+    stmt: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
     }
+    condition: dict[str, Any] = {}
+    if account:
+        condition["StringEquals"] = {"aws:SourceAccount": account}
+    if source_arn:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    if condition:
+        stmt["Condition"] = condition
+    return {"Version": POLICY_VERSION, "Statement": [stmt]}
+
+
+def artifact_objects(bucket_arn: str, pipeline: str) -> str:
+    """The pipeline's objects in the artifact bucket: CodePipeline keys them under the
+    first 20 characters of the pipeline's name."""
+    return f"{bucket_arn}/{pipeline[:20]}/*"
 
 
 def statement(sid: str, actions: Sequence[str], resources: Sequence[str] | str,
@@ -73,6 +85,8 @@ class Role:
     description: str
     tags: dict[str, str] = field(default_factory=dict)
     policy_name: str = INLINE_POLICY_NAME
+    #: The one resource the service may assume the role for (aws:SourceArn).
+    source_arn: str | None = None
 
     @property
     def arn(self) -> str:
@@ -80,7 +94,7 @@ class Role:
 
     @property
     def trust_policy(self) -> dict[str, Any]:
-        return trust_policy(self.service)
+        return trust_policy(self.service, self.placement.account, self.source_arn)
 
     def create_request(self) -> dict[str, Any]:
         return {
@@ -133,7 +147,7 @@ def secret_arn(placement: Placement, ref: str) -> str:
 
 def codebuild_policy(
     *, placement: Placement, project: str, repository_arn: str, bucket_arn: str,
-    secrets: SecretRefs,
+    secrets: SecretRefs, pipeline: str,
 ) -> dict[str, Any]:
     log_group = placement.arn("logs", f"log-group:/aws/codebuild/{project}")
     statements = [
@@ -142,7 +156,8 @@ def codebuild_policy(
         # GetAuthorizationToken supports no resource-level permission.
         statement("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
         statement("EcrPushPull", ECR_PUSH_PULL, [repository_arn]),
-        statement("ArtifactObjects", ARTIFACT_OBJECT_ACTIONS, [f"{bucket_arn}/*"]),
+        statement("ArtifactObjects", ARTIFACT_OBJECT_ACTIONS,
+                  [artifact_objects(bucket_arn, pipeline)]),
         statement("ArtifactBucket", ["s3:GetBucketAcl", "s3:GetBucketLocation"], [bucket_arn]),
     ]
     if secrets.parameters:
@@ -185,11 +200,12 @@ def source_statements(placement: Placement, source: Any) -> list[dict[str, Any]]
 
 def pipeline_policy(
     *, placement: Placement, bucket_arn: str, project_arn: str, deploy: DeployTarget,
-    source: Any,
+    source: Any, pipeline: str,
 ) -> dict[str, Any]:
     cluster_arn = placement.arn("ecs", f"cluster/{deploy.cluster}")
     statements = [
-        statement("ArtifactObjects", ARTIFACT_OBJECT_ACTIONS, [f"{bucket_arn}/*"]),
+        statement("ArtifactObjects", ARTIFACT_OBJECT_ACTIONS,
+                  [artifact_objects(bucket_arn, pipeline)]),
         # CodePipeline's documented minimum for its artifact store, bucket level.
         statement("ArtifactBucket",
                   ["s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketLocation"],

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
-from pipectl.aws.errors import aws_call, error_code
+from pipectl.aws.log_events import read_log_page
 from pipectl.errors import NotFound
 from pipectl.runs import reads
 from pipectl.runs.model import FINAL_BUILD_STATUSES, BuildProgress
@@ -48,24 +47,23 @@ def read_logs(
     logs = clients.client("logs")
     token: str | None = None
     while True:
+        page = None
         if build.log_group and build.log_stream:
-            params: dict[str, Any] = {"logGroupName": build.log_group,
-                                      "logStreamName": build.log_stream, "startFromHead": True}
-            if token:
-                params["nextToken"] = token
-            response = _get_events(logs, params, follow and build.status not in
-                                   FINAL_BUILD_STATUSES)
-        else:
-            response = None
-        if response is not None:
-            for event in response.get("events", []):
-                yield str(event.get("message", "")).rstrip("\n")
-            next_token = response.get("nextForwardToken")
-            if next_token and next_token != token:
-                token = next_token
+            page = read_log_page(logs, build.log_group, build.log_stream, from_head=True,
+                                 token=token)
+            if page is None and not (follow and build.status not in FINAL_BUILD_STATUSES):
+                raise NotFound(
+                    f"log stream {build.log_stream} not found in {build.log_group}",
+                    operation="logs:GetLogEvents", resource=build.log_group,
+                    hint="the build may have been deleted or its logs expired")
+            # else the stream appears once the build is provisioned
+        if page is not None:
+            yield from page.lines
+            if page.next_token and page.next_token != token:
+                token = page.next_token
                 continue  # more may be waiting: read on before sleeping
         if not follow or build.status in FINAL_BUILD_STATUSES:
-            if response is None and not follow:
+            if page is None and not follow:
                 raise NotFound(f"build {build.build_id} has no logs in CloudWatch Logs (yet)",
                                operation="logs:GetLogEvents", resource=build.build_id,
                                hint="logs appear once the build is provisioned; try --follow")
@@ -79,19 +77,3 @@ def read_logs(
                 build = refreshed
                 continue
             build = refreshed
-
-
-def _get_events(logs: Any, params: dict[str, Any], may_be_missing: bool) -> Any:
-    try:
-        return logs.get_log_events(**params)
-    except Exception as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            if may_be_missing:
-                return None  # the stream appears once the build is provisioned
-            raise NotFound(
-                f"log stream {params['logStreamName']} not found in {params['logGroupName']}",
-                operation="logs:GetLogEvents", resource=params["logGroupName"],
-                hint="the build may have been deleted or its logs expired",
-            ) from exc
-        with aws_call("logs:GetLogEvents", resource=params["logGroupName"]):
-            raise

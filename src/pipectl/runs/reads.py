@@ -313,43 +313,21 @@ def latest_build_id(clients: Clients, project: str) -> str | None:
 
 def log_tail(clients: Clients, group: str, stream: str, lines: int = 20) -> tuple[str, ...]:
     """The last ``lines`` lines of a log stream (one GetLogEvents call)."""
-    from pipectl.aws.errors import error_code
+    from pipectl.aws.log_events import read_log_page
 
-    client = clients.client("logs")
-    try:
-        response = client.get_log_events(
-            logGroupName=group, logStreamName=stream, startFromHead=False, limit=lines
-        )
-    except Exception as exc:
-        # A build that failed before writing a line has no stream yet: no tail, no error.
-        if error_code(exc) == "ResourceNotFoundException":
-            return ()
-        with aws_call("logs:GetLogEvents", resource=f"{group}/{stream}"):
-            raise
-    return tuple(
-        str(e.get("message", "")).rstrip("\n") for e in response.get("events", [])
-    )
+    # A build that failed before writing a line has no stream yet: no tail, no error.
+    page = read_log_page(clients.client("logs"), group, stream, from_head=False, limit=lines)
+    return page.lines if page else ()
 
 
 def log_page(
     clients: Clients, group: str, stream: str, token: str | None
 ) -> tuple[tuple[str, ...], str | None]:
     """One forward page of a log stream: (lines, nextForwardToken). No stream yet: no lines."""
-    from pipectl.aws.errors import error_code
+    from pipectl.aws.log_events import read_log_page
 
-    params: dict[str, Any] = {"logGroupName": group, "logStreamName": stream,
-                              "startFromHead": True}
-    if token:
-        params["nextToken"] = token
-    try:
-        response = clients.client("logs").get_log_events(**params)
-    except Exception as exc:
-        if error_code(exc) == "ResourceNotFoundException":
-            return (), token
-        with aws_call("logs:GetLogEvents", resource=f"{group}/{stream}"):
-            raise
-    lines = tuple(str(e.get("message", "")).rstrip("\n") for e in response.get("events", []))
-    return lines, response.get("nextForwardToken")
+    page = read_log_page(clients.client("logs"), group, stream, from_head=True, token=token)
+    return (page.lines, page.next_token) if page else ((), token)
 
 
 def services(

@@ -362,24 +362,24 @@ class RunWatcher:
                        if status == "InProgress" else "")
             if deploy is not None and deploy.failure:
                 outcome = "rolled_back" if found is None or found.rolled_back else "failed"
-                return self._result(snapshot, outcome, deploy.failure + waiting, failed=True)
+                return self._result(snapshot, outcome, deploy.failure + waiting, diagnosed=True)
             return self._result(
                 snapshot, "rolled_back",
                 f"the deployment to ECS service {key[1]} failed and was rolled back by the "
                 f"deployment circuit breaker" + waiting,
-                failed=True,
+                diagnosed=True,
             )
         if status == "Succeeded":
             return self._verify_deployment(snapshot)
         if status == "Failed":
-            return self._result(snapshot, "failed", _failure_reason(snapshot), failed=True)
+            return self._result(snapshot, "failed", _failure_reason(snapshot), diagnosed=True)
         if status in ("Stopped", "Cancelled"):
             return self._result(snapshot, "stopped", f"the run was {status.lower()}",
-                                failed=True)
+                                diagnosed=True)
         if status == "Superseded":
             newer = reads.other_execution_in(state, self.execution_id)
             reason = "a newer run superseded this one" + (f" ({newer})" if newer else "")
-            return self._result(snapshot, "superseded", reason, failed=False)
+            return self._result(snapshot, "superseded", reason, diagnosed=False)
         return None
 
     def _verify_deployment(self, snapshot: RunSnapshot) -> RunResult | None:
@@ -393,7 +393,7 @@ class RunWatcher:
             if doc is None:
                 return self._result(snapshot, "failed",
                                     f"ECS service {key[1]} in cluster {key[0]} does not exist",
-                                    failed=True)
+                                    diagnosed=True)
             finished = next((a.changed_at for a in snapshot.actions()
                              if a.provider == "ECS" and self._target_of(a) == key), None)
             progress = self._progress(key, doc, finished_at=finished)
@@ -413,11 +413,13 @@ class RunWatcher:
                 return None  # the pipeline is done but ECS is still rolling out: keep looking
         return self._result(snapshot, "succeeded", "the pipeline succeeded and the new "
                             "deployment completed" if keys else "the pipeline succeeded",
-                            failed=False)
+                            diagnosed=False)
 
     def _result(
-        self, snapshot: RunSnapshot, outcome: str, reason: str, *, failed: bool
+        self, snapshot: RunSnapshot, outcome: str, reason: str, *, diagnosed: bool
     ) -> RunResult:
+        """The run's result; ``diagnosed`` adds the failure diagnosis (which action, which
+        build phase, the log tail and a hint) for an outcome that ends the run badly."""
         deploy = next(iter(self.memory.deploys.values()), None)
         snapshot = self._refresh_deploys(snapshot)
         url = None
@@ -434,7 +436,7 @@ class RunWatcher:
             image=deploy.image if deploy else None,
             task_definition=deploy.task_definition if deploy else None,
             url=url,
-            diagnosis=diagnose(snapshot, reason) if failed else None,
+            diagnosis=diagnose(snapshot, reason) if diagnosed else None,
         )
 
     def _refresh_deploys(self, snapshot: RunSnapshot) -> RunSnapshot:

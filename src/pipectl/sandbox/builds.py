@@ -36,7 +36,7 @@ from pipectl.sandbox.buildspec import (
     command_output,
     load_buildspec,
 )
-from pipectl.sandbox.clock import _Entry, engine_error
+from pipectl.sandbox.clock import Timer, engine_error
 from pipectl.sandbox.protocol import ApiError
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class Build:
     #: Variables earlier commands set; with buildspec version 0.1 none carry over.
     assigned: set[str] = field(default_factory=set)
     on_done: list[Callable[[Build, datetime], None]] = field(default_factory=list)
-    pending: list[_Entry] = field(default_factory=list)
+    pending: list[Timer] = field(default_factory=list)
     caller: Caller | None = None  # the project's service role, as CodeBuild assumed it
     variables: list[dict[str, Any]] = field(default_factory=list)  # with their types
     secrets: list[str] = field(default_factory=list)  # resolved values, masked in the log
@@ -560,7 +560,6 @@ class BuildRunner:
         digest = build.image_digest or "sha256:" + hashlib.sha256(build.id.encode()).hexdigest()
         return BuildFacts(
             image_uri=build.image_uri,
-            registry=build.image_uri.split("/", 1)[0],
             image_definitions=build.image_definitions,
             digest=digest,
         )

@@ -122,7 +122,6 @@ class BuildFacts:
     """What a command's simulated output may mention."""
 
     image_uri: str
-    registry: str
     image_definitions: str
     digest: str
 

@@ -39,7 +39,10 @@ OnError = Callable[[datetime, Exception], None]
 
 
 @dataclass(order=True)
-class _Entry:
+class Timer:
+    """A step due at a time; ``Scheduler.cancel`` stops it before it runs. Engines keep
+    the ones they may cancel (an action's timeout, a build's next phase)."""
+
     due: datetime
     seq: int
     step: Step = field(compare=False)
@@ -53,7 +56,7 @@ class Scheduler:
     def __init__(self, scale: float, now: Callable[[], datetime] = utcnow) -> None:
         self.scale = scale
         self.now = now
-        self._heap: list[_Entry] = []
+        self._heap: list[Timer] = []
         self._seq = itertools.count()
         self.errors: list[str] = []  # shown by GET /_pipectl/health
         self.error_count = 0
@@ -65,8 +68,8 @@ class Scheduler:
         """The time ``nominal_seconds`` of simulated work after ``at``."""
         return at + timedelta(seconds=nominal_seconds * self.scale)
 
-    def at(self, due: datetime, step: Step) -> _Entry:
-        entry = _Entry(due, next(self._seq), step, on_error=self._on_error)
+    def at(self, due: datetime, step: Step) -> Timer:
+        entry = Timer(due, next(self._seq), step, on_error=self._on_error)
         heapq.heappush(self._heap, entry)
         return entry
 
@@ -79,7 +82,7 @@ class Scheduler:
         finally:
             self._on_error = outer
 
-    def after(self, start: datetime, nominal_seconds: float, step: Step) -> _Entry:
+    def after(self, start: datetime, nominal_seconds: float, step: Step) -> Timer:
         return self.at(self.later(start, nominal_seconds), step)
 
     def advance(self) -> None:
@@ -106,7 +109,7 @@ class Scheduler:
         del self.errors[:-100]
         traceback.print_exception(exc, file=sys.stderr)
 
-    def _failed(self, entry: _Entry, exc: Exception) -> None:
+    def _failed(self, entry: Timer, exc: Exception) -> None:
         """Report the error and fail what the step was for, so that a user sees it."""
         self.report(exc)
         if entry.on_error is None:
@@ -120,6 +123,6 @@ class Scheduler:
         self._heap.clear()
 
     @staticmethod
-    def cancel(entry: _Entry | None) -> None:
+    def cancel(entry: Timer | None) -> None:
         if entry is not None:
             entry.cancelled = True

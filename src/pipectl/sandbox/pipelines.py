@@ -28,7 +28,7 @@ from pipectl.sandbox import action_access, backends
 from pipectl.sandbox.action_access import ActionRefused
 from pipectl.sandbox.build_access import CannotAssume
 from pipectl.sandbox.builds import PHASE_ORDER, ArtifactTarget, Build
-from pipectl.sandbox.clock import _Entry, engine_error
+from pipectl.sandbox.clock import Timer, engine_error
 from pipectl.sandbox.deployments import LAUNCH_AFTER, Rollout
 from pipectl.sandbox.permissions import Caller
 from pipectl.sandbox.protocol import ApiError
@@ -63,7 +63,7 @@ class ActionRun:
     output_variables: dict[str, str] = field(default_factory=dict)
     resolved_configuration: dict[str, str] = field(default_factory=dict)
     progress: Callable[[], int | None] | None = None
-    timeout: _Entry | None = None
+    timeout: Timer | None = None
     caller: Caller | None = None  # the role CodePipeline assumed for this action
 
     @property
