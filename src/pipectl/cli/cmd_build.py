@@ -14,9 +14,8 @@ from pipectl.spec.names import ACCOUNT_ID, ENV_VAR
 from pipectl.spec.secrets import short_quote
 
 if TYPE_CHECKING:
-    from pipectl.localbuild.events import BuildEvent, BuildFinished
+    from pipectl.localbuild.events import BuildFinished
     from pipectl.spec.model import Spec
-    from pipectl.ui.environment import Environment
 
 
 @click.command("build")
@@ -70,6 +69,7 @@ def command(
         project_from_spec,
     )
     from pipectl.localbuild.runner import LocalBuild, run_build
+    from pipectl.ui.build_view import render_build_event
 
     app = get_app(ctx)
     if not local:
@@ -112,7 +112,7 @@ def command(
                        secret_names=project.secret_names)
     final: BuildFinished | None = None
     for event in run_build(build):
-        final = render(env, event) or final
+        final = render_build_event(env, event) or final
     if final is None or not final.succeeded:
         raise _failure(final, str(buildspec_path))
 
@@ -150,6 +150,7 @@ def _region(app: AppContext, spec: Spec | None, overrides: dict[str, str]) -> st
 
 def _failure(final: BuildFinished | None, buildspec: str) -> RunFailed:
     from pipectl.localbuild.runner import UPLOAD_ARTIFACTS
+    from pipectl.ui.build_view import summary
 
     hint = "fix it, then run `pipectl build --local` again; the output above shows why"
     if final is None:
@@ -168,70 +169,3 @@ def _failure(final: BuildFinished | None, buildspec: str) -> RunFailed:
         f"{final.exit_code}",
         hint=hint,
     )
-
-
-def summary(command: str, width: int = 100) -> str:
-    """A command on one line: its first line, shortened, with '...' when there is more."""
-    lines = [line.strip() for line in command.strip().splitlines() if line.strip()]
-    if not lines:
-        return ""
-    first = lines[0].removesuffix("\\").rstrip()
-    if len(first) > width:
-        return first[: width - 3] + "..."
-    return first + (" ..." if len(lines) > 1 else "")
-
-
-def render(env: Environment, event: BuildEvent) -> BuildFinished | None:
-    """Show one event; return it when it is the build's end."""
-    from pipectl.localbuild import events as ev
-
-    if env.output == "json":
-        env.write_json(ev.event_to_dict(event), lines=True)
-        return event if isinstance(event, ev.BuildFinished) else None
-    if isinstance(event, ev.OutputLine):
-        env.write(f"{_prefix(env, event.phase)} {event.text}")
-    elif isinstance(event, ev.CommandStarted):
-        lines = event.command.rstrip("\n").splitlines() or [""]
-        env.write(f"{_prefix(env, event.phase)} $ {lines[0]}")
-        for line in lines[1:]:
-            env.write(f"{_prefix(env, event.phase)}   {line}")
-    elif isinstance(event, ev.CommandFinished):
-        if event.exit_code != 0:
-            env.write(f"{_prefix(env, event.phase)} "
-                      f"{_style(env, f'command exited with status {event.exit_code}', 'red')}")
-    elif isinstance(event, ev.PhaseStarted):
-        env.write(f"{_prefix(env, event.phase)} {_style(env, 'phase started', 'bold')}")
-    elif isinstance(event, ev.PhaseFinished):
-        result = "succeeded" if event.succeeded else "failed"
-        text = _style(env, f"phase {result} in {event.seconds:.1f}s",
-                      "green" if event.succeeded else "red")
-        env.write(f"{_prefix(env, event.phase)} {text}")
-    elif isinstance(event, ev.PhaseSkipped):
-        env.write(f"{_prefix(env, event.phase)} skipped: {event.reason}")
-    elif isinstance(event, ev.Notice):
-        env.note(f"note: {event.message}")
-    elif isinstance(event, ev.ArtifactsChecked):
-        for path in event.found:
-            env.write(f"{_prefix(env, 'upload_artifacts')} artifact {path}")
-        for pattern in event.missing:
-            env.write(f"{_prefix(env, 'upload_artifacts')} "
-                      f"{_style(env, f'no file matches {pattern}', 'red')}")
-    elif isinstance(event, ev.BuildFinished):
-        if event.succeeded:
-            env.write(_style(env, f"build succeeded in {event.seconds:.1f}s", "green"))
-            for name, value in event.exported.items():
-                env.write(f"exported {name}={value}")
-        return event
-    return None
-
-
-def _prefix(env: Environment, phase: str) -> str:
-    return _style(env, f"[{phase}]", "cyan")
-
-
-def _style(env: Environment, text: str, style: str) -> str:
-    if not env.color:
-        return text
-    if style == "bold":
-        return click.style(text, bold=True)
-    return click.style(text, fg=style)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pipectl.cli.options import get_app, output_option
-from pipectl.errors import ExitStatus, InvalidInput
+from pipectl.errors import ExitStatus
 
 
 @click.command("destroy")
@@ -48,19 +48,13 @@ def command(ctx: click.Context, yes: bool, force: bool) -> int:
         return ExitStatus.SUCCESS
     if env.output != "json":
         render_plan(env, plan, heading="Destroy", footer=False)
-    if not yes:
-        if not env.stdin_isatty:
-            raise InvalidInput(
-                "destroy deletes resources and needs a confirmation, but there is no "
-                "terminal to ask on",
-                hint="pass --yes to confirm in scripts",
-            )
-        env.stderr.write(f"Delete {len(plan.pending)} resources of pipeline {plan.pipeline}? "
-                         "Type 'yes' to confirm: ")
-        env.stderr.flush()
-        if env.stdin.readline().strip().lower() not in ("yes", "y"):
-            env.note("Cancelled: nothing was deleted.")
-            return ExitStatus.SUCCESS
+    if not yes and not env.confirm(
+            f"Delete {len(plan.pending)} resources of pipeline {plan.pipeline}? "
+            "Type 'yes' to confirm: ",
+            refusal="destroy deletes resources and needs a confirmation, but there is no "
+            "terminal to ask on", hint="pass --yes to confirm in scripts"):
+        env.note("Cancelled: nothing was deleted.")
+        return ExitStatus.SUCCESS
     code = apply(app, loaded, plan, verb="destroy", force=force)
     if env.output != "json":
         for step in kept:

@@ -36,7 +36,7 @@ def command(ctx: click.Context, yes: bool, to: str | None, timeout: float | None
       pipectl rollback
       pipectl rollback --to 7 --yes -o json
     """
-    from pipectl.errors import Interrupted, InvalidInput, RunFailed, WaitTimedOut
+    from pipectl.errors import Interrupted, RunFailed, WaitTimedOut
     from pipectl.runs.rollback import RolloutDone, apply_rollback, plan_rollback, watch_rollout
     from pipectl.ui.status_view import rollback_question, show_rollout
 
@@ -47,16 +47,11 @@ def command(ctx: click.Context, yes: bool, to: str | None, timeout: float | None
     deploy = spec.deploy
     plan = plan_rollback(session, deploy.cluster, deploy.service, deploy.container, to)
     question = rollback_question(plan)
-    if not yes:
-        if not env.stdin_isatty:
-            raise InvalidInput(f"refusing to roll back without confirmation: {question}",
-                               hint="pass --yes to confirm from a script")
-        env.stderr.write(f"{question} [y/N] ")
-        env.stderr.flush()
-        answer = env.stdin.readline().strip().lower()
-        if answer not in ("y", "yes"):
-            env.note("nothing changed")
-            return
+    if not yes and not env.confirm(
+            f"{question} [y/N] ", refusal=f"refusing to roll back without confirmation: "
+            f"{question}", hint="pass --yes to confirm from a script"):
+        env.note("nothing changed")
+        return
     started = app.clock.wall()  # compared with ECS's timestamps
     apply_rollback(session, plan)
     if env.output == "json":

@@ -189,25 +189,31 @@ def stage_views(
                     ActionView(stage_name, action.name, action.category, action.provider, "Pending")
                 )
                 continue
-            error = execution_state.get("errorDetails") or {}
-            action_views.append(
-                ActionView(
-                    stage=stage_name,
-                    name=action.name,
-                    category=action.category,
-                    provider=action.provider,
-                    status=execution_state.get("status", "InProgress"),
-                    summary=execution_state.get("summary"),
-                    error_code=error.get("code"),
-                    error_message=error.get("message"),
-                    changed_at=changed,
-                    external_id=execution_state.get("externalExecutionId"),
-                    external_url=execution_state.get("externalExecutionUrl"),
-                )
-            )
+            action_views.append(action_view(stage_name, action, execution_state,
+                                            unknown_status="InProgress"))
         status = latest.get("status", "Pending") if ours else "Pending"
         views.append(StageView(stage_name, status, tuple(action_views)))
     return tuple(views)
+
+
+def action_view(stage: str, action: ActionLayout, execution_state: dict[str, Any], *,
+                unknown_status: str) -> ActionView:
+    """One action as GetPipelineState's ``latestExecution`` shows it (the watch's view of
+    its run and ``status``' view of the latest one both project through here)."""
+    error = execution_state.get("errorDetails") or {}
+    return ActionView(
+        stage=stage,
+        name=action.name,
+        category=action.category,
+        provider=action.provider,
+        status=execution_state.get("status", unknown_status),
+        summary=execution_state.get("summary"),
+        error_code=error.get("code"),
+        error_message=error.get("message"),
+        changed_at=epoch(execution_state.get("lastStatusChange")),
+        external_id=execution_state.get("externalExecutionId"),
+        external_url=execution_state.get("externalExecutionUrl"),
+    )
 
 
 def past_state(clients: Clients, pipeline: str, execution_id: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pipectl.runs import reads
 from pipectl.runs.deployment import ROLLBACK_WORDS
 from pipectl.runs.endpoint import service_url
 from pipectl.runs.history import RunSummary, run_summary
-from pipectl.runs.model import ActionView, StageView, epoch, task_definition_label
+from pipectl.runs.model import StageView, task_definition_label
 from pipectl.runs.reads import Clients
 
 
@@ -83,18 +83,9 @@ def latest_stages(
         if latest.get("pipelineExecutionId"):
             executions[name] = str(latest["pipelineExecutionId"])
         action_states = {a["actionName"]: a for a in stage_state.get("actionStates", [])}
-        views = []
-        for action in actions:
-            ex = (action_states.get(action.name) or {}).get("latestExecution") or {}
-            err = ex.get("errorDetails") or {}
-            views.append(ActionView(
-                stage=name, name=action.name, category=action.category,
-                provider=action.provider, status=ex.get("status", "Never run"),
-                summary=ex.get("summary"), error_code=err.get("code"),
-                error_message=err.get("message"), changed_at=epoch(ex.get("lastStatusChange")),
-                external_id=ex.get("externalExecutionId"),
-                external_url=ex.get("externalExecutionUrl"),
-            ))
+        views = [reads.action_view(
+            name, action, (action_states.get(action.name) or {}).get("latestExecution") or {},
+            unknown_status="Never run") for action in actions]
         stages.append(StageView(name, str(latest.get("status", "Never run")), tuple(views)))
     return tuple(stages), executions
 

@@ -87,6 +87,18 @@ class Environment:
         self.stderr.write(printable(text) + "\n")
         self.stderr.flush()
 
+    def confirm(self, prompt: str, *, refusal: str, hint: str) -> bool:
+        """Ask on stderr and read one answer from stdin: True for y or yes. Without a
+        terminal to ask on, refuse (exit 2) with ``refusal`` and ``hint`` (say --yes), so
+        that a script never waits on a question nobody sees."""
+        if not self.stdin_isatty:
+            from pipectl.errors import InvalidInput
+
+            raise InvalidInput(refusal, hint=hint)
+        self.stderr.write(printable(prompt))
+        self.stderr.flush()
+        return self.stdin.readline().strip().lower() in ("y", "yes")
+
     def error(self, message: str, hint: str | None = None) -> None:
         self.stderr.write(f"error: {printable(message)}\n")
         if hint:
