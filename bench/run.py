@@ -5,8 +5,8 @@
 
 Measures start-up (beside ``python -c pass`` and ``aws --version``), ``status`` beside
 ``aws codepipeline get-pipeline-state`` (wall time and peak memory), the AWS calls of a
-no-op ``create``, of ``status`` and of ``watch`` per minute on a quiet run, and ``list``
-beside ``status`` over 1, 10 and 50 pipelines.
+no-op ``create``, of ``status`` and of ``watch`` per minute on a quiet run, ``insights
+--runs 100`` (time and calls), and ``list`` beside ``status`` over 1, 10 and 50 pipelines.
 Everything runs on this machine: the endpoint listens on 127.0.0.1 only, with dummy
 credentials and no AWS configuration files, so nothing can reach real AWS.
 """
@@ -48,6 +48,11 @@ STATUS_PEAK_MIB = 80.0
 WATCH_CALLS_PER_MINUTE = 20
 #: `pipectl list` of the most pipelines must take at most this many `pipectl status`.
 LIST_SHARE = 3.0
+#: `pipectl insights --runs 100` must take less than this.
+INSIGHTS_SECONDS = 2.0
+#: The insights runs' sandbox pace: 100 runs at the quiet pace would take hours; what
+#: insights reads (the calls, the amount of data) does not depend on the pace.
+INSIGHTS_TIME_SCALE = 0.005
 SCALE_STEPS = (1, 10, 50)
 #: The watched run's sandbox time scale: 4 makes phases about as long as on AWS
 #: (provisioning 20 s, docker build 40 s), a quiet run; 1 is a run of under a minute.
@@ -60,6 +65,7 @@ class Settings:
     scale: tuple[int, ...]
     time_scale: float  # the sandbox's: 1.0 runs at about AWS's pace
     quick: bool
+    insights_runs: int = 100
 
 
 @dataclass(frozen=True)
@@ -199,6 +205,26 @@ class Bench:
             self.results.scale.append(ScaleRow(count, one, status.calls, fleet, listed.calls,
                                                machine.load_average()))
 
+    def insights(self) -> None:
+        """`insights --runs N` of one pipeline with N settled runs, in a sandbox of its own
+        at INSIGHTS_TIME_SCALE (started once the main one has stopped)."""
+        from benchlib.runs import start_runs
+
+        runs, spec, main_env = self.settings.insights_runs, self.specs[0], self.env
+        with Sandbox(self.tools.pipectl, INSIGHTS_TIME_SCALE, main_env) as sandbox:
+            self.env = {**main_env, **sandbox.credentials}
+            try:
+                create_in_process([spec], sandbox.url, self.env)
+                self.results.insights_runs = start_runs(sandbox.url, self.env,
+                                                        pipeline_name(1), runs)
+                args = self.pipectl(spec, "insights", "--runs", str(runs), "-o", "json")
+                [self.results.insights] = self.timed((f"pipectl insights --runs {runs}", args))
+                self.results.insights_cost = self.cost(
+                    "pipectl insights", self.pipectl(spec, "insights", "--runs", str(runs),
+                                                     "-o", "json", verbose=True))
+            finally:
+                self.env = main_env
+
     def run_all(self) -> Results:
         started = time.perf_counter()
         load_before = machine.load_average()
@@ -212,6 +238,7 @@ class Bench:
             self.create_and_run()
             self.status_beside_aws()
             self.scale()
+        self.insights()
         load_after = machine.load_average()
         cores = os.cpu_count() or 1
         self.results.machine.append(
@@ -308,6 +335,10 @@ def targets(results: Results) -> list[Target]:
         out.append(Target("no-op `create`", "0 mutating calls",
                           f"{sum(mutating.values())} mutating of {noop.calls.total}"
                           + (f" ({_ops(mutating)})" if mutating else ""), not mutating))
+    if results.insights:
+        out.append(Target(f"`insights --runs {results.insights_runs}` wall time",
+                          f"< {INSIGHTS_SECONDS:.0f} s", ms(results.insights.median),
+                          results.insights.median < INSIGHTS_SECONDS))
     if results.watch:
         rate = per_minute(results.watch)
         out.append(Target("`watch` on a quiet run", f"< {WATCH_CALLS_PER_MINUTE} calls a minute",
@@ -358,6 +389,14 @@ def explain(results: Results) -> list[str]:
         notes.append(f"`pipectl status` makes {status.calls.total} calls "
                      f"({', '.join(sorted(status.calls.by_operation))}) where the aws CLI "
                      f"makes one, and creates a client for each of their services{where}.")
+    insights = results.insights_cost
+    if results.insights and insights and any(n.startswith("`insights") for n in missed):
+        from benchlib.runs import insights_note
+
+        mine = {t.label: t for t in results.status_vs_aws}.get("pipectl status")
+        load = next((v for k, v in results.machine if k.startswith("load")), "unknown")
+        notes.append(insights_note(results.insights.median, insights.calls.by_operation,
+                                   mine.median if mine else None, load))
     watch = results.watch
     if "`watch` on a quiet run" in missed and watch:
         looks = watch.calls.by_operation.get("codepipeline:GetPipelineState", 0)
@@ -404,8 +443,8 @@ def _largest(imports: Sequence[tuple[str, float]], skip: str = "", top: int = 3)
 def mode_text(settings: Settings) -> str:
     kind = "quick" if settings.quick else "full"
     return (f"{kind}: {settings.repeat} timed repetition(s) per command, status over "
-            f"{', '.join(map(str, settings.scale))} pipeline(s), sandbox time scale "
-            f"{settings.time_scale}")
+            f"{', '.join(map(str, settings.scale))} pipeline(s), insights over "
+            f"{settings.insights_runs} runs, sandbox time scale {settings.time_scale}")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -417,6 +456,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--time-scale", type=float, default=None,
                         help="sandbox time scale of the watched run (default "
                              f"{QUIET_TIME_SCALE}: a quiet run at about AWS's pace; quick 0.005)")
+    parser.add_argument("--insights-runs", type=int, default=None,
+                        help="runs `insights` analyses (default 100, quick 5)")
     parser.add_argument("--output", type=Path, default=None,
                         help="where to write the Markdown report (default docs/benchmarks.md; "
                              "--quick writes none unless given)")
@@ -430,6 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scale=(1,) if args.quick else SCALE_STEPS,
         time_scale=args.time_scale or (0.005 if args.quick else QUIET_TIME_SCALE),
         quick=args.quick,
+        insights_runs=args.insights_runs or (5 if args.quick else 100),
     )
     output: Path | None = args.output or (None if args.quick else DEFAULT_OUTPUT)
     with tempfile.TemporaryDirectory(prefix="pipectl-bench-") as tmp:

@@ -48,10 +48,17 @@ class Results:
     watch: CommandCost | None = None
     watch_verdict: str = ""
     scale: list[ScaleRow] = field(default_factory=list)
+    insights: Timing | None = None  # `pipectl insights --runs N -o json`
+    insights_cost: CommandCost | None = None
+    insights_runs: int = 0
     imports: list[tuple[str, float]] = field(default_factory=list)
     status_imports: list[tuple[str, float]] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def _range(timing: Timing) -> str:
+    return f"{ms(min(timing.samples))}-{ms(max(timing.samples))}" if timing.samples else "-"
 
 
 def ms(seconds: float) -> str:
@@ -190,6 +197,20 @@ def render(results: Results) -> str:
         last = results.scale[-1]
         out += ["`pipectl list` calls by operation, with "
                 f"{last.pipelines} pipeline(s): {_operations(last.fleet_calls)}.", ""]
+    if results.insights and results.insights_cost:
+        c = results.insights_cost
+        out += [
+            f"## `pipectl insights --runs {results.insights_runs}`",
+            "",
+            f"One pipeline with {results.insights_runs} runs (most of them superseded, as "
+            "runs started back to back are), in a sandbox of its own at a fast pace (what "
+            "insights reads does not depend on it). Median "
+            f"**{ms(results.insights.median)}** ({_range(results.insights)}); "
+            f"{c.calls.total} AWS calls:",
+            "",
+            *_table(["operation", "calls"],
+                    [[op, str(n)] for op, n in sorted(c.calls.by_operation.items())]),
+        ]
     for command, imports in (("--help", results.imports),
                              ("status", results.status_imports)):
         if imports:

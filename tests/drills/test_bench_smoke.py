@@ -19,7 +19,7 @@ def test_quick_bench_measures_everything_and_writes_the_report(tmp_path: Path) -
     text = report.read_text()
     assert text == done.stdout.rstrip("\n") + "\n"
     for section in ("## Machine", "## Targets", "## Start-up", "## AWS calls",
-                    "## `pipectl list` as pipelines grow"):
+                    "## `pipectl list` as pipelines grow", "## `pipectl insights --runs 5`"):
         assert section in text
     for command in ("`python -c pass`", "`aws --version`", "`pipectl --help`",
                     "`pipectl validate`", "`aws codepipeline get-pipeline-state`"):
@@ -27,4 +27,5 @@ def test_quick_bench_measures_everything_and_writes_the_report(tmp_path: Path) -
     # The one target that does not depend on the machine: a no-op create mutates nothing.
     assert "| no-op `create` | 0 mutating calls | 0 mutating of" in text
     assert "calls a minute" in text
+    assert "codepipeline:ListActionExecutions" in text  # insights' calls, by operation
     assert str(tmp_path) not in text  # no paths of this machine in the report

@@ -153,7 +153,7 @@ def test_nothing_to_act_on_exits_3(project: Project) -> None:
     finished = json.loads(execution.stdout)["runs"][0]["execution_id"]
     stop_finished = project.cli("stop", finished)
     assert stop_finished.exit_code == 3, stop_finished.output
-    assert "cannot be stopped" in stop_finished.stderr
+    assert "is not in progress: nothing to stop" in stop_finished.stderr
 
     no_failure = project.cli("retry", finished)
     assert no_failure.exit_code == 3, no_failure.output

@@ -94,4 +94,7 @@ def write_workspace(root: Path, document: dict[str, Any] | None = None,
     for name in ("buildspec.yml", "Dockerfile"):
         if not (root / name).exists():
             shutil.copy(REPO_ROOT / name, root / name)
+    # What the Dockerfile copies: the sandbox's docker build checks COPY sources.
+    if not (root / "app").exists():
+        shutil.copytree(REPO_ROOT / "app", root / "app")
     return spec_path

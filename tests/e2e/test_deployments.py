@@ -52,6 +52,12 @@ def test_alarms_are_planned_converged_and_a_run_they_roll_back_exits_1_naming_th
     assert re.search(rf"alarm {ALARM} went into ALARM during the deployment to ECS service "
                      r"hello-web; ECS rolled it back", result.stderr), result.stderr
     assert f"fired: {ALARM}" in result.stdout
+    status = project.cli("status")
+    assert (f"deployment  ROLLBACK_SUCCESSFUL: alarm {ALARM} went into ALARM during the "
+            "deployment to ECS service hello-web; ECS rolled it back") in status.stdout, \
+        status.stdout
+    as_json = project.cli("status", "-o", "json")
+    assert '"deployment_status": "ROLLBACK_SUCCESSFUL"' in as_json.stdout
 
 
 def test_rollback_after_a_failed_and_a_succeeded_deploy_goes_to_the_succeeded_one(

@@ -90,8 +90,15 @@ def test_insights_json_durations_are_codepipelines(three_runs: Project, tmp_path
     assert rollout[0] == "tasks placed" and "steady" in rollout
     assert "old tasks drained" in rollout  # the second and third runs replaced tasks
     assert latest["cost_usd"] > 0
+    # The sandbox's first build found no layer cache; the later ones did (item 8).
+    build_phase = [sum(s["duration_s"] for s in run["steps"]
+                       if s["kind"] == "phase" and s["name"] == "BUILD")
+                   for run in report["runs"]]
+    assert build_phase[-1] > 2 * build_phase[0] > 0
     summary = report["summary"]
     assert summary["runs"] == 3 and summary["success_rate"] == 1.0
+    # Warm now: the cache rule has evidence that the cache works, and says nothing.
+    assert "build-cache" not in {r["id"] for r in report["recommendations"]}
     assert summary["cost"]["estimate"] is True and summary["cost"]["prices"]["as_of"]
     # The HTML page parses and holds the waterfall: one bar per step of the latest run.
     parser = Elements()

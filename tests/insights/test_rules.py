@@ -258,3 +258,26 @@ def test_trigger_file_paths_are_silent_when_every_change_touches_the_image(
     assert rec(report(World(history), repo=tmp_path), "trigger-file-paths") is None
     # Revisions git does not know are no evidence either way.
     assert rec(report(World(runs(3)), repo=tmp_path), "trigger-file-paths") is None
+
+
+# --- work done for nothing ---
+
+
+def test_a_rebuilt_image_and_a_redeployed_revision_are_waste() -> None:
+    history = runs(3)
+    history[1].revision = history[2].revision = "c0ffee1" + "ab" * 16 + "0"  # ran twice
+    result = report(World(history))
+    kinds = {(w.kind, w.run) for w in result.summary.waste}
+    again = result.runs[0].id  # newest first: the second run of that commit
+    assert ("rebuilt", again) in kinds and ("redeployed", again) in kinds
+    rebuilt = next(w for w in result.summary.waste if w.kind == "rebuilt")
+    assert rebuilt.seconds == pytest.approx(48)  # BUILD 40 + POST_BUILD 8
+    assert {k for k, _ in kinds} == {"rebuilt", "redeployed"}
+
+
+def test_superseded_runs_are_waste_and_lower_the_success_rate() -> None:
+    history = runs(4)
+    history[1].status = "Superseded"
+    result = report(World(history))
+    assert [w.kind for w in result.summary.waste] == ["superseded"]
+    assert result.summary.success_rate == pytest.approx(0.75)

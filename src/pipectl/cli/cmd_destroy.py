@@ -12,15 +12,19 @@ from pipectl.errors import ExitStatus
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True,
               help="Also delete the artifact bucket and the ECR repository when they hold data.")
+@click.option("--include-adopted", is_flag=True,
+              help="Also delete resources pipectl adopted (that existed before it managed "
+                   "them, e.g. after `pipectl import`).")
 @output_option
 @click.pass_context
-def command(ctx: click.Context, yes: bool, force: bool) -> int:
+def command(ctx: click.Context, yes: bool, force: bool, include_adopted: bool) -> int:
     """Delete the pipeline and the resources pipectl created for it.
 
     Deletes in reverse dependency order, and only resources tagged
-    pipectl:pipeline=<name>. The artifact bucket and the ECR repository are kept while
-    they hold objects or images, unless --force. Asks first; without a terminal it
-    refuses unless --yes.
+    pipectl:pipeline=<name>. Resources pipectl adopted (tagged pipectl:adopted: they
+    existed before pipectl managed them) are kept unless --include-adopted. The
+    artifact bucket and the ECR repository are kept while they hold objects or images,
+    unless --force. Asks first; without a terminal it refuses unless --yes.
 
     \b
     Example:
@@ -35,7 +39,8 @@ def command(ctx: click.Context, yes: bool, force: bool) -> int:
     app = get_app(ctx)
     env = app.env
     loaded = load(app)
-    plan = destroy_plan(loaded.aws, loaded.state, force=force)
+    plan = destroy_plan(loaded.aws, loaded.state, force=force,
+                        include_adopted=include_adopted)
     kept = [s for s in plan.steps if s.action is Action.KEEP]
     if not plan.has_changes:
         if env.output == "json":

@@ -45,8 +45,10 @@ def command(ctx: click.Context, execution_id: str | None, runs: int,
 
         write_html(html_path, report, run)
     if app.env.output == "json":
+        # One line: json's C encoder only runs without indentation, and a report of
+        # 100 runs is thousands of values (pipe it to `jq` to read it).
         app.env.write_json({**report.to_dict(), "selected_run": run.id,
-                            "html": str(html_path) if html_path else None})
+                            "html": str(html_path) if html_path else None}, lines=True)
         return
     from pipectl.ui.insights_view import show
 

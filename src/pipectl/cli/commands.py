@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "retry": ("pipectl.cli.cmd_retry", "Retry the failed stage (failed actions only)."),
     "rollback": ("pipectl.cli.cmd_rollback", "Put the service back on its previous revision."),
     "build": ("pipectl.cli.cmd_build", "Run the buildspec's phases on this machine (--local)."),
+    "import": ("pipectl.cli.cmd_import", "Write the spec of a pipeline that exists, to adopt it."),
     "sandbox": ("pipectl.cli.cmd_sandbox", "A local AWS endpoint where pipelines really run."),
 }
 

@@ -50,15 +50,12 @@ def fargate_overlap_cost(evidence: Evidence, deployment_id: str | None) -> float
     """
     if deployment_id is None:
         return 0.0
-    old_stopped = [epoch(t.get("stoppedAt")) for t in evidence.tasks
-                   if f"(deployment {deployment_id})" in str(t.get("stoppedReason") or "")]
+    old_stopped = [epoch(t.get("stoppedAt")) for t in evidence.tasks_replaced_by(deployment_id)]
     end = max((s for s in old_stopped if s is not None), default=None)
     if end is None:
         return 0.0
     total = 0.0
-    for task in evidence.tasks:
-        if task.get("startedBy") != deployment_id:
-            continue
+    for task in evidence.tasks_started_by(deployment_id):
         begin = epoch(task.get("pullStartedAt")) or epoch(task.get("createdAt"))
         if begin is None or end <= begin:
             continue

@@ -6,8 +6,11 @@ on Stubber responses in tests, on the sandbox and on AWS.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+_DEPLOYMENT_IN_REASON = re.compile(r"\(deployment ([^)]+)\)")
 
 Doc = dict[str, Any]
 
@@ -40,6 +43,29 @@ class Evidence:
     target_groups: list[Doc] = field(default_factory=list)  # with an `attributes` dict
     changed_files: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by revision
     image_inputs: tuple[str, ...] | None = None  # paths the image is built from
+    _index: dict[str, dict[str, list[Doc]]] | None = field(default=None, repr=False)
+
+    def _tasks_by(self) -> dict[str, dict[str, list[Doc]]]:
+        """Tasks by the deployment that started them and by the one that stopped them
+        (each run looks up its own: one pass over the tasks instead of one per run)."""
+        if self._index is None:
+            started: dict[str, list[Doc]] = {}
+            stopped: dict[str, list[Doc]] = {}
+            for task in self.tasks:
+                started.setdefault(str(task.get("startedBy") or ""), []).append(task)
+                match = _DEPLOYMENT_IN_REASON.search(str(task.get("stoppedReason") or ""))
+                if match:
+                    stopped.setdefault(match.group(1), []).append(task)
+            self._index = {"started": started, "stopped": stopped}
+        return self._index
+
+    def tasks_started_by(self, deployment_id: str) -> list[Doc]:
+        return self._tasks_by()["started"].get(deployment_id, [])
+
+    def tasks_replaced_by(self, deployment_id: str) -> list[Doc]:
+        """Older tasks that this deployment's rollout stopped."""
+        return [t for t in self._tasks_by()["stopped"].get(deployment_id, [])
+                if t.get("startedBy") != deployment_id]
 
     @property
     def pipeline_type(self) -> str:

@@ -87,9 +87,8 @@ def rollout_steps(evidence: Evidence, deployment_id: str, action: Step) -> list[
     Each step is named after the milestone reached at its end. A milestone without
     timestamps (tasks ECS no longer lists, an image pull it did not time) is left out.
     """
-    new = [t for t in evidence.tasks if t.get("startedBy") == deployment_id]
-    old = [t for t in evidence.tasks if t.get("startedBy") != deployment_id
-           and f"(deployment {deployment_id})" in str(t.get("stoppedReason") or "")]
+    new = evidence.tasks_started_by(deployment_id)
+    old = evidence.tasks_replaced_by(deployment_id)
     marks: list[tuple[str, float | None, float | None]] = []
     placed = _first(new, "createdAt")
     pull_start, pull_end = _first(new, "pullStartedAt"), _last(new, "pullStoppedAt")

@@ -102,6 +102,11 @@ class Planner(ABC, Generic[D]):
             if diffs:
                 self.update(ctx, desired, observed, diffs)
 
+    def adoptable(self, desired: D, observed: Observed) -> bool:
+        """Whether an existing resource without pipectl's tag is someone else's, so that
+        pipectl adopts it (tags it as adopted) rather than claiming it as its own."""
+        return True
+
     # --- destroy -------------------------------------------------------------------
     def holds_data(self, aws: AwsSession, desired: D, observed: Observed) -> str | None:
         """Why deleting would lose data (``destroy`` keeps it without --force)."""

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pipectl.aws.session import AwsSession
+from pipectl.plan.adoption import adopt
 from pipectl.plan.base import Planner
 from pipectl.plan.model import Action, Observed, Plan, Step
 from pipectl.plan.registry import PLANNERS
@@ -38,7 +39,9 @@ def make_plan(aws: AwsSession, state: DesiredState) -> Plan:
         if observed is None:
             steps.append(Step(planner.kind, planner.title, name, Action.CREATE, (), desired))
             continue
+        desired, note = adopt(planner, desired, observed, state.pipeline_name)
         diffs = tuple(planner.compare(desired, observed))
         action = Action.UPDATE if diffs else Action.NO_CHANGE
-        steps.append(Step(planner.kind, planner.title, name, action, diffs, desired, observed))
+        steps.append(Step(planner.kind, planner.title, name, action, diffs, desired, observed,
+                          note if diffs else ""))
     return Plan(state.pipeline_name, tuple(steps))

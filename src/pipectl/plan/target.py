@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 
 from pipectl.plan.calls import read
 from pipectl.resources.common import Placement
-from pipectl.resources.desired import DesiredState, desired_state, load_task_definition
+from pipectl.resources.desired import (
+    DesiredState,
+    desired_state,
+    load_buildspec_text,
+    load_task_definition,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,10 +45,17 @@ def build_desired_state(spec: Spec, aws: AwsSession, spec_path: Path | None = No
     """The account comes from STS, once, and the running revision's roles from ECS (both
     read at the same time); everything else from the spec and its files."""
     task_definition = load_task_definition(spec.deploy.task_definition, spec_path)
+    buildspec = load_buildspec_text(spec.build.buildspec, spec_path) \
+        if spec.build.inline_buildspec else None
     names = spec.names
+    if spec.pipeline.role_arn:
+        # An existing pipeline role gets no policy from pipectl: no roles to pass in one.
+        placement = Placement(aws.account_id(), aws.region)
+        return desired_state(spec, placement, task_definition, buildspec_text=buildspec)
     with ThreadPoolExecutor(max_workers=2) as pool:
         account = pool.submit(aws.account_id)
         running = pool.submit(running_task_roles, aws, names.cluster, names.service)
         placement = Placement(account.result(), aws.region)
         running_roles = running.result()
-    return desired_state(spec, placement, task_definition, running_roles)
+    return desired_state(spec, placement, task_definition, running_roles,
+                         buildspec_text=buildspec)

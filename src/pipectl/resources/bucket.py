@@ -18,6 +18,8 @@ class ArtifactBucket:
     region: str
     placement: Placement
     tags: dict[str, str] = field(default_factory=dict)
+    #: artifacts.existing: used as it is; pipectl creates it not and sets nothing on it.
+    existing: bool = False
 
     @property
     def arn(self) -> str:

@@ -10,6 +10,9 @@ from typing import Any
 #: The tag that marks a resource as created by pipectl for one pipeline. ``destroy``
 #: deletes nothing that lacks it.
 MANAGED_TAG = "pipectl:pipeline"
+#: With MANAGED_TAG, on a resource that existed before pipectl managed it (adopted, e.g.
+#: after ``pipectl import``): ``destroy`` keeps it unless ``--include-adopted``.
+ADOPTED_TAG = "pipectl:adopted"
 
 POLICY_VERSION = "2012-10-17"
 

@@ -44,11 +44,31 @@ class DesiredState:
     placement: Placement
     bucket: ArtifactBucket
     repository: Repository
-    codebuild_role: Role
-    pipeline_role: Role
+    #: None when the spec names an existing role (build.role_arn, pipeline.role_arn):
+    #: pipectl then neither creates nor changes one.
+    codebuild_role: Role | None
+    pipeline_role: Role | None
     project: BuildProject
     ecs: EcsResources | None
     pipeline: Pipeline
+
+
+def load_buildspec_text(path_text: str, spec_path: Path | None = None) -> str:
+    """The local buildspec file of ``build.inline_buildspec``, as the project gets it."""
+    from pipectl.spec.paths import find_project_file
+
+    found = find_project_file(path_text, spec_path or Path("config/pipeline.yml"))
+    if found is None:
+        raise InvalidInput(
+            f"build.buildspec: {path_text} does not exist (build.inline_buildspec puts that "
+            "local file into the project)",
+            hint="point build.buildspec at the file, or drop build.inline_buildspec")
+    try:
+        # Bytes as they are (no newline translation): the project holds this exact text.
+        return found.read_bytes().decode("utf-8")
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{path_text}: cannot read the buildspec: {exc}",
+                           hint="run `pipectl validate` for details") from None
 
 
 def load_task_definition(path_text: str, spec_path: Path | None = None) -> dict[str, Any]:
@@ -95,17 +115,18 @@ def role_arn(placement: Placement, role: str) -> str:
 
 def desired_state(
     spec: Spec, placement: Placement, task_definition: dict[str, Any],
-    running_roles: Sequence[str] = (),
+    running_roles: Sequence[str] = (), *, buildspec_text: str | None = None,
 ) -> DesiredState:
-    """The desired state; ``running_roles`` are those of the revision the service runs."""
+    """The desired state; ``running_roles`` are those of the revision the service runs,
+    ``buildspec_text`` the local buildspec's content, with ``build.inline_buildspec``."""
     names = spec.names
     tags = managed_tags(spec.tags, spec.name)
     bucket = ArtifactBucket(names.bucket(placement.account, placement.region),
-                            placement.region, placement, tags)
+                            placement.region, placement, tags, existing=spec.artifacts.existing)
     repository = Repository(names.repository, placement, spec.image.scan_on_push,
                             spec.image.immutable_tags, spec.image.keep_images, tags)
     project_arn = placement.arn("codebuild", f"project/{names.project}")
-    codebuild_role = Role(
+    codebuild_role = None if spec.build.role_arn else Role(
         names.codebuild_role, placement, "codebuild.amazonaws.com",
         codebuild_policy(placement=placement, project=names.project,
                          repository_arn=repository.arn, bucket_arn=bucket.arn,
@@ -119,20 +140,25 @@ def desired_state(
     # revisions carry the file's. A bare role name in a policy is MalformedPolicyDocument.
     passed = dict.fromkeys(role_arn(placement, r) for r in (*task.roles, *running_roles))
     deploy = DeployTarget(names.cluster, names.service, task.family, tuple(passed))
-    pipeline_role = Role(
+    pipeline_role = None if spec.pipeline.role_arn else Role(
         names.pipeline_role, placement, "codepipeline.amazonaws.com",
         pipeline_policy(placement=placement, bucket_arn=bucket.arn, project_arn=project_arn,
                         deploy=deploy, source=spec.source, pipeline=names.pipeline),
         f"CodePipeline role of pipeline {spec.name} (managed by pipectl)", tags,
         source_arn=placement.arn("codepipeline", names.pipeline))
     build = spec.build
+    if build.inline_buildspec and buildspec_text is None:
+        raise InvalidInput("build.inline_buildspec: the buildspec's content was not read",
+                           hint="this is a bug in pipectl")
     project = BuildProject(
-        name=names.project, placement=placement, pipeline=spec.name, buildspec=build.buildspec,
+        name=names.project, placement=placement, pipeline=spec.name,
+        buildspec=buildspec_text if build.inline_buildspec and buildspec_text is not None
+        else build.buildspec,
         image=build.image, compute_type=build.compute_type, privileged=build.privileged,
         timeout_minutes=build.timeout_minutes, local_cache=build.cache == "local",
-        service_role_arn=codebuild_role.arn,
+        service_role_arn=build.role_arn or _arn(codebuild_role),
         environment_variables=env_vars(repository.uri, spec.deploy.container, build.env,
-                                       build.secrets),
+                                       build.secrets, image_variables=build.image_variables),
         tags=tags,
     )
     ecs: EcsResources | None = None
@@ -146,7 +172,8 @@ def desired_state(
                     create.assign_public_ip, tags, spec.deploy.deployment_configuration()),
         )
     pipeline = Pipeline(
-        name=names.pipeline, placement=placement, role_arn=pipeline_role.arn,
+        name=names.pipeline, placement=placement,
+        role_arn=spec.pipeline.role_arn or _arn(pipeline_role),
         bucket=bucket.name, pipeline_type=spec.pipeline.type,
         execution_mode=spec.pipeline.execution_mode, variables=dict(spec.pipeline.variables),
         source=spec.source, project=names.project, cluster=names.cluster,
@@ -155,3 +182,8 @@ def desired_state(
     )
     return DesiredState(spec.name, placement, bucket, repository, codebuild_role,
                         pipeline_role, project, ecs, pipeline)
+
+
+def _arn(role: Role | None) -> str:
+    assert role is not None, "a role is None only when the spec gives its ARN"
+    return role.arn

@@ -21,13 +21,18 @@ class EnvVar:
 
 
 def env_vars(
-    repository_uri: str, container: str, env: dict[str, str], secrets: dict[str, str]
+    repository_uri: str, container: str, env: dict[str, str], secrets: dict[str, str],
+    *, image_variables: bool = True,
 ) -> tuple[EnvVar, ...]:
-    """The contract with the buildspec: REPOSITORY_URI, CONTAINER_NAME, then the spec's."""
+    """The contract with the buildspec: REPOSITORY_URI, CONTAINER_NAME, then the spec's.
+
+    ``image_variables`` off: a buildspec (often one made in the console) that names its
+    repository and container itself gets only the spec's variables.
+    """
     out = [
         EnvVar("REPOSITORY_URI", repository_uri, "PLAINTEXT"),
         EnvVar("CONTAINER_NAME", container, "PLAINTEXT"),
-    ]
+    ] if image_variables else []
     out += [EnvVar(k, v, "PLAINTEXT") for k, v in sorted(env.items())]
     for name, ref in sorted(secrets.items()):
         store, _, target = ref.partition(":")
@@ -87,3 +92,7 @@ class BuildProject:
             "logsConfig": {"cloudWatchLogs": {"status": "ENABLED"}},
             "tags": tag_list(self.tags, "key", "value"),
         }
+
+    def tags_request(self, tags: dict[str, str]) -> dict[str, Any]:
+        """UpdateProject that changes the tags only (CodeBuild has no TagResource)."""
+        return {"name": self.name, "tags": tag_list(tags, "key", "value")}

@@ -17,7 +17,7 @@ class Repository:
     placement: Placement
     scan_on_push: bool
     immutable_tags: bool
-    keep_images: int
+    keep_images: int | None  # None: no lifecycle policy of pipectl's
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -62,6 +62,7 @@ class Repository:
 
     @property
     def lifecycle_policy(self) -> dict[str, Any]:
+        assert self.keep_images is not None, "no lifecycle policy without image.keep_images"
         # The BuildKit cache manifest (tag buildcache) is no image that runs: counted by
         # the "any" rule, it left one real image fewer than keep_images says. A rule of
         # higher priority selects it first (ECR: an image that matches a rule's tagging

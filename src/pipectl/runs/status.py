@@ -14,7 +14,7 @@ from pipectl.runs import reads
 from pipectl.runs.deployment import ROLLBACK_WORDS
 from pipectl.runs.endpoint import service_url
 from pipectl.runs.history import RunSummary, run_summary
-from pipectl.runs.model import StageView, task_definition_label
+from pipectl.runs.model import StageView, iso_time, task_definition_label
 from pipectl.runs.reads import Clients
 
 
@@ -32,6 +32,9 @@ class ServiceStatus:
     rollout_state: str | None = None
     rollout_reason: str | None = None
     events: tuple[str, ...] = ()
+    # The latest service deployment as ECS records it (None where the endpoint has none).
+    deployment_status: str | None = None
+    deployment_note: str | None = None  # how it failed, or when it finished
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +44,8 @@ class ServiceStatus:
             "image": self.image, "running": self.running, "desired": self.desired,
             "pending": self.pending, "rollout_state": self.rollout_state,
             "rollout_reason": self.rollout_reason, "events": list(self.events),
+            "deployment_status": self.deployment_status,
+            "deployment_note": self.deployment_note,
         }
 
 
@@ -111,6 +116,8 @@ def gather_status(
         task_definition = primary.get("taskDefinition") or doc.get("taskDefinition")
         image_f = pool.submit(_image, clients, task_definition, container)
         url_f = pool.submit(_url, clients, cluster, doc, port)
+        deployment_f = pool.submit(_latest_deployment, clients, cluster, service)
+        deployment_status, deployment_note = deployment_f.result()
         rollout_reason = primary.get("rolloutStateReason")
         return StatusReport(
             pipeline=pipeline, stages=stages, stage_executions=executions, latest=latest,
@@ -124,6 +131,7 @@ def gather_status(
                     primary.get("rolloutState") != "COMPLETED"
                     or ROLLBACK_WORDS.search(rollout_reason)) else None,
                 events=tuple(str(e.get("message")) for e in (doc.get("events") or [])[:3]),
+                deployment_status=deployment_status, deployment_note=deployment_note,
             ),
             url=url_f.result(),
         )
@@ -138,6 +146,29 @@ def _service_doc(clients: Clients, cluster: str, service: str) -> dict[str, Any]
     if doc is None or doc.get("status") == "INACTIVE":
         return None
     return doc
+
+
+def _latest_deployment(clients: Clients, cluster: str,
+                       service: str) -> tuple[str | None, str | None]:
+    """(status, note) of the service's latest service deployment; (None, None) where the
+    endpoint has none or the reads are refused (status answers anyway)."""
+    from pipectl.runs import service_deployments as sd
+
+    try:
+        listed = sd.listed(clients, cluster, service, limit=1)
+        if not listed:
+            return None, None
+        described = sd.describe(clients, [str(listed[0]["serviceDeploymentArn"])]) or []
+    except PipectlError:
+        return None, None
+    if not described:
+        return None, None
+    found = described[0]
+    if found.succeeded is False:
+        return found.status, found.failure_reason(service)
+    when = found.finished_at if found.done else found.created_at
+    verb = "finished" if found.done else "started"
+    return found.status, (f"{verb} {iso_time(when)}" if when else None)
 
 
 def _image(clients: Clients, arn: str | None, container: str | None) -> str | None:

@@ -62,6 +62,26 @@ def image_exists(account: str, region: str, repository: str, tag: str) -> bool:
     return any(tag in (image.image_tags or []) for image in repo.images)
 
 
+def image_bytes(account: str, region: str, image_uri: str) -> int:
+    """The compressed size of an ECR image (its layers), 0 if the sandbox does not hold it.
+
+    moto's imageSizeInBytes is the config blob's size; a pull moves the layers.
+    """
+    from moto.ecr.models import ecr_backends
+
+    path = image_uri.split("/", 1)[1] if "/" in image_uri else image_uri
+    repository, _, tag = path.partition(":")
+    repo = ecr_backends[account][region].repositories.get(repository)
+    for image in (repo.images if repo is not None else []):
+        if tag in (image.image_tags or []):
+            try:
+                layers = json.loads(image.image_manifest).get("layers") or []
+            except ValueError:
+                return 0
+            return sum(int(layer.get("size") or 0) for layer in layers)
+    return 0
+
+
 def repository_exists(account: str, region: str, repository: str) -> bool:
     from moto.ecr.models import ecr_backends
 
@@ -145,6 +165,25 @@ def read_zip_member(account: str, bucket: str, key: str, name: str) -> str | Non
 
 
 # --- ECS -------------------------------------------------------------------------
+
+
+def deregistration_delay(account: str, region: str, service: Any) -> float:
+    """Seconds a target group keeps a deregistered target draining (0 without a balancer).
+
+    The service's first target group that moto knows gives the delay (300 s unless its
+    ``deregistration_delay.timeout_seconds`` attribute says otherwise).
+    """
+    from moto.elbv2.models import elbv2_backends
+
+    groups = elbv2_backends[account][region].target_groups
+    for balancer in getattr(service, "load_balancers", None) or []:
+        group = groups.get(str(balancer.get("targetGroupArn") or ""))
+        if group is not None:
+            try:
+                return float(str(group.attributes.get("deregistration_delay.timeout_seconds", 300)))
+            except (TypeError, ValueError):
+                return 300.0
+    return 0.0
 
 
 def ecs_backend(account: str, region: str) -> Any:

@@ -111,6 +111,8 @@ class Build:
     image_digest: str = ""
     image_definitions: str = ""
     exported: dict[str, str] = field(default_factory=dict)
+    warm_cache: bool = False  # an earlier docker build of the project left its layers
+    built_image: bool = False  # this build ran a docker build
     #: Variables earlier commands set; with buildspec version 0.1 none carry over.
     assigned: set[str] = field(default_factory=set)
     on_done: list[Callable[[Build, datetime], None]] = field(default_factory=list)
@@ -196,10 +198,12 @@ class BuildRunner:
         self.engine = engine
         self.builds: dict[str, Build] = {}
         self.by_project: dict[tuple[str, str, str], list[str]] = {}
+        self.warm_projects: set[tuple[str, str, str]] = set()
 
     def reset(self) -> None:
         self.builds.clear()
         self.by_project.clear()
+        self.warm_projects.clear()
 
     # --- starting ---------------------------------------------------------------
 
@@ -248,6 +252,7 @@ class BuildRunner:
             environment=environment,
             artifact=artifact,
             fault=self.engine.faults.take_build_fault(name),
+            warm_cache=key in self.warm_projects,
             caller=caller,
             source_location=source_location,
             variables=[
@@ -340,6 +345,8 @@ class BuildRunner:
     def _complete(self, build: Build, at: datetime) -> None:
         build.end = at
         build.status = "SUCCEEDED" if build.failed_phase is None else "FAILED"
+        if build.status == "SUCCEEDED" and build.built_image:
+            self.warm_projects.add((build.account, build.region, build.project_name))
         build.pending = []
         for callback in build.on_done:
             callback(build, at)
@@ -364,7 +371,9 @@ class BuildRunner:
     def _run_phase(
         self, build: Build, phase_type: str, at: datetime
     ) -> tuple[list[tuple[datetime, str]], float, tuple[str, str] | None]:
-        seconds = PHASE_SECONDS[phase_type]
+        seconds = self.engine.variation.phase_seconds(
+            PHASE_SECONDS[phase_type], phase_type, build.project_name, build.number,
+            build.warm_cache)
         clock = _LineClock(self.engine, at, seconds)
         failure: tuple[str, str] | None = None
         fault = build.fault
@@ -562,11 +571,14 @@ class BuildRunner:
             image_uri=build.image_uri,
             image_definitions=build.image_definitions,
             digest=digest,
+            cached=build.warm_cache,
         )
 
     def _command_effects(self, build: Build, phase_type: str, command: str) -> None:
         """The one side effect a sandbox build has in AWS: docker push -> PutImage."""
         self._facts(build)
+        if "docker build" in command or "docker buildx build" in command:
+            build.built_image = True
         if "docker push" not in command or build.failed_phase is not None:
             return
         repository = self._repository(build)

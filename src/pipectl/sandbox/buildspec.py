@@ -124,6 +124,7 @@ class BuildFacts:
     image_uri: str
     image_definitions: str
     digest: str
+    cached: bool = False  # the layer cache is warm: BuildKit reuses the unchanged layers
 
 
 def command_output(command: str, facts: BuildFacts) -> list[str]:
@@ -134,6 +135,12 @@ def command_output(command: str, facts: BuildFacts) -> list[str]:
     if "docker buildx create" in text:
         return ["pipectl"]
     if "docker build" in text or "docker buildx build" in text:
+        # Cold, BuildKit runs every step; warm, the base and its packages come from the
+        # cache and only the application's own layer is built.
+        def step(number: int, text: str, cold: str) -> list[str]:
+            cached = facts.cached and number < 6
+            return [f"#{number} {text}", f"#{number} CACHED" if cached else f"#{number} {cold}"]
+
         return [
             '#0 building with "default" instance using docker driver',
             "#1 [internal] load build definition from Dockerfile",
@@ -141,8 +148,9 @@ def command_output(command: str, facts: BuildFacts) -> list[str]:
             "#1 DONE 0.0s",
             "#2 [internal] load metadata for public.ecr.aws/nginx/nginx:stable-alpine",
             "#2 DONE 0.9s",
-            "#5 [2/4] COPY app/ /app/",
-            "#5 DONE 0.1s",
+            *step(4, "[1/3] FROM public.ecr.aws/nginx/nginx:stable-alpine", "DONE 6.2s"),
+            *step(5, "[2/3] RUN apk add --no-cache curl", "DONE 3.1s"),
+            *step(6, "[3/3] COPY app/ /app/", "DONE 0.1s"),
             "#7 exporting to image",
             f"#7 naming to {facts.image_uri} done",
             "#7 DONE 0.4s",

@@ -230,8 +230,12 @@ class Deployments:
             service, at, f"(service {service.name}) has started {len(started)} tasks: {names}."
         )
         self._recount(service)
+        # A bigger image takes longer to pull; the container starts a second after.
+        pull = self._pull_seconds(rollout, started)
+        for task in started:
+            task["pullStoppedAt"] = self.engine.scheduler.later(at, pull)
         self.engine.scheduler.after(
-            at, RUNNING_AFTER, lambda due: self._settle(rollout, started, due)
+            at, max(RUNNING_AFTER, pull + 1.0), lambda due: self._settle(rollout, started, due)
         )
 
     def _adopt_for_rollback(self, rollout: Rollout, service: Any, at: datetime) -> int:
@@ -257,10 +261,10 @@ class Deployments:
                 task.update(
                     lastStatus="RUNNING",
                     startedAt=at,
-                    pullStoppedAt=at,
                     connectivity="CONNECTED",
                     connectivityAt=at,
                 )
+                task.setdefault("pullStoppedAt", at)
                 for container in task["containers"]:
                     container["lastStatus"] = "RUNNING"
         self._recount(service)
@@ -353,6 +357,12 @@ class Deployments:
             self.start(rollout.account, rollout.region, service, at, is_rollback=True,
                        rollback_of=rollout)
 
+    def _pull_seconds(self, rollout: Rollout, tasks: list[dict[str, Any]]) -> float:
+        images = [c.get("image", "") for t in tasks for c in t["containers"]]
+        size = max((backends.image_bytes(rollout.account, rollout.region, i) for i in images),
+                   default=0)
+        return self.engine.variation.pull_seconds(size)
+
     def _drain_old(self, rollout: Rollout, service: Any, at: datetime) -> None:
         self.history.stage(rollout, "CLEAN_UP", at)
         old = [
@@ -360,6 +370,19 @@ class Deployments:
             for t in self._service_tasks(service)
             if t["startedBy"] != rollout.id and t["desiredStatus"] == "RUNNING"
         ]
+        delay = backends.deregistration_delay(rollout.account, rollout.region, service)
+        if old and delay > 0:
+            # Behind a load balancer, ECS deregisters the old tasks first and stops them
+            # once the target group's deregistration delay has passed.
+            for task in old:
+                task.update(desiredStatus="STOPPED", lastStatus="DEACTIVATING", stoppingAt=at)
+            self.engine.scheduler.after(at, delay, lambda due: self._stop_drained(
+                rollout, service, old, due))
+            return
+        self._stop_drained(rollout, service, old, at)
+
+    def _stop_drained(self, rollout: Rollout, service: Any, old: list[dict[str, Any]],
+                      at: datetime) -> None:
         for task in old:
             self._stop_task(
                 task,
@@ -573,7 +596,7 @@ class Deployments:
             desiredStatus="STOPPED",
             stopCode=code,
             stoppedReason=reason,
-            stoppingAt=at,
+            stoppingAt=task.get("stoppingAt") or at,  # earlier when drained behind a balancer
             stoppedAt=at,
             executionStoppedAt=at,
         )

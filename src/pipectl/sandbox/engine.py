@@ -17,9 +17,18 @@ from pipectl.sandbox.deployments import Deployments, ecs_handlers
 from pipectl.sandbox.faults import Faults, intercept
 from pipectl.sandbox.pipelines import PipelineEngine, pipeline_handlers
 from pipectl.sandbox.service_deployment_api import service_deployment_handlers
+from pipectl.sandbox.variation import Variation
 
 if TYPE_CHECKING:
     from pipectl.sandbox.app import SandboxApp
+
+
+def sandbox_seed(environ: Any) -> int:
+    """``PIPECTL_SANDBOX_SEED`` (default 0): the same seed, the same run times."""
+    try:
+        return int(environ.get("PIPECTL_SANDBOX_SEED") or 0)
+    except ValueError:
+        return 0
 
 
 class Engine:
@@ -31,6 +40,7 @@ class Engine:
         # Where builds look for the buildspec a project names (the user's checkout).
         self.source_dir = source_dir or Path(os.getcwd())
         self.scheduler = Scheduler(time_scale)
+        self.variation = Variation(sandbox_seed(os.environ))
         self.faults = Faults()
         self.builds = BuildRunner(self)
         self.deployments = Deployments(self)
@@ -67,6 +77,7 @@ class Engine:
             "ok": True,
             "pid": os.getpid(),
             "time_scale": self.time_scale,
+            "seed": self.variation.seed,
             "source_dir": str(self.source_dir),
             "executions": sum(len(r.executions) for r in self.pipelines.runs.values()),
             "builds": len(self.builds.builds),

@@ -30,6 +30,13 @@ ComputeType = Literal[
 SECRET_PREFIXES = ("ssm:", "secretsmanager:")
 
 
+def check_role_arn(value: str | None, what: str) -> str | None:
+    if value is not None and not rules.IAM_ROLE_ARN.match(value):
+        raise invalid(f"'{value}' is not an IAM role ARN",
+                      f"the ARN of the existing {what} role: arn:aws:iam::ACCOUNT:role/NAME")
+    return value
+
+
 def _stringify(value: Any) -> Any:
     """YAML reads `LOG_LEVEL: 3` as an int; environment values are strings."""
     if isinstance(value, bool):
@@ -125,6 +132,20 @@ class BuildSettings(Model):
         default_factory=dict,
         description="NAME: ssm:PARAMETER or secretsmanager:ARN-or-name[:json-key...]",
     )
+    image_variables: bool = Field(
+        True, description="Set REPOSITORY_URI and CONTAINER_NAME on the project (the reference "
+        "buildspec reads them). false: the buildspec names its repository and container itself.")
+    inline_buildspec: bool = Field(
+        False, description="Put the content of the local file build.buildspec into the "
+        "project (an inline buildspec) instead of reading it from the source.")
+    role_arn: str | None = Field(
+        None, description="An existing CodeBuild service role to use as it is. Default: "
+        "pipectl creates <name>-codebuild with a least-privilege policy.")
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role(cls, v: str | None) -> str | None:
+        return check_role_arn(v, "CodeBuild service")
 
     @field_validator("project")
     @classmethod
@@ -192,7 +213,9 @@ class ImageSettings(Model):
     repository: str | None = Field(None, description="ECR repository. Default: the name.")
     scan_on_push: bool = Field(True, description="ECR scans each pushed image.")
     immutable_tags: bool = Field(True, description="A pushed tag can never be overwritten.")
-    keep_images: int = Field(30, ge=1, le=1000, description="Lifecycle policy: images kept.")
+    keep_images: int | None = Field(
+        30, ge=1, le=1000, description="Lifecycle policy: images kept. null: pipectl sets no "
+        "lifecycle policy and leaves the repository's own alone.")
 
     @field_validator("repository")
     @classmethod
@@ -207,6 +230,9 @@ class ArtifactSettings(Model):
     bucket: str | None = Field(
         None, description="Artifact bucket. Default: <name>-artifacts-<account>-<region>."
     )
+    existing: bool = Field(
+        False, description="The bucket exists and is used as it is: pipectl neither creates "
+        "it nor changes its settings (only tags it).")
 
     @field_validator("bucket")
     @classmethod
@@ -216,6 +242,14 @@ class ArtifactSettings(Model):
             if problem:
                 raise invalid(f"'{v}' is not a valid S3 bucket name", f"bucket names: {problem}")
         return v
+
+    @model_validator(mode="after")
+    def _existing_is_named(self) -> ArtifactSettings:
+        if self.existing and self.bucket is None:
+            raise invalid("artifacts.existing needs artifacts.bucket: the bucket to use",
+                          "set artifacts.bucket to the existing bucket's name",
+                          at=("existing",))
+        return self
 
 
 class PipelineSettings(Model):
@@ -230,6 +264,14 @@ class PipelineSettings(Model):
     triggers: Triggers | None = Field(
         None, description="V2 git triggers on the GitHub source: push and pull request "
         "filters on branches, tags and file paths (default: every push to source.branch).")
+    role_arn: str | None = Field(
+        None, description="An existing CodePipeline service role to use as it is. Default: "
+        "pipectl creates <name>-codepipeline with a least-privilege policy.")
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role(cls, v: str | None) -> str | None:
+        return check_role_arn(v, "CodePipeline service")
 
     @field_validator("variables", mode="before")
     @classmethod

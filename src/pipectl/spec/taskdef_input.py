@@ -16,7 +16,8 @@ from pipectl.spec.yaml_source import FieldPath
 
 #: What DescribeTaskDefinition returns and RegisterTaskDefinition does not take.
 DESCRIBE_ONLY_KEYS = ("taskDefinitionArn", "revision", "status", "requiresAttributes",
-                      "compatibilities", "registeredAt", "registeredBy", "deregisteredAt")
+                      "compatibilities", "registeredAt", "registeredBy", "deregisteredAt",
+                      "deleteRequestedAt")
 WRAPPER = "taskDefinition"
 
 

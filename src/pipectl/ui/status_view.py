@@ -58,6 +58,9 @@ def status_lines(report: StatusReport, suggest: Suggest = plain_command) -> list
                      f"{service.pending}")
         lines.append(f"  rollout     {service.rollout_state or '-'}"
                      + (f": {service.rollout_reason}" if service.rollout_reason else ""))
+        if service.deployment_status:
+            lines.append(f"  deployment  {service.deployment_status}"
+                         + (f": {service.deployment_note}" if service.deployment_note else ""))
         for event in service.events[:3]:
             lines.append(f"  event       {event}")
     unknown = "- (no running task with a public IP, no load balancer)"

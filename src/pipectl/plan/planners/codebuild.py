@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pipectl.aws.session import AwsSession
-from pipectl.plan.base import ApplyContext, Planner
+from pipectl.plan.base import ApplyContext, Planner, changed
 from pipectl.plan.calls import call
 from pipectl.plan.model import FieldDiff, Observed
 from pipectl.resources.common import tag_dict, tag_list
@@ -74,9 +74,15 @@ class ProjectPlanner(Planner[BuildProject]):
 
     def update(self, ctx: ApplyContext, desired: BuildProject, observed: Observed,
                diffs: list[FieldDiff]) -> None:
-        request = desired.request()
         # UpdateProject replaces the tag set: keep tags others added.
-        request["tags"] = tag_list({**observed.tags, **desired.tags}, "key", "value")
+        tags = {**observed.tags, **desired.tags}
+        if all(changed([d], "tags") for d in diffs):
+            # Tagging (adopting) a project changes nothing else about it.
+            call(ctx.aws, "codebuild", "UpdateProject", desired.name,
+                 **desired.tags_request(tags))
+            return
+        request = desired.request()
+        request["tags"] = tag_list(tags, "key", "value")
         ctx.when_role_assumable(
             lambda: call(ctx.aws, "codebuild", "UpdateProject", desired.name, **request),
             operation="codebuild:UpdateProject", resource=desired.name,

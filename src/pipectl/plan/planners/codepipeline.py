@@ -22,12 +22,24 @@ def _artifact_names(artifacts: Any) -> list[str]:
     return [str(a["name"]) for a in artifacts or []]
 
 
+#: What AWS does when an action's configuration leaves a key out (the action reference's
+#: documented defaults): a pipeline made elsewhere that omits them equals one that states them.
+CONFIGURATION_DEFAULTS: dict[str, dict[str, str]] = {
+    "CodeStarSourceConnection": {"OutputArtifactFormat": "CODE_ZIP", "DetectChanges": "true"},
+    "CodeCommit": {"OutputArtifactFormat": "CODE_ZIP", "PollForSourceChanges": "true"},
+    "S3": {"PollForSourceChanges": "true"},
+    "ECS": {"FileName": "imagedefinitions.json", "DeploymentTimeout": "60"},
+}
+
+
 def canonical_action(action: Mapping[str, Any], region: str) -> dict[str, Any]:
     """An action with AWS's defaults filled in and empty members dropped."""
+    type_id = dict(action.get("actionTypeId") or {})
+    defaults = CONFIGURATION_DEFAULTS.get(str(type_id.get("provider")), {})
     out: dict[str, Any] = {
-        "actionTypeId": dict(action.get("actionTypeId") or {}),
+        "actionTypeId": type_id,
         "runOrder": action.get("runOrder") or 1,
-        "configuration": dict(action.get("configuration") or {}),
+        "configuration": {**defaults, **(action.get("configuration") or {})},
         "inputArtifacts": _artifact_names(action.get("inputArtifacts")),
         "outputArtifacts": _artifact_names(action.get("outputArtifacts")),
     }

@@ -90,7 +90,8 @@ class LifecyclePolicyPlanner(Planner[Repository]):
     sub_resource = True
 
     def targets(self, state: DesiredState) -> list[Repository]:
-        return [state.repository]
+        # image.keep_images: null leaves the repository's lifecycle policy alone.
+        return [state.repository] if state.repository.keep_images is not None else []
 
     def read(self, aws: AwsSession, desired: Repository) -> Observed | None:
         got = read(aws, "ecr", "GetLifecyclePolicy", desired.name,

@@ -24,7 +24,7 @@ class RolePlanner(Planner[Role]):
     exists_codes = frozenset({"EntityAlreadyExists"})
 
     def targets(self, state: DesiredState) -> list[Role]:
-        return [state.codebuild_role, state.pipeline_role]
+        return [r for r in (state.codebuild_role, state.pipeline_role) if r is not None]
 
     def read(self, aws: AwsSession, desired: Role) -> Observed | None:
         got = read(aws, "iam", "GetRole", desired.name, NO_ENTITY, RoleName=desired.name)
@@ -83,7 +83,7 @@ class RolePolicyPlanner(Planner[Role]):
     sub_resource = True
 
     def targets(self, state: DesiredState) -> list[Role]:
-        return [state.codebuild_role, state.pipeline_role]
+        return [r for r in (state.codebuild_role, state.pipeline_role) if r is not None]
 
     def name(self, desired: Role) -> str:
         return f"{desired.name}/{desired.policy_name}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipectl.aws.session import AwsSession
-from pipectl.errors import AwsError
+from pipectl.errors import AwsError, NotFound
 from pipectl.plan.base import ApplyContext, Planner, changed
 from pipectl.plan.calls import call, named, read
 from pipectl.plan.compare import canonical_policy
@@ -43,6 +43,12 @@ class BucketPlanner(Planner[ArtifactBucket]):
         location = read(aws, "s3", "GetBucketLocation", desired.name, NO_BUCKET,
                         **desired.owned)
         if location is None:
+            if desired.existing:
+                raise NotFound(
+                    f"artifact bucket {desired.name} does not exist, but artifacts.existing "
+                    "says it does", operation="s3:GetBucketLocation", resource=desired.name,
+                    hint="fix artifacts.bucket, or drop artifacts.existing to let pipectl "
+                    "create it")
             return None
         region = bucket_region(location)
         if region != desired.region:
@@ -59,6 +65,11 @@ class BucketPlanner(Planner[ArtifactBucket]):
 
     def fields(self, desired: ArtifactBucket) -> dict[str, Any]:
         return {"region": desired.region, "tags": dict(desired.tags)}
+
+    def adoptable(self, desired: ArtifactBucket, observed: Observed) -> bool:
+        # pipectl creates a bucket and tags it in two calls: an untagged bucket may be
+        # its own, stopped in between. Only a bucket the spec says exists is adopted.
+        return desired.existing
 
     def create(self, ctx: ApplyContext, desired: ArtifactBucket) -> None:
         def make() -> None:
@@ -121,7 +132,8 @@ class _BucketSetting(Planner[ArtifactBucket]):
     sub_resource = True
 
     def targets(self, state: DesiredState) -> list[ArtifactBucket]:
-        return [state.bucket]
+        # artifacts.existing: the bucket's settings are its owner's, not pipectl's.
+        return [] if state.bucket.existing else [state.bucket]
 
     def update(self, ctx: ApplyContext, desired: ArtifactBucket, observed: Observed,
                diffs: list[FieldDiff]) -> None:

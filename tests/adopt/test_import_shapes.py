@@ -1,0 +1,206 @@
+"""import on moto (in-process): round trips, refusals, and the report of what a spec
+cannot hold."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from moto import mock_aws
+
+from pipectl.errors import ExitStatus
+from tests.adopt import console
+from tests.conftest import run_cli
+from tests.resources.specs import spec_data, write_project
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Any]]:
+    import boto3
+
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    with mock_aws():
+        session = boto3.session.Session(region_name="us-east-1")
+        yield lambda service: session.client(service)
+
+
+@pytest.fixture
+def network(client: Callable[[str], Any]) -> dict[str, Any]:
+    ec2 = client("ec2")
+    return {"desired_count": 1,
+            "subnets": [ec2.describe_subnets()["Subnets"][0]["SubnetId"]],
+            "security_groups": [ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]],
+            "assign_public_ip": True}
+
+
+def _import_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                      *args: str) -> tuple[Any, Path]:
+    target = tmp_path / "imported"
+    target.mkdir()
+    monkeypatch.chdir(target)
+    return run_cli(["import", name, *args]), target
+
+
+ROUND_TRIPS = {
+    "github-v2-queued": {},
+    "github-v2-triggers": {"pipeline": {"triggers": {
+        "push": [{"branches": {"includes": ["main"], "excludes": ["wip/*"]},
+                  "file_paths": {"includes": ["src/**"]}}, {"tags": {"includes": ["v*"]}}],
+        "pull_request": [{"branches": {"includes": ["main"]}, "events": ["OPEN"]}]}}},
+    "codecommit-v1": {"source": {"provider": "codecommit", "repository": "hello-web",
+                                 "branch": "release"},
+                      "pipeline": {"type": "V1", "execution_mode": "SUPERSEDED"}},
+    "s3-v2-variables": {"source": {"provider": "s3", "bucket": "hello-web-source",
+                                   "key": "app/source.zip"},
+                        "pipeline": {"type": "V2", "execution_mode": "PARALLEL",
+                                     "variables": {"STAGE": "prod"}},
+                        "build": {"cache": "none", "compute_type": "BUILD_GENERAL1_MEDIUM",
+                                  "env": {"PRICE": "$$5"}},
+                        "image": {"keep_images": 12, "immutable_tags": False},
+                        "artifacts": {"bucket": "hello-web-artifacts-elsewhere"}},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(ROUND_TRIPS))
+def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
+        variant: str, client: Callable[[str], Any], network: dict[str, Any], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sections = {"deploy": {"create_service": network}, **ROUND_TRIPS[variant]}
+    original = tmp_path / "original"
+    write_project(original, spec=spec_data(**sections))
+    monkeypatch.chdir(original)
+    created = run_cli(["create"])
+    assert created.exit_code == 0, created.output
+
+    result, target = _import_elsewhere(tmp_path, monkeypatch, "hello-web")
+    assert result.exit_code == 0, result.output
+    assert "live settings the spec cannot hold" not in result.stdout, result.stdout
+    spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
+    assert "role_arn" not in spec["build"] and "role_arn" not in spec["pipeline"]
+    assert spec["deploy"]["create_service"] == network
+    assert spec["pipeline"].get("triggers") == \
+        ROUND_TRIPS[variant].get("pipeline", {}).get("triggers")
+    assert not (target / "buildspec.yml").exists()  # the project reads it from the source
+    planned = run_cli(["plan", "--detailed-exitcode"])
+    assert planned.exit_code == 0, planned.output
+    assert "No changes: AWS matches the spec." in planned.stdout
+
+
+def test_a_third_stage_is_refused_and_listed(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    approval = {"name": "Approval", "actions": [{
+        "name": "Approve", "actionTypeId": {"category": "Approval", "owner": "AWS",
+                                            "provider": "Manual", "version": "1"}}]}
+    stages = console.stages()
+    stages[1]["actions"].append({**stages[1]["actions"][0], "name": "Lint", "runOrder": 2,
+                                 "outputArtifacts": [{"name": "LintArtifact"}]})
+    console.make_console_pipeline(client, pipeline={
+        "stages": [stages[0], stages[1], approval, stages[2]]})
+    result, target = _import_elsewhere(tmp_path, monkeypatch, console.NAME)
+    assert result.exit_code == ExitStatus.INVALID_INPUT, result.output
+    assert ("error: pipeline hello-console has what a pipectl spec cannot describe: "
+            "action Build/Lint (Build CodeBuild); stage Approval: Approve (Approval AWS/Manual), "
+            "where a spec has one Deploy action (ECS); stage Deploy (actions: Deploy)"
+            ) in result.stderr
+    assert "hint: pipectl manages Source -> Build (CodeBuild) -> Deploy (ECS)" in result.stderr
+    assert list(target.iterdir()) == []
+    as_json = run_cli(["import", console.NAME, "-o", "json"])
+    error = json.loads(as_json.stdout)
+    assert error["ok"] is False and error["exit_code"] == 2
+    assert "stage Approval" in error["error"]["message"]
+
+
+def test_a_missing_pipeline_is_named(client: Callable[[str], Any], in_tmp: Path) -> None:
+    result = run_cli(["import", "nope"])
+    assert result.exit_code == ExitStatus.AWS_ERROR
+    assert "error: pipeline nope does not exist in us-east-1" in result.stderr
+
+
+SECRET = "hunter2-s3cr3t"
+
+
+def test_every_setting_the_spec_cannot_hold_is_reported(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stages = console.stages()
+    stages[0]["actions"][0]["namespace"] = "SourceVariables"
+    stages[2]["actions"][0]["configuration"]["FileName"] = "images.json"
+    console.make_console_pipeline(client, pipeline={"stages": stages}, project={
+        "queuedTimeoutInMinutes": 60,
+        "logsConfig": {"cloudWatchLogs": {"status": "ENABLED", "groupName": "builds"}},
+        "environment": {
+            "type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL", "privilegedMode": True,
+            "environmentVariables": [
+                {"name": "REPOSITORY_URI", "value": console.REPOSITORY_URI},
+                {"name": "DB_PASSWORD", "value": SECRET, "type": "PLAINTEXT"}]},
+    })
+    ecr = client("ecr")
+    ecr.put_image_tag_mutability(repositoryName=console.REPOSITORY,
+                                 imageTagMutability="IMMUTABLE")
+    rules = {"rules": [{"rulePriority": 1, "description": "old ones",
+                        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                                      "countUnit": "days", "countNumber": 14},
+                        "action": {"type": "expire"}}]}
+    ecr.put_lifecycle_policy(repositoryName=console.REPOSITORY,
+                             lifecyclePolicyText=json.dumps(rules))
+
+    result, target = _import_elsewhere(tmp_path, monkeypatch, console.NAME, "-o", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    warnings = {(w["resource"], w["field"]): w for w in report["warnings"]}
+    pipeline = f"CodePipeline pipeline {console.NAME}"
+    project = f"CodeBuild project {console.PROJECT}"
+    repository = f"ECR repository {console.REPOSITORY}"
+    assert set(warnings) == {
+        (pipeline, "stages[0].actions.Source.namespace"),
+        (pipeline, "stages[2].actions.Deploy.configuration.FileName"),
+        (project, "queuedTimeoutInMinutes"),
+        (project, "logsConfig.cloudWatchLogs.groupName"),
+        (project, "environment.environmentVariables.DB_PASSWORD"),
+        (repository, "imageTagMutability"),
+        (repository, "lifecyclePolicy"),
+    }, sorted(warnings)
+    assert warnings[(pipeline, "stages[0].actions.Source.namespace")]["value"] == \
+        "SourceVariables"
+    assert warnings[(project, "queuedTimeoutInMinutes")] == {
+        "resource": project, "field": "queuedTimeoutInMinutes", "value": 60,
+        "why": "the spec cannot hold it; the next `pipectl create` or `update` changes it"}
+    assert warnings[(repository, "lifecyclePolicy")]["value"] == rules
+    assert "leaves it as it is" in warnings[(repository, "lifecyclePolicy")]["why"]
+    assert "store it in SSM" in warnings[(project, "environment.environmentVariables."
+                                                   "DB_PASSWORD")]["why"]
+    assert report["files"][0] == {"path": "config/pipeline.yml", "action": "written",
+                                  "what": "the spec"}
+
+    (target / "config/pipeline.yml").unlink()
+    text = run_cli(["import", console.NAME, "--force"])
+    assert text.exit_code == 0, text.output
+    assert "7 live settings the spec cannot hold:" in text.stdout
+    assert (f"  warning: {project}: queuedTimeoutInMinutes = 60: the spec cannot hold it; "
+            "the next `pipectl create` or `update` changes it") in text.stdout
+    spec_text = (target / "config/pipeline.yml").read_text()
+    assert "DB_PASSWORD" not in spec_text
+    plan = run_cli(["plan"])
+    for output in (result.stdout, text.output, spec_text, plan.output):
+        assert SECRET not in output
+    assert "DB_PASSWORD.value: (hidden) -> (none)" in plan.stdout
+
+
+def test_pipeline_variables_a_spec_refuses_are_reported_not_written(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    console.make_console_pipeline(client, pipeline={"pipelineType": "V2", "variables": [
+        {"name": "DEPLOY_TOKEN", "defaultValue": SECRET}, {"name": "STAGE"},
+        {"name": "TARGET", "defaultValue": "eu"}]})
+    result, target = _import_elsewhere(tmp_path, monkeypatch, console.NAME, "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert SECRET not in result.stdout
+    warnings = {w["field"]: w for w in json.loads(result.stdout)["warnings"]}
+    assert set(warnings) == {"variables.DEPLOY_TOKEN", "variables.STAGE"}
+    assert "never holds a secret in plain text" in warnings["variables.DEPLOY_TOKEN"]["why"]
+    spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
+    assert spec["pipeline"]["variables"] == {"TARGET": "eu"}
+    assert run_cli(["validate"]).exit_code == 0
