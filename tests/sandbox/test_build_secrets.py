@@ -35,7 +35,7 @@ def prepare(client: Callable[[str], Any], *, parameter: str = "/hello/token",
     policy = codebuild_policy(
         placement=Placement(ACCOUNT, REGION), project=NAMES.project,
         repository_arn=f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{NAMES.repository}",
-        bucket_arn=f"arn:aws:s3:::{NAMES.bucket}", secrets=refs)
+        bucket_arn=f"arn:aws:s3:::{NAMES.bucket}", secrets=refs, pipeline=NAMES.pipeline)
     client("iam").put_role_policy(RoleName=f"{NAMES.pipeline}-codebuild", PolicyName="pipectl",
                                   PolicyDocument=json.dumps(policy))
     client("codebuild").update_project(
