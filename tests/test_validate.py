@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -179,24 +178,21 @@ def test_the_repository_reference_config_is_valid() -> None:
     assert result.stdout.startswith("ok: checked config/pipeline.yml")
 
 
-def test_validate_imports_neither_boto3_nor_botocore_and_is_fast(in_tmp: Path) -> None:
+def test_validate_imports_neither_boto3_nor_botocore(in_tmp: Path) -> None:
     make_project(in_tmp)
     code = (
-        "import io, sys, time; t = time.perf_counter(); from pipectl.cli.main import main; "
+        "import io, sys; from pipectl.cli.main import main; "
         "from pipectl.ui.environment import Environment; "
         "out = io.StringIO(); env = Environment(stdout=out, stderr=io.StringIO()); "
-        "code = main(['validate'], env=env); elapsed = time.perf_counter() - t; "
-        "print(code, 'boto3' in sys.modules, 'botocore' in sys.modules, round(elapsed, 3)); "
+        "code = main(['validate'], env=env); "
+        "print(code, 'boto3' in sys.modules, 'botocore' in sys.modules); "
         "print(out.getvalue())"
     )
-    started = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=in_tmp)
-    wall = time.perf_counter() - started
-    exit_code, boto3, botocore, elapsed = out.stdout.split("\n")[0].split()
+    # Its speed is measured by the bench (docs/benchmarks.md), not by a timed test.
+    exit_code, boto3, botocore = out.stdout.split("\n")[0].split()
     assert (exit_code, boto3, botocore) == ("0", "False", "False"), out.stdout + out.stderr
-    # Generous for loaded CI machines; on a laptop it is about 0.2 s.
-    assert float(elapsed) < 2.0 and wall < 5.0
 
 
 def test_the_summary_names_the_file_that_has_the_error(in_tmp: Path) -> None:

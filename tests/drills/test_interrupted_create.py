@@ -37,6 +37,10 @@ class InterruptAfter:
             raise KeyboardInterrupt
 
 
+def rerun_hint(project: Project) -> str:
+    return f"re-run `pipectl --config {project.spec_path} --endpoint-url {project.url} create`"
+
+
 def assert_converged(project: Project) -> None:
     again = project.cli("create")
     assert again.exit_code == 0, again.output
@@ -65,9 +69,8 @@ def test_ctrl_c_after_each_change_then_rerun_converges(
         where = f"interrupted after {changes[k - 1]} (change {k} of {len(changes)})"
         assert stopped.exit_code == 130, (where, stopped.output)
         assert "Traceback" not in stopped.output, where
-        # The command to re-run, with the options this one was given.
-        rerun = f"re-run `pipectl --config {project.spec_path} --endpoint-url {project.url} create`"
-        assert rerun in stopped.stderr, (where, stopped.stderr)
+        # The hint repeats the options given, so it can be pasted as it is.
+        assert rerun_hint(project) in stopped.stderr, (where, stopped.stderr)
         assert_converged(project)
 
 
@@ -93,5 +96,5 @@ def test_sigint_to_a_real_create_process(project: Project) -> None:
             process.wait()
     assert process.returncode == 130, "".join(seen) + out + err
     assert "Traceback" not in err
-    assert "interrupted" in err and "re-run `pipectl " in err and " create`" in err
+    assert "interrupted" in err and rerun_hint(project) in err
     assert_converged(project)

@@ -80,7 +80,8 @@ def test_bucket_outside_us_east_1_names_its_region() -> None:
     state = desired_state(SPECS["s3"], Placement(ACCOUNT, "eu-west-1"), task_definition())
     assert state.bucket.create_request() == {
         "Bucket": f"hello-web-artifacts-{ACCOUNT}-eu-west-1",
-        "CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}}
+        "CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"},
+        "ObjectOwnership": "BucketOwnerEnforced"}
     assert "CreateBucketConfiguration" not in make_state().bucket.create_request()
 
 

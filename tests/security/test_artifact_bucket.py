@@ -56,3 +56,34 @@ def test_artifact_bucket_is_private_encrypted_versioned_and_tls_only(project: Pr
         and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
     ]
     assert len(tls_only) == 1, statements
+
+
+def test_the_bucket_is_owner_enforced_and_every_call_names_its_owner(project: Project) -> None:
+    seen: list[tuple[str, str, str | None]] = []
+
+    def record(environ: dict[str, Any], request: Any, start_response: Any) -> None:
+        if request.service == "s3":
+            seen.append((str(environ.get("REQUEST_METHOD")),
+                         f"{environ.get('PATH_INFO')}?{environ.get('QUERY_STRING', '')}",
+                         environ.get("HTTP_X_AMZ_EXPECTED_BUCKET_OWNER")))
+        return None
+
+    project.sandbox.app.interceptors.insert(0, record)
+    try:
+        assert project.cli("create").exit_code == 0
+        assert project.cli("destroy", "--yes").exit_code == 0
+    finally:
+        project.sandbox.app.interceptors.remove(record)
+    creates = [s for s in seen if s[0] == "PUT" and s[1].endswith("?")]
+    others = [s for s in seen if s not in creates]
+    assert len(creates) == 1 and others
+    # CreateBucket takes no expected owner; every later call on the bucket names ours, so
+    # a same-named bucket of another account is refused rather than written to.
+    assert {owner for _, _, owner in others} == {SANDBOX_ACCOUNT}, others
+
+
+def test_create_makes_the_bucket_owner_enforced(project: Project) -> None:
+    assert project.cli("create").exit_code == 0
+    bucket = project.spec.names.bucket(SANDBOX_ACCOUNT, REGION)
+    controls = project.client("s3").get_bucket_ownership_controls(Bucket=bucket)
+    assert controls["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]

@@ -25,22 +25,31 @@ class ArtifactBucket:
     def arn(self) -> str:
         return f"arn:{self.placement.partition}:s3:::{self.name}"
 
+    @property
+    def owned(self) -> dict[str, str]:
+        """The bucket of every call after CreateBucket, owned by this account: a bucket of
+        the same name in another account (taken first, or after a delete) is refused
+        (403) instead of receiving the pipeline's artifacts."""
+        return {"Bucket": self.name, "ExpectedBucketOwner": self.placement.account}
+
     def create_request(self) -> dict[str, Any]:
-        request: dict[str, Any] = {"Bucket": self.name}
+        # BucketOwnerEnforced: ACLs off, every object is the bucket owner's, whoever
+        # writes it (AWS's default for new buckets since 2023, stated rather than assumed).
+        request: dict[str, Any] = {"Bucket": self.name, "ObjectOwnership": "BucketOwnerEnforced"}
         # us-east-1 is the one region that rejects an explicit location constraint.
         if self.region != "us-east-1":
             request["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
         return request
 
     def tagging_request(self, tags: dict[str, str]) -> dict[str, Any]:
-        return {"Bucket": self.name, "Tagging": {"TagSet": tag_list(tags)}}
+        return {**self.owned, "Tagging": {"TagSet": tag_list(tags)}}
 
     def versioning_request(self) -> dict[str, Any]:
-        return {"Bucket": self.name, "VersioningConfiguration": {"Status": "Enabled"}}
+        return {**self.owned, "VersioningConfiguration": {"Status": "Enabled"}}
 
     def encryption_request(self) -> dict[str, Any]:
         return {
-            "Bucket": self.name,
+            **self.owned,
             "ServerSideEncryptionConfiguration": {
                 "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": DEFAULT_SSE}}]
             },
@@ -56,7 +65,7 @@ class ArtifactBucket:
         }
 
     def public_access_block_request(self) -> dict[str, Any]:
-        return {"Bucket": self.name, "PublicAccessBlockConfiguration": self.public_access_block}
+        return {**self.owned, "PublicAccessBlockConfiguration": self.public_access_block}
 
     @property
     def policy(self) -> dict[str, Any]:
@@ -76,4 +85,4 @@ class ArtifactBucket:
         }
 
     def policy_request(self) -> dict[str, Any]:
-        return {"Bucket": self.name, "Policy": to_json(self.policy)}
+        return {**self.owned, "Policy": to_json(self.policy)}

@@ -41,7 +41,7 @@ class BucketPlanner(Planner[ArtifactBucket]):
 
     def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
         location = read(aws, "s3", "GetBucketLocation", desired.name, NO_BUCKET,
-                        Bucket=desired.name)
+                        **desired.owned)
         if location is None:
             if desired.existing:
                 raise NotFound(
@@ -59,7 +59,7 @@ class BucketPlanner(Planner[ArtifactBucket]):
                 hint="set artifacts.bucket to another name",
             )
         tagging = read(aws, "s3", "GetBucketTagging", desired.name,
-                       NO_BUCKET | {"NoSuchTagSet"}, Bucket=desired.name)
+                       NO_BUCKET | {"NoSuchTagSet"}, **desired.owned)
         tags = tag_dict((tagging or {}).get("TagSet"))
         return Observed({"region": region}, tags)
 
@@ -97,7 +97,7 @@ class BucketPlanner(Planner[ArtifactBucket]):
 
     def holds_data(self, aws: AwsSession, desired: ArtifactBucket,
                    observed: Observed) -> str | None:
-        listing = call(aws, "s3", "ListObjectVersions", desired.name, Bucket=desired.name,
+        listing = call(aws, "s3", "ListObjectVersions", desired.name, **desired.owned,
                        MaxKeys=1)
         if listing.get("Versions") or listing.get("DeleteMarkers"):
             return "it holds objects"
@@ -106,15 +106,15 @@ class BucketPlanner(Planner[ArtifactBucket]):
     def delete(self, ctx: ApplyContext, desired: ArtifactBucket, observed: Observed) -> None:
         # The policy goes first: a Deny in it (ours, or one added later) must not stop
         # emptying the bucket half-way.
-        call(ctx.aws, "s3", "DeleteBucketPolicy", desired.name, Bucket=desired.name)
+        call(ctx.aws, "s3", "DeleteBucketPolicy", desired.name, **desired.owned)
         s3 = ctx.aws.client("s3")
-        pages = s3.get_paginator("list_object_versions").paginate(Bucket=desired.name)
+        pages = s3.get_paginator("list_object_versions").paginate(**desired.owned)
         for page in named(pages, "s3:ListObjectVersions", desired.name):
             objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
                        for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
             if not objects:
                 continue
-            result = call(ctx.aws, "s3", "DeleteObjects", desired.name, Bucket=desired.name,
+            result = call(ctx.aws, "s3", "DeleteObjects", desired.name, **desired.owned,
                           Delete={"Objects": objects, "Quiet": True})
             errors = result.get("Errors") or []
             if errors:
@@ -125,7 +125,7 @@ class BucketPlanner(Planner[ArtifactBucket]):
                     operation="s3:DeleteObjects", resource=desired.name, code=first.get("Code"),
                     hint="check the caller's s3:DeleteObjectVersion permission; then re-run",
                 )
-        call(ctx.aws, "s3", "DeleteBucket", desired.name, Bucket=desired.name)
+        call(ctx.aws, "s3", "DeleteBucket", desired.name, **desired.owned)
 
 
 class _BucketSetting(Planner[ArtifactBucket]):
@@ -146,7 +146,7 @@ class VersioningPlanner(_BucketSetting):
 
     def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
         got = read(aws, "s3", "GetBucketVersioning", desired.name, NO_BUCKET,
-                   Bucket=desired.name)
+                   **desired.owned)
         if got is None or not got.get("Status"):
             return None  # a bucket never versioned has no versioning setting at all
         return Observed({"status": got["Status"]})
@@ -166,7 +166,7 @@ class EncryptionPlanner(_BucketSetting):
     def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
         got = read(aws, "s3", "GetBucketEncryption", desired.name,
                    NO_BUCKET | {"ServerSideEncryptionConfigurationNotFoundError"},
-                   Bucket=desired.name)
+                   **desired.owned)
         rules = ((got or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
         algorithms = [r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
                       for r in rules]
@@ -191,7 +191,7 @@ class PublicAccessBlockPlanner(_BucketSetting):
 
     def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
         got = read(aws, "s3", "GetPublicAccessBlock", desired.name,
-                   NO_BUCKET | {"NoSuchPublicAccessBlockConfiguration"}, Bucket=desired.name)
+                   NO_BUCKET | {"NoSuchPublicAccessBlockConfiguration"}, **desired.owned)
         if got is None:
             return None
         config = got.get("PublicAccessBlockConfiguration") or {}
@@ -211,7 +211,7 @@ class BucketPolicyPlanner(_BucketSetting):
 
     def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
         got = read(aws, "s3", "GetBucketPolicy", desired.name,
-                   NO_BUCKET | {"NoSuchBucketPolicy"}, Bucket=desired.name)
+                   NO_BUCKET | {"NoSuchBucketPolicy"}, **desired.owned)
         if got is None:
             return None
         return Observed({"policy": canonical_policy(got["Policy"])})
