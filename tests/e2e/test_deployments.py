@@ -5,6 +5,7 @@ to from the service deployments."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,9 +50,11 @@ def test_alarms_are_planned_converged_and_a_run_they_roll_back_exits_1_naming_th
     result = project.cli("run", "--watch", "--interval", "0.05")
     assert result.exit_code == 1, result.output
     assert "ROLLED BACK" in result.stdout
+    # watch ends as soon as the rollback is certain: ECS may still be rolling back.
     assert re.search(rf"alarm {ALARM} went into ALARM during the deployment to ECS service "
-                     r"hello-web; ECS rolled it back", result.stderr), result.stderr
+                     r"hello-web; ECS (rolled|is rolling) it back", result.stderr), result.stderr
     assert f"fired: {ALARM}" in result.stdout
+    wait_for_rollback_to_end(project)
     status = project.cli("status")
     assert (f"deployment  ROLLBACK_SUCCESSFUL: alarm {ALARM} went into ALARM during the "
             "deployment to ECS service hello-web; ECS rolled it back") in status.stdout, \
@@ -117,3 +120,15 @@ def test_rollback_during_a_deployment_stops_it(
     stopped = ecs.describe_service_deployments(
         serviceDeploymentArns=[str(listed[0]["serviceDeploymentArn"])])["serviceDeployments"]
     assert stopped[0]["status"] == "ROLLBACK_SUCCESSFUL"
+
+
+def wait_for_rollback_to_end(project: Project, timeout: float = 60) -> None:
+    ecs = project.client("ecs")
+    deadline = time.monotonic() + timeout
+    while True:
+        briefs = ecs.list_service_deployments(cluster="hello-web", service="hello-web")[
+            "serviceDeployments"]
+        if briefs and all(b["status"] != "ROLLBACK_IN_PROGRESS" for b in briefs):
+            return
+        assert time.monotonic() < deadline, f"the rollback never ended: {briefs}"
+        time.sleep(0.05)
