@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
 from pipectl.spec import names as rules
 from pipectl.spec.model_base import (
     Model,
+    StringValues,
     check_name,
     check_role_arn,
     inside_repository,
     invalid,
-    stringify,
 )
 
 ComputeType = Literal[
@@ -39,7 +39,7 @@ class BuildSettings(Model):
                                  "(CodePipeline's 8-hour limit on an action).")
     cache: Literal["local", "none"] = Field(
         "local", description="local: CodeBuild's local Docker layer and source cache.")
-    env: dict[str, str] = Field(default_factory=dict, description="Plain environment values.")
+    env: StringValues = Field(default_factory=dict, description="Plain environment values.")
     secrets: dict[str, str] = Field(
         default_factory=dict,
         description="NAME: ssm:PARAMETER or secretsmanager:ARN-or-name[:json-key...]",
@@ -66,11 +66,6 @@ class BuildSettings(Model):
             check_name(v, rules.CODEBUILD_PROJECT, "CodeBuild project",
                        "2-150 letters, digits, '-' and '_', starting with a letter or digit")
         return v
-
-    @field_validator("env", mode="before")
-    @classmethod
-    def _env_strings(cls, v: Any) -> Any:
-        return {k: stringify(x) for k, x in v.items()} if isinstance(v, dict) else v
 
     @field_validator("env", "secrets")
     @classmethod

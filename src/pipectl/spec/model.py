@@ -8,14 +8,14 @@ or task definition live in :mod:`pipectl.spec.checks`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from pipectl.spec import names as rules
 from pipectl.spec.build import BuildSettings, ComputeType, ImageSettings
 from pipectl.spec.deploy import DeploySettings
-from pipectl.spec.model_base import Model, check_name, invalid, stringify
+from pipectl.spec.model_base import Model, StringValues, check_name, invalid
 from pipectl.spec.pipeline import ArtifactSettings, PipelineSettings
 from pipectl.spec.source import Source
 
@@ -34,7 +34,7 @@ class Spec(Model):
     version: Literal[1] = Field(description="Spec format version: 1.")
     name: str = Field(description="Pipeline name and prefix of every derived resource name.")
     region: str | None = Field(None, description="Default: --region or the AWS config.")
-    tags: dict[str, str] = Field(default_factory=dict, description="On every resource.")
+    tags: StringValues = Field(default_factory=dict, description="On every resource.")
     source: Source = Field(description="Where the code comes from: github, codecommit or s3.")
     build: BuildSettings = Field(default_factory=lambda: BuildSettings(),
                                  description="The CodeBuild project.")
@@ -58,11 +58,6 @@ class Spec(Model):
         if v is not None and not rules.REGION.match(v):
             raise invalid(f"'{v}' is not an AWS region", "for example: us-east-1, eu-west-2")
         return v
-
-    @field_validator("tags", mode="before")
-    @classmethod
-    def _tag_strings(cls, v: Any) -> Any:
-        return {k: stringify(x) for k, x in v.items()} if isinstance(v, dict) else v
 
     @field_validator("tags")
     @classmethod

@@ -4,9 +4,9 @@ of the spec can live in a module of their own)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from pipectl.spec import names as rules
@@ -43,13 +43,23 @@ def check_role_arn(value: str | None, what: str) -> str | None:
     return value
 
 
-def stringify(value: Any) -> Any:
+def _stringify(value: Any) -> Any:
     """YAML reads `LOG_LEVEL: 3` as an int; environment values are strings."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
     return value
+
+
+def _string_values(value: Any) -> Any:
+    # Not a mapping: the field's own check says so.
+    return {k: _stringify(x) for k, x in value.items()} if isinstance(value, dict) else value
+
+
+#: A mapping of names to strings that YAML may have written as numbers or booleans
+#: (``build.env``, ``pipeline.variables``, ``tags``).
+StringValues = Annotated[dict[str, str], BeforeValidator(_string_values)]
 
 
 class Model(BaseModel):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from pipectl.spec import names as rules
-from pipectl.spec.model_base import Model, check_name, check_role_arn, invalid, stringify
+from pipectl.spec.model_base import Model, StringValues, check_name, check_role_arn, invalid
 from pipectl.spec.triggers import Triggers
 
 
@@ -42,7 +42,7 @@ class PipelineSettings(Model):
     execution_mode: Literal["QUEUED", "SUPERSEDED", "PARALLEL"] = Field(
         "SUPERSEDED", description="What a new run does to one in progress (QUEUED and "
         "PARALLEL need V2).")
-    variables: dict[str, str] = Field(
+    variables: StringValues = Field(
         default_factory=dict,
         description="V2 pipeline variables and their defaults; set per run with --var.",
     )
@@ -57,11 +57,6 @@ class PipelineSettings(Model):
     @classmethod
     def _role(cls, v: str | None) -> str | None:
         return check_role_arn(v, "CodePipeline service")
-
-    @field_validator("variables", mode="before")
-    @classmethod
-    def _var_strings(cls, v: Any) -> Any:
-        return {k: stringify(x) for k, x in v.items()} if isinstance(v, dict) else v
 
     @field_validator("variables")
     @classmethod
