@@ -35,6 +35,14 @@ def check_name(value: str, pattern: Any, what: str, rule: str,
     return value
 
 
+def check_bucket(value: str) -> str:
+    """An S3 bucket name the spec gives (the source's, the artifact store's)."""
+    problem = rules.s3_bucket_problem(value)
+    if problem:
+        raise invalid(f"'{value}' is not a valid S3 bucket name", f"bucket names: {problem}")
+    return value
+
+
 def check_role_arn(value: str | None, what: str) -> str | None:
     """An existing service role the spec names instead of the one pipectl would create."""
     if value is not None and not rules.IAM_ROLE_ARN.match(value):

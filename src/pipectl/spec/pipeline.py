@@ -7,7 +7,14 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from pipectl.spec import names as rules
-from pipectl.spec.model_base import Model, StringValues, check_name, check_role_arn, invalid
+from pipectl.spec.model_base import (
+    Model,
+    StringValues,
+    check_bucket,
+    check_name,
+    check_role_arn,
+    invalid,
+)
 from pipectl.spec.triggers import Triggers
 
 
@@ -22,11 +29,7 @@ class ArtifactSettings(Model):
     @field_validator("bucket")
     @classmethod
     def _bucket(cls, v: str | None) -> str | None:
-        if v is not None:
-            problem = rules.s3_bucket_problem(v)
-            if problem:
-                raise invalid(f"'{v}' is not a valid S3 bucket name", f"bucket names: {problem}")
-        return v
+        return None if v is None else check_bucket(v)
 
     @model_validator(mode="after")
     def _existing_is_named(self) -> ArtifactSettings:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from pipectl.spec import names as rules
-from pipectl.spec.model_base import Model, check_name, invalid
+from pipectl.spec.model_base import Model, check_bucket, check_name, invalid
 
 
 class GitHubSource(Model):
@@ -69,10 +69,7 @@ class S3Source(Model):
     @field_validator("bucket")
     @classmethod
     def _bucket(cls, v: str) -> str:
-        problem = rules.s3_bucket_problem(v)
-        if problem:
-            raise invalid(f"'{v}' is not a valid S3 bucket name", f"bucket names: {problem}")
-        return v
+        return check_bucket(v)
 
 
 Source = Annotated[GitHubSource | CodeCommitSource | S3Source, Field(discriminator="provider")]
