@@ -26,10 +26,8 @@ __all__ = ["ArtifactSettings", "BuildSettings", "ComputeType", "DeploySettings",
 class Spec(Model):
     """A pipectl pipeline spec (config/pipeline.yml)."""
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True,
-        json_schema_extra={"title": "pipectl pipeline spec"},
-    )
+    # The rest of the configuration (frozen, no unknown keys) comes from Model.
+    model_config = ConfigDict(json_schema_extra={"title": "pipectl pipeline spec"})
 
     version: Literal[1] = Field(description="Spec format version: 1.")
     name: str = Field(description="Pipeline name and prefix of every derived resource name.")
