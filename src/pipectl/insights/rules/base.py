@@ -58,7 +58,7 @@ class Context:
 
     def rate_note(self) -> str:
         if self.runs_per_month is None:
-            return "too few runs for a monthly rate"
+            return "no monthly rate: too few runs, or all within an hour"
         return f"{self.runs_per_month:.0f} runs a month at the observed rate"
 
 
