@@ -25,7 +25,6 @@ from typing import Any
 from pipectl.aws.errors import is_throttling
 from pipectl.errors import PipectlError
 from pipectl.runs import projections
-from pipectl.runs.deploy_changes import deploy_changes
 from pipectl.runs.deploy_reads import DeploymentReader
 from pipectl.runs.deployment import deploy_progress, new_deployment_completed
 from pipectl.runs.diagnose import diagnose
@@ -53,6 +52,7 @@ from pipectl.runs.reads import codebuild as build_reads
 from pipectl.runs.reads import codepipeline as pipeline_reads
 from pipectl.runs.reads import ecs as ecs_reads
 from pipectl.runs.reads import logs as log_reads
+from pipectl.runs.run_changes import describe_changes
 
 #: Changes that say the run moved on (and keep the schedule at its moving pace).
 MILESTONE_KINDS = frozenset({"started", "run", "stage", "action"})
@@ -524,77 +524,6 @@ def _failure_reason(snapshot: RunSnapshot) -> str:
             return f"{action.stage}/{action.name} failed: {detail}"
     failed = next((s.name for s in snapshot.stages if s.status == "Failed"), None)
     return f"stage {failed} failed" if failed else "the run failed"
-
-
-# -- what changed between two looks (one plain line / one JSON object each) -------------
-
-
-def describe_changes(before: RunSnapshot | None, after: RunSnapshot) -> list[Change]:
-    at = after.now
-    changes: list[Change] = []
-    if before is None:
-        revision = f" at {after.revision[:12]}" if after.revision else ""
-        changes.append(Change("started", f"watching run {after.execution_id} of "
-                              f"{after.pipeline}{revision}: {after.status}", at,
-                              {"execution_id": after.execution_id, "pipeline": after.pipeline,
-                               "status": after.status, "revision": after.revision}))
-    elif before.status != after.status:
-        changes.append(Change("run", f"run {after.status}", at, {"status": after.status}))
-    old_stages = {s.name: s for s in before.stages} if before else {}
-    for stage in after.stages:
-        old_stage = old_stages.get(stage.name)
-        if stage.status != "Pending" and (old_stage is None or old_stage.status != stage.status):
-            changes.append(Change("stage", f"stage {stage.name}: {stage.status}", at,
-                                  {"stage": stage.name, "status": stage.status}))
-        old_actions = {a.name: a for a in old_stage.actions} if old_stage else {}
-        for action in stage.actions:
-            changes.extend(_action_changes(old_actions.get(action.name), action, at))
-    return changes
-
-
-def _action_changes(before: ActionView | None, after: ActionView, at: float) -> list[Change]:
-    where = f"{after.stage}/{after.name}"
-    base = {"stage": after.stage, "action": after.name}
-    changes: list[Change] = []
-    if after.status != "Pending" and (before is None or before.status != after.status):
-        detail = ""
-        if after.status in ("Failed", "Abandoned") and (after.error_message or after.summary):
-            detail = f": {after.error_message or after.summary}"
-        changes.append(Change("action", f"{where}: {after.status}{detail}", at,
-                              {**base, "status": after.status, "summary": after.summary,
-                               "error": after.error_message,
-                               "external_id": after.external_id}))
-    changes.extend(_build_changes(before.build if before else None, after.build, where, base, at))
-    changes.extend(deploy_changes(before.deploy if before else None, after.deploy, where,
-                                   base, at))
-    return changes
-
-
-def _build_changes(
-    before: BuildProgress | None, after: BuildProgress | None, where: str,
-    base: dict[str, Any], at: float,
-) -> list[Change]:
-    if after is None:
-        return []
-    changes: list[Change] = []
-    done_before = {p.name for p in before.done_phases} if before else set()
-    for phase in after.done_phases:
-        if phase.name not in done_before:
-            took = f" in {format_duration(phase.duration)}" if phase.duration is not None else ""
-            note = f": {phase.message}" if phase.message and phase.status != "SUCCEEDED" else ""
-            changes.append(Change("phase", f"{where}: {phase.name} {phase.status}{took}{note}",
-                                  at, {**base, "phase": phase.name, "status": phase.status,
-                                       "duration_seconds": phase.duration,
-                                       "message": phase.message}))
-    if after.current_phase and after.status == "IN_PROGRESS" and (
-        before is None or before.current_phase != after.current_phase
-    ):
-        changes.append(Change("phase", f"{where}: {after.current_phase} started", at,
-                              {**base, "phase": after.current_phase, "status": "IN_PROGRESS"}))
-    fresh = after.log_total - (before.log_total if before else 0)
-    for line in after.log_tail[-fresh:] if fresh > 0 else ():
-        changes.append(Change("log", f"{where} | {line}", at, {**base, "line": line}))
-    return changes
 
 
 def _failed_revision(progress: DeployProgress) -> str | None:
