@@ -8,6 +8,19 @@ from typing import Any
 import click
 
 from pipectl.cli.options import AnyCaseChoice, get_app, output_option
+from pipectl.ui.environment import Environment
+
+
+def _request(ctx: click.Context, method: str, path: str,
+             body: dict[str, Any] | None = None) -> tuple[Environment, str, Any]:
+    """One request to the running sandbox (a clear error when none runs): the environment
+    to answer in, the sandbox's URL and its answer."""
+    from pipectl.sandbox.process import control, require_running
+
+    env = get_app(ctx).env
+    state = require_running(env.environ)
+    url = str(state["url"])
+    return env, url, control(url, str(state["token"]), method, path, body)
 
 
 @click.command("reset")
@@ -20,15 +33,11 @@ def reset(ctx: click.Context) -> None:
     Example:
       pipectl sandbox reset
     """
-    from pipectl.sandbox.process import control, require_running
-
-    env = get_app(ctx).env
-    state = require_running(env.environ)
-    control(str(state["url"]), str(state["token"]), "POST", "/_pipectl/reset")
+    env, url, _ = _request(ctx, "POST", "/_pipectl/reset")
     if env.output == "json":
-        env.write_json({"reset": True, "url": state["url"]})
+        env.write_json({"reset": True, "url": url})
     else:
-        env.write(f"reset the sandbox at {state['url']}: no resources, runs or faults left")
+        env.write(f"reset the sandbox at {url}: no resources, runs or faults left")
 
 
 @click.group("fault")
@@ -47,11 +56,7 @@ def fault() -> None:
 
 
 def _send_fault(ctx: click.Context, spec: dict[str, Any]) -> None:
-    from pipectl.sandbox.process import control, require_running
-
-    env = get_app(ctx).env
-    state = require_running(env.environ)
-    armed = control(str(state["url"]), str(state["token"]), "POST", "/_pipectl/faults", spec)
+    env, _, armed = _request(ctx, "POST", "/_pipectl/faults", spec)
     if env.output == "json":
         env.write_json(armed)
         return
@@ -178,11 +183,7 @@ def fault_list(ctx: click.Context) -> None:
     Example:
       pipectl sandbox fault list -o json
     """
-    from pipectl.sandbox.process import control, require_running
-
-    env = get_app(ctx).env
-    state = require_running(env.environ)
-    faults = control(str(state["url"]), str(state["token"]), "GET", "/_pipectl/faults")
+    env, _, faults = _request(ctx, "GET", "/_pipectl/faults")
     if env.output == "json":
         env.write_json(faults)
         return
@@ -205,11 +206,7 @@ def fault_clear(ctx: click.Context) -> None:
     Example:
       pipectl sandbox fault clear
     """
-    from pipectl.sandbox.process import control, require_running
-
-    env = get_app(ctx).env
-    state = require_running(env.environ)
-    control(str(state["url"]), str(state["token"]), "DELETE", "/_pipectl/faults")
+    env, _, _ = _request(ctx, "DELETE", "/_pipectl/faults")
     if env.output == "json":
         env.write_json({"cleared": True})
     else:
