@@ -52,6 +52,12 @@ def _speed_words(scale: float) -> str:
     return f"speed {named}: {pace}" if named else f"time scale {scale}: {pace}"
 
 
+def _running_at(state: dict[str, Any]) -> str:
+    """What start and status say of a running sandbox: where, which process, how fast."""
+    return (f"sandbox running at {state['url']} (pid {state.get('pid')}, "
+            f"{_speed_words(float(state.get('time_scale', 0.5)))})")
+
+
 def _write_environment(env: Environment, url: str, token: str) -> None:
     from pipectl.sandbox.process import sandbox_environment
 
@@ -123,10 +129,7 @@ def start(ctx: click.Context, port: int, host: str, speed: str, idle_timeout: st
     if result.already_running:
         env.note(f"a sandbox is already running at {url} (pid {state.get('pid')})")
     else:
-        env.note(
-            f"sandbox running at {url} (pid {state.get('pid')}, "
-            f"{_speed_words(float(state.get('time_scale', 0.5)))})"
-        )
+        env.note(_running_at(state))
     _write_environment(env, url, str(state["token"]))
     env.note("use it with `pipectl --sandbox ...`, or run the export lines above "
              "to point any AWS tool at it")
@@ -194,8 +197,7 @@ def status(ctx: click.Context) -> int:
         return ExitStatus.AWS_ERROR  # nothing to act on, as `systemctl status` says 3
     if env.output == "json":
         return ExitStatus.SUCCESS
-    env.write(f"sandbox running at {state['url']} (pid {state.get('pid')}, "
-              f"{_speed_words(float(state.get('time_scale', 0.5)))})")
+    env.write(_running_at(state))
     env.write(f"  since {state.get('started_at')}; "
               f"{_counted(answer['executions'], 'run') if answer['answering'] else '? runs'}, "
               f"{_counted(answer['builds'], 'build') if answer['answering'] else '? builds'}")
