@@ -12,7 +12,6 @@ from click.core import ParameterSource
 from pipectl.cli.cmd_sandbox_control import fault, reset
 from pipectl.cli.options import get_app, output_option
 from pipectl.errors import ExitStatus
-from pipectl.ui.environment import Environment
 
 SPEED_HELP = "demo (a run takes ~25 s), fast (~5 s), test (~1 s), real (~50 s), or a time scale"
 
@@ -56,13 +55,6 @@ def _running_at(state: dict[str, Any]) -> str:
     """What start and status say of a running sandbox: where, which process, how fast."""
     return (f"sandbox running at {state['url']} (pid {state.get('pid')}, "
             f"{_speed_words(float(state.get('time_scale', 0.5)))})")
-
-
-def _write_environment(env: Environment, url: str, token: str) -> None:
-    from pipectl.sandbox.process import sandbox_environment
-
-    for key, value in sandbox_environment(url, token).items():
-        env.write(f"export {key}={value}")
 
 
 #: start's options -> the sandbox settings they set.
@@ -118,19 +110,21 @@ def start(ctx: click.Context, port: int, host: str, speed: str, idle_timeout: st
     )
     state = result.state
     url = str(state["url"])
+    environment = sandbox_environment(url, str(state["token"]))
     if env.output == "json":
         env.write_json({
             "running": True, "already_running": result.already_running, "url": url,
             "pid": state.get("pid"), "time_scale": state.get("time_scale"),
             "idle_timeout": state.get("idle_timeout"), "log": state.get("log"),
-            "environment": sandbox_environment(url, str(state["token"])),
+            "environment": environment,
         })
         return
     if result.already_running:
         env.note(f"a sandbox is already running at {url} (pid {state.get('pid')})")
     else:
         env.note(_running_at(state))
-    _write_environment(env, url, str(state["token"]))
+    for key, value in environment.items():
+        env.write(f"export {key}={value}")
     env.note("use it with `pipectl --sandbox ...`, or run the export lines above "
              "to point any AWS tool at it")
     env.note(f"it stops after {idle_timeout} without requests; `pipectl sandbox stop` "
