@@ -183,14 +183,13 @@ def status(ctx: click.Context) -> int:
             # Each one failed a build, rollout or action with its message; the log has more.
             "engine_errors": (live or {}).get("error_count"),
         })
+    # None running: nothing to act on, exit 3 (as `systemctl status` says 3).
     if env.output == "json":
         env.write_json(answer)
-    elif state is None:
-        env.write("no sandbox is running (start one with `pipectl sandbox start`)")
+        return ExitStatus.SUCCESS if state is not None else ExitStatus.AWS_ERROR
     if state is None:
-        return ExitStatus.AWS_ERROR  # nothing to act on, as `systemctl status` says 3
-    if env.output == "json":
-        return ExitStatus.SUCCESS
+        env.write("no sandbox is running (start one with `pipectl sandbox start`)")
+        return ExitStatus.AWS_ERROR
     env.write(_running_at(state))
     env.write(f"  since {state.get('started_at')}; "
               f"{_counted(answer['executions'], 'run') if answer['answering'] else '? runs'}, "
