@@ -56,11 +56,6 @@ class Context:
             return None
         return per_run_usd * self.runs_per_month
 
-    def rate_note(self) -> str:
-        if self.runs_per_month is None:
-            return "no monthly rate: too few runs, or all within an hour"
-        return f"{self.runs_per_month:.0f} runs a month at the observed rate"
-
 
 Rule = Callable[[Context], Recommendation | None]
 
