@@ -15,11 +15,11 @@ from typing import Any
 
 from pipectl.sandbox import projects
 from pipectl.sandbox.auth import Gate, without_cors
-from pipectl.sandbox.deployments import PassThrough
 from pipectl.sandbox.protocol import (
     TARGET_PREFIXES,
     ApiError,
     AwsRequest,
+    PassThrough,
     StartResponse,
     WsgiBody,
     WsgiEnviron,

@@ -93,7 +93,7 @@ class Engine:
         return 200, self.faults.describe()
 
     def _reset(self, body: dict[str, Any]) -> tuple[int, Any]:
-        from pipectl.sandbox.server import reset_state
+        from pipectl.sandbox.moto_state import reset_state
 
         reset_state()
         self.reset()
