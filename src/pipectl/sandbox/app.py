@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pipectl.sandbox import projects
 from pipectl.sandbox.auth import Gate, without_cors
+from pipectl.sandbox.codebuild import projects
 from pipectl.sandbox.protocol import (
     TARGET_PREFIXES,
     ApiError,
