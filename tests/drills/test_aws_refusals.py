@@ -78,6 +78,8 @@ def test_missing_credentials_in_a_real_process(project: Project, tmp_path: Path)
     # The first call plan makes names the operation that needed the credentials.
     assert_clear_aws_error(result, "no usable AWS credentials", "sts:GetCallerIdentity")
     assert "aws configure" in done.stderr
+    # The sandbox it suggests is started without the options of the failed command.
+    assert "`pipectl sandbox start`, then `pipectl --sandbox ...`" in done.stderr
 
 
 def test_missing_credentials_name_the_operation_of_an_unwrapped_call(

@@ -23,7 +23,7 @@ from tests.drills.project import Project
 @pytest.fixture
 def registered(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
     """The drill's sandbox, recorded where ``--sandbox`` looks for it."""
-    # --sandbox puts dummy credentials in the process environment: undone afterwards.
+    # --sandbox puts its token as credentials in the process environment: undone afterwards.
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(key, "testing")
     write_state_file(state_file(os.environ), {"pid": os.getpid(), "url": project.url,

@@ -65,6 +65,19 @@ def test_json_has_the_documented_shape(use: Use) -> None:
     world.clients.assert_all_used()
 
 
+def test_runs_within_an_hour_give_no_monthly_rate(use: Use) -> None:
+    # Two runs a minute apart would be 43,200 runs a month: no rate, no monthly cost.
+    use(World([RunSpec() for _ in range(2)], every=60.0))
+    result = run_cli(["insights", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    cost = json.loads(result.stdout)["summary"]["cost"]
+    assert cost["per_run_usd"] > 0
+    assert cost["runs_per_month"] is None and cost["per_month_usd"] is None
+    use(World([RunSpec() for _ in range(2)], every=60.0))
+    text = run_cli(["insights"])
+    assert "per month - (no rate: too few runs, or all within an hour)" in text.stdout
+
+
 def test_a_hundred_runs_cost_a_handful_of_calls(use: Use) -> None:
     world = use(World([RunSpec() for _ in range(100)]))
     result = run_cli(["-v", "insights", "-o", "json", "--runs", "100"])

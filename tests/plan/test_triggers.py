@@ -97,10 +97,9 @@ def test_bad_triggers_are_refused_with_the_line_and_a_hint(tmp_path: Path) -> No
     result, text = validate(tmp_path, triggers={"push": [{"file_paths": {"includes": ["a"]}}]})
     assert result.exit_code == 2
     line = next(n for n, t in enumerate(text.splitlines(), 1) if "file_paths" in t)
-    assert f"pipeline.yml:{line}:" in result.output
-    assert "pipeline.triggers.push[0].file_paths" in result.output or \
-        "pipeline.triggers.push.0.file_paths" in result.output
-    assert "needs branches beside it" in result.output and "hint:" in result.output
+    assert f"pipeline.yml:{line}:7: pipeline.triggers.push[0].file_paths: a file_paths " \
+        "filter needs branches beside it" in result.output
+    assert "hint: add branches: {includes: [main]}" in result.output
 
     result, _ = validate(tmp_path, type="V1", triggers=TRIGGERS)
     assert result.exit_code == 2 and "pipeline triggers need pipeline type V2" in result.output

@@ -216,3 +216,19 @@ def test_service_is_fargate_with_the_circuit_breaker_rolling_back() -> None:
 
 def test_no_ecs_resources_without_create_service() -> None:
     assert make_state(SPECS["s3"]).ecs is None
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "cn-north-1", "us-gov-west-1"])
+def test_import_reads_back_the_repository_uri_the_project_gets(region: str) -> None:
+    # `pipectl import` finds the ECR repository from the project's REPOSITORY_URI: in
+    # China the registry is amazonaws.com.cn, and a .com-only parser found none there.
+    from pipectl.adopt.live import ecr_repository_in
+    from pipectl.resources.common import Placement
+    from pipectl.resources.repository import Repository
+
+    placement = Placement(ACCOUNT, region)
+    uri = Repository("team/hello-web", placement, True, True, 30).uri
+    assert uri.startswith(f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com")
+    assert ecr_repository_in(uri, region, ACCOUNT) == "team/hello-web"
+    assert ecr_repository_in(f"{uri}:abc1234", region, ACCOUNT) == "team/hello-web"
+    assert ecr_repository_in(uri, "eu-west-1", ACCOUNT) is None

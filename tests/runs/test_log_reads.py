@@ -3,7 +3,7 @@ read are told apart, and a tail reads the stream from its end."""
 
 from __future__ import annotations
 
-from pipectl.runs import reads
+from pipectl.runs.reads import logs as log_reads
 from tests.conftest import run_cli
 from tests.runs.world import BUILD_ID, StubbedClients, build
 
@@ -46,7 +46,7 @@ def test_a_tail_reads_from_the_end_and_a_missing_stream_has_none(
         {"logGroupName": GROUP, "logStreamName": STREAM, "startFromHead": False, "limit": 20})
     stubbed.add_error("logs", "get_log_events", "ResourceNotFoundException")
     stubbed.add_error("logs", "get_log_events", "ResourceNotFoundException")
-    assert reads.log_tail(stubbed, GROUP, STREAM) == ("COMMAND_EXECUTION_ERROR",)
-    assert reads.log_tail(stubbed, GROUP, STREAM) == ()
-    assert reads.log_page(stubbed, GROUP, STREAM, "f/1") == ((), "f/1")
+    assert log_reads.log_tail(stubbed, GROUP, STREAM) == ("COMMAND_EXECUTION_ERROR",)
+    assert log_reads.log_tail(stubbed, GROUP, STREAM) == ()
+    assert log_reads.log_page(stubbed, GROUP, STREAM, "f/1") == ((), "f/1")
     stubbed.assert_all_used()

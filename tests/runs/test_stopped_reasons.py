@@ -7,7 +7,7 @@ the first is the likely cause of a failed rollout, the second says nothing.
 
 from __future__ import annotations
 
-from pipectl.runs.reads import stopped_task_reasons
+from pipectl.runs.reads.ecs import stopped_task_reasons
 from tests.runs.world import CLUSTER, SERVICE, StubbedClients, task_def
 
 TASK = "arn:aws:ecs:us-east-1:123456789012:task/hello-cluster/"

@@ -17,7 +17,7 @@ from pipectl.adopt.stages import ThreeActions, three_actions
 from pipectl.aws.session import AwsSession
 from pipectl.errors import NotFound
 from pipectl.plan.calls import call, read
-from pipectl.resources.common import tag_dict
+from pipectl.resources.common import Placement, tag_dict
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def _lifecycle_policy(aws: AwsSession, name: str | None) -> str | None:
 
 def ecr_repository_in(uri: str, region: str, account: str) -> str | None:
     """The repository of an image URI in this account's registry here, else None."""
-    registry = f"{account}.dkr.ecr.{region}.amazonaws.com/"
+    registry = f"{Placement(account, region).ecr_registry}/"
     if not uri.startswith(registry):
         return None
     path = uri[len(registry):].split("@", 1)[0]

@@ -33,8 +33,7 @@ def imported(live: LivePipeline, notes: Notes) -> ImportedPipeline:
     task = task_definition_document(live.task_definition)
     deploy = deploy_section(live, task, notes)
     repository = live.repository_name or name.lower()
-    suffix = ".com.cn" if placement.partition == "aws-cn" else ".com"
-    repository_uri = f"{live.account}.dkr.ecr.{live.region}.amazonaws{suffix}/{repository}"
+    repository_uri = f"{placement.ecr_registry}/{repository}"
     build, buildspec = build_section(
         live.project, pipeline=name, container=deploy["container"],
         repository_uri=repository_uri,

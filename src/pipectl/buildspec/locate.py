@@ -13,8 +13,10 @@ import os
 import stat
 from pathlib import Path
 
-#: The same cap as the spec's: no real buildspec comes near it.
-MAX_BYTES = 1024 * 1024
+from pipectl.spec.yaml_source import MAX_BYTES as _MAX_BYTES_OF
+
+#: The cap validate and `build --local` put on a buildspec: no real one comes near it.
+MAX_BYTES = _MAX_BYTES_OF["buildspec"]
 
 
 class BuildspecPathError(ValueError):

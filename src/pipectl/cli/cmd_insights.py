@@ -23,6 +23,8 @@ def command(ctx: click.Context, execution_id: str | None, runs: int,
     """Explain a run (default: the latest) and the last --runs runs: a waterfall of
     stages, actions, build phases and the ECS rollout; per-step median, p90 and trend;
     work done for nothing; estimated cost; recommendations with their evidence.
+    Read-only. Exit 3 when the pipeline has no runs, or EXECUTION_ID is not among the
+    last --runs runs.
 
     \b
     Example:

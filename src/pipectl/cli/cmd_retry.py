@@ -18,6 +18,8 @@ def command(ctx: click.Context, execution_id: str | None, watch: bool, timeout: 
             interval: float | None, show_logs: bool) -> None:
     """Retry the failed stage of a run (default: the latest), failed actions only.
 
+    Exit 3 when the run has no failed stage; with --watch, the exit codes of watch.
+
     \b
     Example:
       pipectl retry --watch

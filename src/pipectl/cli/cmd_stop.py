@@ -19,7 +19,8 @@ def command(ctx: click.Context, execution_id: str | None, abandon: bool,
     """Stop a run (default: the newest run in progress).
 
     Without --abandon, actions in progress finish first and the run ends Stopped; with
-    --abandon they are abandoned at once.
+    --abandon they are abandoned at once. Exit 3 when no run is in progress, or the run
+    named has already ended.
 
     \b
     Example:

@@ -122,7 +122,7 @@ def command(ctx: click.Context, execution_id: str | None, timeout: float | None,
       pipectl watch 3f0c2d1e-7c1b-4a51-9d0e-2b6f0f1f7a10 --logs
       pipectl watch --timeout 20m -o json
     """
-    from pipectl.runs.reads import find_execution
+    from pipectl.runs.reads.codepipeline import find_execution
 
     app = get_app(ctx)
     spec = app.partial_spec()

@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("pipectl.cli.cmd_logs", "CodeBuild logs of a build (default: the latest)."),
     "stop": ("pipectl.cli.cmd_stop", "Stop the running execution."),
     "retry": ("pipectl.cli.cmd_retry", "Retry the failed stage (failed actions only)."),
-    "rollback": ("pipectl.cli.cmd_rollback", "Put the service back on its previous revision."),
+    "rollback": ("pipectl.cli.cmd_rollback", "Put the service back on its last good revision."),
     "build": ("pipectl.cli.cmd_build", "Run the buildspec's phases on this machine (--local)."),
     "import": ("pipectl.cli.cmd_import", "Write the spec of a pipeline that exists, to adopt it."),
     "sandbox": ("pipectl.cli.cmd_sandbox", "A local AWS endpoint where pipelines really run."),
@@ -41,6 +41,14 @@ MUTATING_COMMANDS = frozenset(
 
 # The group's help, as click shows it (no leading indentation, so click's cleandoc keeps it).
 GROUP_HELP = """Create, run and watch a CodeBuild -> ECS pipeline on AWS CodePipeline.
+
+Global options may also follow the command name (pipectl status --sandbox).
+
+\b
+Exit codes:
+  0 success; 1 the run or deployment failed; 2 invalid input;
+  3 AWS refused or failed, or nothing to act on; 4 timed out;
+  5 plan --detailed-exitcode found changes; 130 interrupted.
 
 \b
 Example:
@@ -68,7 +76,8 @@ GLOBAL_OPTIONS: dict[str, tuple[tuple[str, ...], str | None, str]] = {
     "endpoint_url": (("--endpoint-url",), "URL",
                      "Send every AWS call to this endpoint.  [env AWS_ENDPOINT_URL]"),
     "sandbox": (("--sandbox",), None,
-                "Use the local sandbox started by `pipectl sandbox start` (dummy credentials)."),
+                "Use the local sandbox started by `pipectl sandbox start` (with its token as "
+                "credentials: nothing reaches real AWS)."),
     "output": (("-o", "--output"), "[text|json]", "Output format.  [default: text]"),
     "no_color": (("--no-color",), None, "No colours (also: NO_COLOR)."),
     "verbose": (("-v", "--verbose"), None, "More detail; shows the AWS calls made."),

@@ -148,13 +148,14 @@ def suggested_command(command: str, where_args: tuple[str, ...] = ()) -> str:
 def with_global_options(text: str, where_args: tuple[str, ...]) -> str:
     """Every `pipectl COMMAND` in ``text`` (domain code names commands, not options) as
     `pipectl --sandbox COMMAND`: with the global options in effect, so it works as printed.
-    A command already rendered with its options is left alone."""
+    A command already rendered with its options is left alone, and so is `pipectl
+    sandbox ...`: it acts on no pipeline and no endpoint."""
     import re
 
     if not where_args:
         return text
     prefix = suggested_command("", where_args).rstrip() + " "
-    return re.sub(r"`pipectl (?=[a-z])", lambda _: "`" + prefix, text)
+    return re.sub(r"`pipectl (?=[a-z])(?!sandbox\b)", lambda _: "`" + prefix, text)
 
 
 def spec_line(path: Path, key: str) -> str:

@@ -148,9 +148,14 @@ def _report_usage(env: Environment, exc: click.ClickException) -> None:
 
 def _report_json(env: Environment, status: int, kind: str, message: str,
                  hint: str | None) -> None:
-    """With ``-o json``, every failure is also one JSON object on stdout (the same shape
-    as :func:`_error_dict`'s: ``kind`` is the type, and in kebab case the code)."""
+    """A failure that is no PipectlError, as :func:`_error_dict` shapes one: ``kind`` is
+    the type, and in kebab case the code."""
+    _write_error_json(env, status, {"type": kind, "code": _kebab(kind), "message": message,
+                                    "hint": hint})
 
+
+def _write_error_json(env: Environment, status: int, error: dict[str, Any]) -> None:
+    """With ``-o json``, every failure is also one JSON object on stdout."""
     from contextlib import suppress
 
     from pipectl.ui.streams import StdoutClosed
@@ -158,9 +163,7 @@ def _report_json(env: Environment, status: int, kind: str, message: str,
     if env.output != "json":
         return
     with suppress(StdoutClosed):
-        env.write_json({"ok": False, "exit_code": int(status),
-                        "error": {"type": kind, "code": _kebab(kind), "message": message,
-                                  "hint": hint}})
+        env.write_json({"ok": False, "exit_code": int(status), "error": error})
 
 
 def _report(env: Environment, exc: PipectlError, cause: BaseException | None = None) -> None:
@@ -176,14 +179,7 @@ def _report(env: Environment, exc: PipectlError, cause: BaseException | None = N
                 env.error(str(finding), finding.hint)
     else:
         env.error(exc.message, exc.hint)
-    if env.output == "json":
-        from contextlib import suppress
-
-        from pipectl.ui.streams import StdoutClosed
-
-        with suppress(StdoutClosed):
-            env.write_json({"ok": False, "exit_code": int(exc.exit_status),
-                            "error": _error_dict(exc)})
+    _write_error_json(env, exc.exit_status, _error_dict(exc))
 
 
 def _error_dict(exc: PipectlError) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pipectl.insights.rules import RULES, Context
 from pipectl.insights.stats import dominant, median, percentile, step_stats, waste
 from pipectl.insights.timeline import run_steps
 from pipectl.runs.model import epoch
-from pipectl.runs.reads import summary_revision
+from pipectl.runs.projections import summary_revision
 
 FINISHED = ("Succeeded", "Failed", "Stopped", "Superseded", "Cancelled")
 

@@ -10,6 +10,10 @@ from pipectl.insights.model import ACTION, RunCost, Step
 from pipectl.runs.model import epoch
 
 SECONDS_PER_MONTH = 30 * 86400.0
+#: The shortest span of run starts a monthly rate is drawn from: two runs seconds apart
+#: (a test, a retry) say nothing of how often the pipeline runs, and scaled to a month
+#: they make thousands of runs.
+MIN_RATE_WINDOW_S = 3600.0
 
 
 def run_cost(evidence: Evidence, build: Doc | None, steps: tuple[Step, ...],
@@ -82,11 +86,12 @@ def fixed_per_month(evidence: Evidence) -> float:
 
 
 def runs_per_month(starts: list[float]) -> float | None:
-    """The observed rate; None from fewer than two runs (no rate to speak of)."""
+    """The observed rate; None from fewer than two runs, or from runs that all started
+    within ``MIN_RATE_WINDOW_S`` (no rate to speak of)."""
     if len(starts) < 2:
         return None
     span = max(starts) - min(starts)
-    if span <= 0:
+    if span < MIN_RATE_WINDOW_S:
         return None
     return (len(starts) - 1) / span * SECONDS_PER_MONTH
 

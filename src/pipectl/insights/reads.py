@@ -17,9 +17,11 @@ from typing import Any
 
 from pipectl.aws.errors import aws_call, error_code
 from pipectl.aws.log_events import read_log_page
+from pipectl.aws.paging import pages
 from pipectl.insights.evidence import Doc, Evidence, Target
 from pipectl.runs.model import epoch
-from pipectl.runs.reads import Clients, recent_executions
+from pipectl.runs.reads import Clients
+from pipectl.runs.reads.codepipeline import recent_executions
 
 #: Build logs read for cache hits: the latest builds are what the cache state is now.
 LOGGED_BUILDS = 5
@@ -84,21 +86,16 @@ def action_executions(
     wanted = {str(e["pipelineExecutionId"]) for e in executions}
     oldest = min((epoch(e.get("startTime")) or 0.0) for e in executions)
     found: dict[str, list[Doc]] = {key: [] for key in wanted}
-    client = clients.client("codepipeline")
-    token: str | None = None
-    for _ in range(MAX_PAGES):
-        params: dict[str, Any] = {"pipelineName": pipeline, "maxResults": 100}
-        if token:
-            params["nextToken"] = token
-        with aws_call("codepipeline:ListActionExecutions", resource=pipeline):
-            response = client.list_action_executions(**params)
+    for response in pages(clients.client("codepipeline").list_action_executions,
+                          {"pipelineName": pipeline, "maxResults": 100},
+                          operation="codepipeline:ListActionExecutions", resource=pipeline,
+                          max_pages=MAX_PAGES):
         page = response.get("actionExecutionDetails", [])
         for detail in page:
             if detail.get("pipelineExecutionId") in wanted:
                 found[str(detail["pipelineExecutionId"])].append(detail)
-        token = response.get("nextToken")
         starts = [epoch(d.get("startTime")) for d in page]
-        if not token or (starts and all(s is not None and s < oldest for s in starts)):
+        if starts and all(s is not None and s < oldest for s in starts):
             break
     for details in found.values():
         details.sort(key=lambda d: epoch(d.get("startTime")) or 0.0)
@@ -146,18 +143,12 @@ def _ecs_side(clients: Clients, evidence: Evidence) -> None:
     evidence.service = found[0]
     arns: list[str] = []
     for status in ("RUNNING", "STOPPED"):
-        token: str | None = None
-        for _ in range(MAX_PAGES):
-            params: dict[str, Any] = {"cluster": target.cluster, "serviceName": target.service,
-                                      "desiredStatus": status, "maxResults": 100}
-            if token:
-                params["nextToken"] = token
-            with aws_call("ecs:ListTasks", resource=f"{target.cluster}/{target.service}"):
-                page = ecs.list_tasks(**params)
+        for page in pages(ecs.list_tasks,
+                          {"cluster": target.cluster, "serviceName": target.service,
+                           "desiredStatus": status, "maxResults": 100},
+                          operation="ecs:ListTasks",
+                          resource=f"{target.cluster}/{target.service}", max_pages=MAX_PAGES):
             arns.extend(page.get("taskArns", []))
-            token = page.get("nextToken")
-            if not token:
-                break
     for start in range(0, len(arns), 100):
         with aws_call("ecs:DescribeTasks", resource=f"{target.cluster}/{target.service}"):
             described = ecs.describe_tasks(cluster=target.cluster, tasks=arns[start:start + 100])

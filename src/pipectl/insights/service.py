@@ -48,7 +48,7 @@ def pick_run(report: Report, execution_id: str | None) -> Run:
 
 
 def _revision(execution: dict[str, object]) -> str | None:
-    from pipectl.runs.reads import summary_revision
+    from pipectl.runs.projections import summary_revision
 
     revision, _ = summary_revision(execution)
     return revision

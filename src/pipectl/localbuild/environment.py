@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipectl.resources.common import Placement
+
 if TYPE_CHECKING:
     from pipectl.spec.model import Spec
 
@@ -40,8 +42,7 @@ class Project:
 
 def repository_uri(account: str, region: str, repository: str) -> str:
     """REPOSITORY_URI as pipectl's CodeBuild project sets it: no tag."""
-    suffix = ".com.cn" if region.startswith("cn-") else ".com"
-    return f"{account}.dkr.ecr.{region}.amazonaws{suffix}/{repository}"
+    return f"{Placement(account, region).ecr_registry}/{repository}"
 
 
 def project_from_spec(spec: Spec, region: str, account: str) -> Project:

@@ -32,6 +32,12 @@ class Placement:
             return "aws-us-gov"
         return "aws"
 
+    @property
+    def ecr_registry(self) -> str:
+        """The account's ECR registry host here (an image URI without its repository)."""
+        suffix = ".com.cn" if self.partition == "aws-cn" else ".com"
+        return f"{self.account}.dkr.ecr.{self.region}.amazonaws{suffix}"
+
     def arn(self, service: str, resource: str, *, regional: bool = True,
             with_account: bool = True) -> str:
         region = self.region if regional else ""

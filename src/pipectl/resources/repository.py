@@ -27,9 +27,7 @@ class Repository:
     @property
     def uri(self) -> str:
         """``REPOSITORY_URI`` as the buildspec sees it: no tag."""
-        p = self.placement
-        suffix = ".com.cn" if p.partition == "aws-cn" else ".com"
-        return f"{p.account}.dkr.ecr.{p.region}.amazonaws{suffix}/{self.name}"
+        return f"{self.placement.ecr_registry}/{self.name}"
 
     @property
     def tag_mutability(self) -> str:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from pipectl.aws.errors import aws_call, error_code
 from pipectl.errors import InvalidInput, NothingToActOn
-from pipectl.runs import reads
 from pipectl.runs.reads import Clients
+from pipectl.runs.reads import codepipeline as pipeline_reads
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Retried:
 
 def running_execution(clients: Clients, pipeline: str) -> str:
     """The newest execution still in progress."""
-    for summary in reads.recent_executions(clients, pipeline, 20):
+    for summary in pipeline_reads.recent_executions(clients, pipeline, 20):
         if summary.get("status") in ("InProgress", "Stopping"):
             return str(summary["pipelineExecutionId"])
     raise NothingToActOn(f"pipeline {pipeline} has no run in progress: nothing to stop",
@@ -64,9 +64,9 @@ def stop_run(
 def retry_failed_stage(clients: Clients, pipeline: str, execution_id: str | None) -> Retried:
     """RetryStageExecution(FAILED_ACTIONS) on the stage where the run failed."""
     execution_id = execution_id or str(
-        reads.find_execution(clients, pipeline, None)["pipelineExecutionId"]
+        pipeline_reads.find_execution(clients, pipeline, None)["pipelineExecutionId"]
     )
-    state = reads.pipeline_state(clients, pipeline)
+    state = pipeline_reads.pipeline_state(clients, pipeline)
     for stage in state.get("stageStates") or []:
         if not stage.get("stageName"):
             continue

@@ -14,14 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pipectl.aws.errors import aws_call
+from pipectl.aws.paging import pages
 from pipectl.aws.pool import Outcome, ThrottleAwarePool
 from pipectl.errors import PipectlError
 from pipectl.resources.common import MANAGED_TAG, Placement
-from pipectl.runs import reads
 from pipectl.runs.history import RunSummary, run_summary
 from pipectl.runs.model import task_definition_label
 from pipectl.runs.reads import Clients
+from pipectl.runs.reads import codepipeline as pipeline_reads
+from pipectl.runs.reads import ecs as ecs_reads
 
 #: DescribeServices takes at most this many services a call.
 SERVICES_PER_CALL = 10
@@ -90,40 +91,24 @@ def list_managed(clients: Clients, region: str, account: str, now: float,
 
 
 def pipeline_names(clients: Clients) -> list[str]:
-    client = clients.client("codepipeline")
     names: list[str] = []
-    token: str | None = None
-    while True:
-        params: dict[str, Any] = {"maxResults": 1000}
-        if token:
-            params["nextToken"] = token
-        with aws_call("codepipeline:ListPipelines"):
-            response = client.list_pipelines(**params)
+    for response in pages(clients.client("codepipeline").list_pipelines, {"maxResults": 1000},
+                          operation="codepipeline:ListPipelines"):
         names.extend(str(p["name"]) for p in response.get("pipelines", []) if p.get("name"))
-        token = response.get("nextToken")
-        if not token:
-            return names
+    return names
 
 
 def _is_managed(clients: Clients, name: str, arn: str) -> bool:
-    client = clients.client("codepipeline")
-    token: str | None = None
-    while True:
-        params: dict[str, Any] = {"resourceArn": arn}
-        if token:
-            params["nextToken"] = token
-        with aws_call("codepipeline:ListTagsForResource", resource=name):
-            response = client.list_tags_for_resource(**params)
-        if any(t.get("key") == MANAGED_TAG for t in response.get("tags", [])):
-            return True
-        token = response.get("nextToken")
-        if not token:
-            return False
+    return any(t.get("key") == MANAGED_TAG
+               for response in pages(clients.client("codepipeline").list_tags_for_resource,
+                                     {"resourceArn": arn},
+                                     operation="codepipeline:ListTagsForResource", resource=name)
+               for t in response.get("tags", []))
 
 
 def _row(clients: Clients, name: str, now: float) -> FleetRow:
-    layout = reads.pipeline_layout(clients, name)
-    runs = reads.recent_executions(clients, name, 1)
+    layout = pipeline_reads.pipeline_layout(clients, name)
+    runs = pipeline_reads.recent_executions(clients, name, 1)
     latest = run_summary(runs[0], now) if runs else None
     deploy = next(iter(layout.find("ECS")), None)
     config = deploy.configuration if deploy else {}
@@ -153,7 +138,7 @@ def _with_services(clients: Clients, rows: list[FleetRow],
             batches.append((cluster, tuple(services[start:start + SERVICES_PER_CALL])))
     found: dict[tuple[str, str], dict[str, Any]] = {}
     failed: dict[tuple[str, str], str] = {}
-    for outcome in pool.map(lambda batch: reads.services(clients, *batch), batches):
+    for outcome in pool.map(lambda batch: ecs_reads.services(clients, *batch), batches):
         cluster, batch = outcome.item
         for service in batch:
             if outcome.error is not None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipectl.runs import reads
+from pipectl.runs import projections
 from pipectl.runs.model import epoch, iso_time
 from pipectl.runs.reads import Clients
+from pipectl.runs.reads import codepipeline as pipeline_reads
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def run_summary(summary: dict[str, Any], now: float) -> RunSummary:
     updated = epoch(summary.get("lastUpdateTime"))
     status = str(summary.get("status", "Unknown"))
     end = now if status in ("InProgress", "Stopping") else updated
-    revision, revision_summary = reads.summary_revision(summary)
+    revision, revision_summary = projections.summary_revision(summary)
     return RunSummary(
         execution_id=str(summary["pipelineExecutionId"]),
         status=status,
@@ -50,4 +51,4 @@ def run_summary(summary: dict[str, Any], now: float) -> RunSummary:
 
 
 def history(clients: Clients, pipeline: str, limit: int, now: float) -> list[RunSummary]:
-    return [run_summary(s, now) for s in reads.recent_executions(clients, pipeline, limit)]
+    return [run_summary(s, now) for s in pipeline_reads.recent_executions(clients, pipeline, limit)]

@@ -11,22 +11,22 @@ from collections.abc import Callable, Iterator
 
 from pipectl.aws.log_events import read_log_page
 from pipectl.errors import NotFound
-from pipectl.runs import reads
 from pipectl.runs.model import FINAL_BUILD_STATUSES, BuildProgress
 from pipectl.runs.reads import Clients
+from pipectl.runs.reads import codebuild as build_reads
 
 
 def resolve_build(clients: Clients, project: str, build_id: str | None) -> BuildProgress:
     """The build to show: the one named, else the project's latest."""
     if build_id is None:
-        build_id = reads.latest_build_id(clients, project)
+        build_id = build_reads.latest_build_id(clients, project)
         if build_id is None:
             raise NotFound(f"CodeBuild project {project} has no builds yet",
                            operation="codebuild:ListBuildsForProject", resource=project,
                            hint="start a run with `pipectl run --watch`")
     elif ":" not in build_id:
         build_id = f"{project}:{build_id}"  # accept the bare uuid part too
-    found = reads.builds(clients, [build_id])
+    found = build_reads.builds(clients, [build_id])
     if build_id not in found:
         raise NotFound(f"no build {build_id}", operation="codebuild:BatchGetBuilds",
                        resource=build_id, hint="list builds with `aws codebuild "
@@ -69,7 +69,7 @@ def read_logs(
                                hint="logs appear once the build is provisioned; try --follow")
             return
         sleep(interval)
-        refreshed = reads.builds(clients, [build.build_id]).get(build.build_id)
+        refreshed = build_reads.builds(clients, [build.build_id]).get(build.build_id)
         if refreshed is not None:
             if refreshed.status in FINAL_BUILD_STATUSES and build.status not in \
                     FINAL_BUILD_STATUSES:

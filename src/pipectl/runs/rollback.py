@@ -9,15 +9,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pipectl.aws.errors import aws_call, is_throttling
+from pipectl.aws.paging import pages
 from pipectl.clock import SYSTEM_CLOCK, Clock
 from pipectl.errors import InvalidInput, NotFound, PipectlError
-from pipectl.runs import reads
 from pipectl.runs.deploy_changes import deploy_changes
 from pipectl.runs.deploy_reads import DeploymentReader
 from pipectl.runs.deployment import deploy_progress
 from pipectl.runs.model import Change, DeployProgress, epoch, task_definition_label
 from pipectl.runs.polling import PollSchedule
 from pipectl.runs.reads import Clients
+from pipectl.runs.reads import ecs as ecs_reads
 from pipectl.runs.service_deployments import ServiceDeployment
 
 
@@ -62,7 +63,7 @@ def _revision(arn: str) -> tuple[str, int]:
 def plan_rollback(clients: Clients, cluster: str, service: str,
                   container: str | None, to: str | None = None) -> RollbackPlan:
     """``to``: a revision (``family:N``, ``N`` or an ARN) chosen by the user."""
-    doc = reads.services(clients, cluster, [service]).get(service)
+    doc = ecs_reads.services(clients, cluster, [service]).get(service)
     if doc is None or doc.get("status") == "INACTIVE":
         raise NotFound(f"ECS service {service} not found in cluster {cluster}",
                        operation="ecs:DescribeServices", resource=f"{cluster}/{service}",
@@ -109,23 +110,15 @@ def plan_rollback(clients: Clients, cluster: str, service: str,
 
 
 def _previous_in_family(clients: Clients, family: str, number: int) -> str | None:
-    ecs = clients.client("ecs")
-    token: str | None = None
-    for _ in range(5):
-        params: dict[str, Any] = {"familyPrefix": family, "status": "ACTIVE", "sort": "DESC",
-                                  "maxResults": 100}
-        if token:
-            params["nextToken"] = token
-        with aws_call("ecs:ListTaskDefinitions", resource=family):
-            response = ecs.list_task_definitions(**params)
+    for response in pages(clients.client("ecs").list_task_definitions,
+                          {"familyPrefix": family, "status": "ACTIVE", "sort": "DESC",
+                           "maxResults": 100},
+                          operation="ecs:ListTaskDefinitions", resource=family, max_pages=5):
         # familyPrefix matches "web-api" for "web": keep the exact family only.
         candidates = [(rev, str(arn)) for arn in response.get("taskDefinitionArns", [])
                       for fam, rev in [_revision(str(arn))] if fam == family and rev < number]
         if candidates:
             return max(candidates)[1]
-        token = response.get("nextToken")
-        if not token:
-            return None
     return None
 
 
@@ -144,7 +137,7 @@ def _explicit(clients: Clients, family: str, to: str) -> str:
 
 def _image(clients: Clients, arn: str, container: str | None) -> str | None:
     try:
-        return reads.task_definition_image(clients, arn, container)
+        return ecs_reads.task_definition_image(clients, arn, container)
     except PipectlError:
         return None
 
@@ -207,7 +200,7 @@ def watch_rollout(
         reader.arns[key] = plan.stop_arn  # the rollback is that deployment's own
     while True:
         try:
-            doc = reads.services(clients, plan.cluster, [plan.service]).get(plan.service)
+            doc = ecs_reads.services(clients, plan.cluster, [plan.service]).get(plan.service)
         except PipectlError as exc:
             if not is_throttling(exc):
                 raise
@@ -241,7 +234,7 @@ def watch_rollout(
         if verdict is not None:
             ok, reason = verdict
             if not ok:
-                progress = replace(progress, stopped_reasons=reads.stopped_task_reasons(
+                progress = replace(progress, stopped_reasons=ecs_reads.stopped_task_reasons(
                     clients, plan.cluster, plan.service, task_definition=plan.previous))
             yield RolloutDone(ok, "completed" if ok else "failed", reason, progress)
             return
@@ -251,7 +244,7 @@ def watch_rollout(
                               f"{task_definition_label(plan.previous)} again", progress)
             return
         if state == "FAILED":
-            reasons = reads.stopped_task_reasons(clients, plan.cluster, plan.service,
+            reasons = ecs_reads.stopped_task_reasons(clients, plan.cluster, plan.service,
                                                  task_definition=plan.previous)
             progress = replace(progress, stopped_reasons=reasons)
             yield RolloutDone(False, "failed", f"the rollback deployment of {plan.service} "

@@ -12,8 +12,8 @@ from typing import Any
 
 from pipectl.aws.errors import aws_call
 from pipectl.errors import AwsError, InvalidInput, NotFound
-from pipectl.runs import reads
 from pipectl.runs.reads import Clients
+from pipectl.runs.reads import codepipeline as pipeline_reads
 
 REVISION_TYPES = ("COMMIT_ID", "IMAGE_DIGEST", "S3_OBJECT_VERSION_ID", "S3_OBJECT_KEY")
 #: What a bare ``--source-revision VALUE`` means for each source provider.
@@ -115,7 +115,7 @@ def start_run(
     if request.variables:
         params["variables"] = [{"name": n, "value": v} for n, v in request.variables]
     if request.source_revision is not None:
-        layout = reads.pipeline_layout(clients, request.pipeline)
+        layout = pipeline_reads.pipeline_layout(clients, request.pipeline)
         source = layout.source_action()
         if source is None:
             raise InvalidInput(f"pipeline {request.pipeline} has no source action",

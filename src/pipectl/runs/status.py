@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipectl.errors import NotFound, PipectlError
-from pipectl.runs import reads
+from pipectl.runs import projections
 from pipectl.runs.deployment import ROLLBACK_WORDS
 from pipectl.runs.endpoint import service_url
 from pipectl.runs.history import RunSummary, run_summary
 from pipectl.runs.model import StageView, iso_time, task_definition_label
 from pipectl.runs.reads import Clients
+from pipectl.runs.reads import codepipeline as pipeline_reads
+from pipectl.runs.reads import ecs as ecs_reads
 
 
 @dataclass(frozen=True)
@@ -75,39 +77,18 @@ class StatusReport:
         }
 
 
-def latest_stages(
-    layout: reads.PipelineLayout, state: dict[str, Any]
-) -> tuple[tuple[StageView, ...], dict[str, str]]:
-    """Each stage and action with its latest status, whichever run that was."""
-    by_stage = {s["stageName"]: s for s in state.get("stageStates") or [] if s.get("stageName")}
-    stages = []
-    executions: dict[str, str] = {}
-    for name, actions in layout.stages:
-        stage_state = by_stage.get(name, {})
-        latest = stage_state.get("latestExecution") or {}
-        if latest.get("pipelineExecutionId"):
-            executions[name] = str(latest["pipelineExecutionId"])
-        action_states = {a["actionName"]: a for a in stage_state.get("actionStates") or []
-                         if a.get("actionName")}
-        views = [reads.action_view(
-            name, action, (action_states.get(action.name) or {}).get("latestExecution") or {},
-            unknown_status="Never run") for action in actions]
-        stages.append(StageView(name, str(latest.get("status", "Never run")), tuple(views)))
-    return tuple(stages), executions
-
-
 def gather_status(
     clients: Clients, pipeline: str, cluster: str, service: str, *, container: str | None,
     port: int, now: float,
 ) -> StatusReport:
     with ThreadPoolExecutor(max_workers=4) as pool:
-        layout_f = pool.submit(reads.pipeline_layout, clients, pipeline)
-        state_f = pool.submit(reads.pipeline_state, clients, pipeline)
-        runs_f = pool.submit(reads.recent_executions, clients, pipeline, 1)
+        layout_f = pool.submit(pipeline_reads.pipeline_layout, clients, pipeline)
+        state_f = pool.submit(pipeline_reads.pipeline_state, clients, pipeline)
+        runs_f = pool.submit(pipeline_reads.recent_executions, clients, pipeline, 1)
         service_f = pool.submit(_service_doc, clients, cluster, service)
         layout, state, runs = layout_f.result(), state_f.result(), runs_f.result()
         doc = service_f.result()
-        stages, executions = latest_stages(layout, state)
+        stages, executions = projections.latest_stages(layout, state)
         latest = run_summary(runs[0], now) if runs else None
         if doc is None:
             return StatusReport(pipeline, stages, executions, latest,
@@ -140,7 +121,7 @@ def gather_status(
 
 def _service_doc(clients: Clients, cluster: str, service: str) -> dict[str, Any] | None:
     try:
-        found = reads.services(clients, cluster, [service])
+        found = ecs_reads.services(clients, cluster, [service])
     except NotFound:
         return None  # the cluster itself is missing
     doc = found.get(service)
@@ -176,7 +157,7 @@ def _image(clients: Clients, arn: str | None, container: str | None) -> str | No
     if not arn:
         return None
     try:
-        return reads.task_definition_image(clients, arn, container)
+        return ecs_reads.task_definition_image(clients, arn, container)
     except PipectlError:
         return None
 

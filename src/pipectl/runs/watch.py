@@ -24,7 +24,7 @@ from typing import Any
 
 from pipectl.aws.errors import is_throttling
 from pipectl.errors import PipectlError
-from pipectl.runs import reads
+from pipectl.runs import projections
 from pipectl.runs.deploy_changes import deploy_changes
 from pipectl.runs.deploy_reads import DeploymentReader
 from pipectl.runs.deployment import deploy_progress, new_deployment_completed
@@ -47,7 +47,12 @@ from pipectl.runs.model import (
     format_duration,
 )
 from pipectl.runs.polling import PollSchedule
-from pipectl.runs.reads import ActionLayout, Clients, PipelineLayout
+from pipectl.runs.projections import ActionLayout, PipelineLayout
+from pipectl.runs.reads import Clients
+from pipectl.runs.reads import codebuild as build_reads
+from pipectl.runs.reads import codepipeline as pipeline_reads
+from pipectl.runs.reads import ecs as ecs_reads
+from pipectl.runs.reads import logs as log_reads
 
 #: Changes that say the run moved on (and keep the schedule at its moving pace).
 MILESTONE_KINDS = frozenset({"started", "run", "stage", "action"})
@@ -125,9 +130,10 @@ class RunWatcher:
         begun = self.clock()
         deadline = (None if self.options.timeout is None
                     else self.monotonic() + self.options.timeout)
-        self.layout = reads.pipeline_layout(self.clients, self.pipeline)
+        self.layout = pipeline_reads.pipeline_layout(self.clients, self.pipeline)
         if self.summary.get("pipelineExecutionId") != self.execution_id:
-            self.summary = reads.find_execution(self.clients, self.pipeline, self.execution_id)
+            self.summary = pipeline_reads.find_execution(self.clients, self.pipeline,
+                                                         self.execution_id)
         self.started_at = epoch(self.summary.get("startTime"))
         self.memory.status = str(self.summary.get("status", "InProgress"))
         previous: RunSnapshot | None = None
@@ -174,8 +180,8 @@ class RunWatcher:
 
     def _look(self) -> tuple[RunSnapshot, RunResult | None]:
         assert self.layout is not None
-        state = reads.pipeline_state(self.clients, self.pipeline)
-        stages = reads.stage_views(self.layout, state, self.execution_id, self.started_at)
+        state = pipeline_reads.pipeline_state(self.clients, self.pipeline)
+        stages = projections.stage_views(self.layout, state, self.execution_id, self.started_at)
         ours_running = any(s.status in RUNNING_STATUSES for s in stages)
         execution_doc: dict[str, Any] | None = None
         if ours_running:
@@ -183,16 +189,16 @@ class RunWatcher:
             self.memory.status = "Stopping" if stopping else "InProgress"
         else:
             # Between stages, queued, or over: only the execution itself can say which.
-            execution_doc = reads.execution(self.clients, self.pipeline, self.execution_id)
+            execution_doc = pipeline_reads.execution(self.clients, self.pipeline, self.execution_id)
             self.memory.status = str(execution_doc.get("status", self.memory.status))
         if self.memory.status in FINAL_EXECUTION_STATUSES and all(
             s.status == "Pending" for s in stages
         ):
             # A finished run whose stages newer runs have taken: read its own actions.
             if self.memory.past_state is None:
-                self.memory.past_state = reads.past_state(self.clients, self.pipeline,
+                self.memory.past_state = pipeline_reads.past_state(self.clients, self.pipeline,
                                                           self.execution_id)
-            stages = reads.stage_views(self.layout, self.memory.past_state,
+            stages = projections.stage_views(self.layout, self.memory.past_state,
                                        self.execution_id, self.started_at)
         stages = self._with_builds(stages)
         stages = self._with_deploys(stages)
@@ -205,9 +211,9 @@ class RunWatcher:
     def _snapshot(
         self, stages: tuple[StageView, ...], execution_doc: dict[str, Any] | None
     ) -> RunSnapshot:
-        revision, revision_summary = reads.summary_revision(self.summary)
+        revision, revision_summary = projections.summary_revision(self.summary)
         if execution_doc is not None and revision is None:
-            revision, revision_summary = reads.execution_revision(execution_doc)
+            revision, revision_summary = projections.execution_revision(execution_doc)
         trigger = (self.summary.get("trigger") or {}).get("triggerType")
         return RunSnapshot(
             pipeline=self.pipeline,
@@ -237,7 +243,7 @@ class RunWatcher:
                 continue
             wanted.append(build_id)
         if wanted:
-            fetched = reads.builds(self.clients, wanted)
+            fetched = build_reads.builds(self.clients, wanted)
             for build_id, progress in fetched.items():
                 old = self.memory.builds.get(build_id)
                 tail, total = (old.log_tail, old.log_total) if old else ((), 0)
@@ -249,7 +255,7 @@ class RunWatcher:
                     total += len(fresh)
                 elif has_stream and final and progress.status != "SUCCEEDED":
                     # No --logs: one tail read for the diagnosis, not shown as new lines.
-                    tail = reads.log_tail(self.clients, str(progress.log_group),
+                    tail = log_reads.log_tail(self.clients, str(progress.log_group),
                                           str(progress.log_stream), self.options.log_lines)
                 self.memory.builds[build_id] = replace(progress, log_tail=tail, log_total=total)
                 if final:
@@ -266,7 +272,7 @@ class RunWatcher:
         lines: list[str] = []
         for _ in range(pages):
             token = self.memory.log_tokens.get(build.build_id)
-            page, next_token = reads.log_page(self.clients, str(build.log_group),
+            page, next_token = log_reads.log_page(self.clients, str(build.log_group),
                                               str(build.log_stream), token)
             lines.extend(page)
             if next_token is None or next_token == token:
@@ -292,13 +298,13 @@ class RunWatcher:
         for cluster, service in keys:
             by_cluster.setdefault(cluster, []).append(service)
         for cluster, names in by_cluster.items():
-            for name, doc in reads.services(self.clients, cluster, names).items():
+            for name, doc in ecs_reads.services(self.clients, cluster, names).items():
                 self.memory.services[(cluster, name)] = doc
 
     def _image_of(self, arn: str) -> str | None:
         if arn not in self.memory.images:
             container = self.options.target.container if self.options.target else None
-            self.memory.images[arn] = reads.task_definition_image(self.clients, arn, container)
+            self.memory.images[arn] = ecs_reads.task_definition_image(self.clients, arn, container)
         return self.memory.images[arn]
 
     def _with_deploys(self, stages: tuple[StageView, ...]) -> tuple[StageView, ...]:
@@ -321,7 +327,7 @@ class RunWatcher:
                 progress = self._progress(key, doc, deployment_ids.get(key))
                 if progress.rolled_back and self.memory.rolled_back is None:
                     self.memory.rolled_back = key
-                    reasons = reads.stopped_task_reasons(
+                    reasons = ecs_reads.stopped_task_reasons(
                         self.clients, key[0], key[1], task_definition=_failed_revision(progress))
                     progress = replace(progress, stopped_reasons=reasons)
                 elif self.memory.rolled_back == key:
@@ -377,7 +383,7 @@ class RunWatcher:
             return self._result(snapshot, "stopped", f"the run was {status.lower()}",
                                 diagnosed=True)
         if status == "Superseded":
-            newer = reads.other_execution_in(state, self.execution_id)
+            newer = projections.other_execution_in(state, self.execution_id)
             reason = "a newer run superseded this one" + (f" ({newer})" if newer else "")
             return self._result(snapshot, "superseded", reason, diagnosed=False)
         return None
@@ -404,7 +410,7 @@ class RunWatcher:
             self.memory.deploys[key] = progress
             if done is False:
                 self.memory.rolled_back = key
-                reasons = reads.stopped_task_reasons(
+                reasons = ecs_reads.stopped_task_reasons(
                     self.clients, key[0], key[1], task_definition=_failed_revision(progress))
                 self.memory.deploys[key] = replace(progress, rolled_back=True,
                                                    stopped_reasons=reasons)

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from pipectl.spec import names as rules
 from pipectl.spec.model_base import Model, check_name, inside_repository, invalid
-from pipectl.spec.rollout import CircuitBreaker, DeployAlarms, alarms_from_list
+from pipectl.spec.rollout import NO_ALARMS, CircuitBreaker, DeployAlarms, alarms_from_list
 
 
 class CreateService(Model):
@@ -120,8 +120,6 @@ class DeploySettings(Model):
 
     def deployment_configuration(self) -> dict[str, Any]:
         """The service's deploymentConfiguration, as CreateService and UpdateService take it."""
-        from pipectl.spec.rollout import NO_ALARMS
-
         return {
             "deploymentCircuitBreaker": self.circuit_breaker.request(),
             "alarms": self.alarms.request() if self.alarms else dict(NO_ALARMS),

@@ -1,13 +1,15 @@
-"""The base of every spec model, and the error a validator raises (apart from
-:mod:`pipectl.spec.model`, so the models of one part of the spec can live in a module of
-their own)."""
+"""The base of every spec model, the error a validator raises and the checks several
+parts of the spec share (apart from :mod:`pipectl.spec.model`, so the models of one part
+of the spec can live in a module of their own)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
+
+from pipectl.spec import names as rules
 
 
 def invalid(message: str, hint: str | None = None, *,
@@ -31,6 +33,41 @@ def check_name(value: str, pattern: Any, what: str, rule: str,
     if not pattern.match(value):
         raise invalid(f"'{value}' is not a valid {what} name", f"{what} names: {rule}", at=at)
     return value
+
+
+def check_bucket(value: str) -> str:
+    """An S3 bucket name the spec gives (the source's, the artifact store's)."""
+    problem = rules.s3_bucket_problem(value)
+    if problem:
+        raise invalid(f"'{value}' is not a valid S3 bucket name", f"bucket names: {problem}")
+    return value
+
+
+def check_role_arn(value: str | None, what: str) -> str | None:
+    """An existing service role the spec names instead of the one pipectl would create."""
+    if value is not None and not rules.IAM_ROLE_ARN.match(value):
+        raise invalid(f"'{value}' is not an IAM role ARN",
+                      f"the ARN of the existing {what} role: arn:aws:iam::ACCOUNT:role/NAME")
+    return value
+
+
+def _stringify(value: Any) -> Any:
+    """YAML reads `LOG_LEVEL: 3` as an int; environment values are strings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _string_values(value: Any) -> Any:
+    # Not a mapping: the field's own check says so.
+    return {k: _stringify(x) for k, x in value.items()} if isinstance(value, dict) else value
+
+
+#: A mapping of names to strings that YAML may have written as numbers or booleans
+#: (``build.env``, ``pipeline.variables``, ``tags``).
+StringValues = Annotated[dict[str, str], BeforeValidator(_string_values)]
 
 
 class Model(BaseModel):

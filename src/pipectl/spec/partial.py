@@ -154,15 +154,12 @@ class PartialSpec:
     # -- reading one field -----------------------------------------------------------------
 
     def _field(self, paths: tuple[str, ...], read: Callable[[], T],
-               from_model: Callable[[Spec], T] | None = None) -> T:
+               from_model: Callable[[Spec], T]) -> T:
         """``read()``, or the model's answer (or error) when ``read`` cannot decide."""
         try:
             return read()
         except _Undecided:
-            spec = self._model_or_raise(paths)
-            if from_model is None:
-                raise AssertionError("the model accepted a value this reader refused") from None
-            return from_model(spec)
+            return from_model(self._model_or_raise(paths))
 
     def _model_or_raise(self, paths: tuple[str, ...]) -> Spec:
         """The full model; its error limited to findings about ``paths`` and the file."""

@@ -10,25 +10,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, field_validator, model_validator
+
+from pipectl.spec.model_base import Model, invalid
 
 MAX_FILTERS = 3
 MAX_PATTERNS = 8
 
 
-def _invalid(message: str, hint: str | None = None, *,
-             at: tuple[str | int, ...] = ()) -> PydanticCustomError:
-    from pipectl.spec.model_base import invalid
-
-    return invalid(message, hint, at=at)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Patterns(_Model):
+class Patterns(Model):
     includes: list[str] = Field(default_factory=list,
                                 description="Glob patterns that start a run (at most 8).")
     excludes: list[str] = Field(default_factory=list,
@@ -39,16 +29,16 @@ class Patterns(_Model):
     @classmethod
     def _patterns(cls, v: list[str]) -> list[str]:
         if len(v) > MAX_PATTERNS:
-            raise _invalid(f"at most {MAX_PATTERNS} patterns are allowed")
+            raise invalid(f"at most {MAX_PATTERNS} patterns are allowed")
         for index, pattern in enumerate(v):
             if not 1 <= len(pattern) <= 255:
-                raise _invalid("a pattern must be 1-255 characters", at=(index,))
+                raise invalid("a pattern must be 1-255 characters", at=(index,))
         return v
 
     @model_validator(mode="after")
     def _not_empty(self) -> Patterns:
         if not self.includes and not self.excludes:
-            raise _invalid("give includes, excludes or both", "or leave the filter out")
+            raise invalid("give includes, excludes or both", "or leave the filter out")
         return self
 
     def declaration(self) -> dict[str, list[str]]:
@@ -56,7 +46,7 @@ class Patterns(_Model):
                                          ("excludes", self.excludes)) if v}
 
 
-class PushFilter(_Model):
+class PushFilter(Model):
     branches: Patterns | None = Field(None, description="Branches whose pushes start a run.")
     tags: Patterns | None = Field(None, description="Git tags whose pushes start a run.")
     file_paths: Patterns | None = Field(None, description="Files a push must touch (with "
@@ -65,13 +55,13 @@ class PushFilter(_Model):
     @model_validator(mode="after")
     def _combination(self) -> PushFilter:
         if self.tags is not None and (self.branches is not None or self.file_paths is not None):
-            raise _invalid("a push filter on tags cannot also filter branches or file paths",
+            raise invalid("a push filter on tags cannot also filter branches or file paths",
                            "make it a separate push filter", at=("tags",))
         if self.file_paths is not None and self.branches is None:
-            raise _invalid("a file_paths filter needs branches beside it",
+            raise invalid("a file_paths filter needs branches beside it",
                            "add branches: {includes: [main]}", at=("file_paths",))
         if self.tags is None and self.branches is None:
-            raise _invalid("a push filter needs branches or tags")
+            raise invalid("a push filter needs branches or tags")
         return self
 
     def declaration(self) -> dict[str, object]:
@@ -85,7 +75,7 @@ def _default_events() -> list[PullRequestEvent]:
     return ["OPEN", "UPDATED"]
 
 
-class PullRequestFilter(_Model):
+class PullRequestFilter(Model):
     events: list[PullRequestEvent] = Field(
         default_factory=_default_events,
         description="Pull request events that start a run.")
@@ -96,7 +86,7 @@ class PullRequestFilter(_Model):
     @classmethod
     def _events(cls, v: list[PullRequestEvent]) -> list[PullRequestEvent]:
         if not v or len(set(v)) != len(v):
-            raise _invalid("events: one to three of OPEN, UPDATED, CLOSED, each once")
+            raise invalid("events: one to three of OPEN, UPDATED, CLOSED, each once")
         return v
 
     def declaration(self) -> dict[str, object]:
@@ -104,7 +94,7 @@ class PullRequestFilter(_Model):
                 **_filter_declaration(self.branches, None, self.file_paths)}
 
 
-class Triggers(_Model):
+class Triggers(Model):
     push: list[PushFilter] = Field(default_factory=list,
                                    description="Push filters (at most 3).")
     pull_request: list[PullRequestFilter] = Field(default_factory=list,
@@ -115,13 +105,13 @@ class Triggers(_Model):
     @classmethod
     def _count(cls, v: list[object]) -> list[object]:
         if len(v) > MAX_FILTERS:
-            raise _invalid(f"at most {MAX_FILTERS} filters are allowed")
+            raise invalid(f"at most {MAX_FILTERS} filters are allowed")
         return v
 
     @model_validator(mode="after")
     def _something(self) -> Triggers:
         if not self.push and not self.pull_request:
-            raise _invalid("triggers need push or pull_request filters",
+            raise invalid("triggers need push or pull_request filters",
                            "or leave pipeline.triggers out for a run on every push to "
                            "source.branch")
         return self

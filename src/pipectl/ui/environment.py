@@ -49,11 +49,6 @@ class Environment:
         cast("GuardedStream", self.stdout).keep_going = True
 
     @property
-    def stdout_closed(self) -> bool:
-        """The reader of stdout went away (``| head``)."""
-        return cast("GuardedStream", self.stdout).closed_by_reader
-
-    @property
     def rich_output(self) -> bool:
         """Draw with rich (live views, tables) only for text output on a terminal."""
         return self.output == "text" and bool(self.stdout_isatty)

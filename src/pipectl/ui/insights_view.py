@@ -103,7 +103,7 @@ def summary_lines(report: Report) -> list[str]:
     lines.append(f"  per run {money(s.cost_per_run_usd)}; per month "
                  f"{money(s.cost_per_month_usd)}"
                  + (f" at {s.runs_per_month:.0f} runs a month" if s.runs_per_month else
-                    " (too few runs for a rate)"))
+                    " (no rate: too few runs, or all within an hour)"))
     if s.storage_per_month_usd is not None:
         lines.append(f"  ECR storage {money(s.storage_per_month_usd)} a month")
     if s.fixed_per_month_usd:

@@ -56,11 +56,6 @@ class Context:
             return None
         return per_run_usd * self.runs_per_month
 
-    def rate_note(self) -> str:
-        if self.runs_per_month is None:
-            return "too few runs for a monthly rate"
-        return f"{self.runs_per_month:.0f} runs a month at the observed rate"
-
 
 Rule = Callable[[Context], Recommendation | None]
 
