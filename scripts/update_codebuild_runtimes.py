@@ -9,6 +9,7 @@ written (YAML would read 3.10 as 3.1), notes whether the image installs other ve
 
 Usage: python scripts/update_codebuild_runtimes.py [--check]
   --check: exit 1 if the stored data differs from what the images publish now.
+Exit 2 when GitHub cannot be read (offline, rate-limited, a file moved): nothing is written.
 """
 
 from __future__ import annotations
@@ -83,7 +84,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
-    fresh = generate()
+    try:
+        fresh = generate()
+    except (OSError, ValueError, LookupError) as exc:  # offline, rate-limited, moved files
+        print(f"cannot read the images' runtimes.yml from GitHub: {exc}", file=sys.stderr)
+        return 2
     if args.check:
         stored = json.loads(OUTPUT.read_text())
         same = {k: v["runtimes"] for k, v in stored["images"].items()} == \

@@ -30,6 +30,16 @@ class CliResult:
         return self.stdout + self.stderr
 
 
+def aws_calls(stderr: str) -> dict[str, int]:
+    """The AWS calls ``-v`` reports on stderr (its '  service:Operation N' lines)."""
+    counts: dict[str, int] = {}
+    for line in stderr.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and ":" in parts[0] and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
 def run_cli(
     args: Sequence[str],
     *,

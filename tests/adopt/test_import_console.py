@@ -15,22 +15,13 @@ import yaml
 from pipectl.errors import ExitStatus
 from pipectl.sandbox.server import SandboxServer
 from tests.adopt import console
-from tests.conftest import run_cli
+from tests.conftest import aws_calls, run_cli
 
 READS = ("Get", "List", "Describe", "BatchGet")
 #: What adopting may call: tags only (CodeBuild has no TagResource: UpdateProject with
 #: the tags alone, checked below by reading the project back).
 TAG_CALLS = {"codepipeline:TagResource", "ecr:TagResource", "s3:PutBucketTagging",
              "codebuild:UpdateProject"}
-
-
-def aws_calls(stderr: str) -> dict[str, int]:
-    out = {}
-    for line in stderr.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and ":" in parts[0] and parts[1].isdigit():
-            out[parts[0]] = int(parts[1])
-    return out
 
 
 def snapshot(client: Callable[[str], Any]) -> dict[str, Any]:

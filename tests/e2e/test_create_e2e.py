@@ -17,7 +17,7 @@ import pytest
 
 from pipectl.sandbox.server import SandboxServer, start_server
 from pipectl.spec.model import Spec
-from tests.conftest import run_cli, run_cli_process
+from tests.conftest import aws_calls, run_cli, run_cli_process
 from tests.resources.specs import ACCOUNT, make_state, spec_data, task_definition, write_project
 
 pytestmark = pytest.mark.e2e
@@ -63,15 +63,6 @@ class AwsCli:
         code, _, err = self.run(*args)
         assert code != 0, f"aws {' '.join(args)} succeeded"
         return err
-
-
-def calls(stderr: str) -> dict[str, int]:
-    out = {}
-    for line in stderr.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and ":" in parts[0] and parts[1].isdigit():
-            out[parts[0]] = int(parts[1])
-    return out
 
 
 def snapshot(aws: AwsCli) -> dict[str, Any]:
@@ -184,7 +175,7 @@ def test_create_converges_updates_one_field_and_destroys(
     again = run_cli([*endpoint, "-v", "create"])
     assert again.exit_code == 0, again.output
     assert "Nothing to change" in again.stdout
-    made = calls(again.stderr)
+    made = aws_calls(again.stderr)
     assert made, again.stderr
     assert all(op.split(":")[1].startswith(("Get", "List", "Describe", "BatchGet"))
                for op in made), made
@@ -202,7 +193,7 @@ def test_create_converges_updates_one_field_and_destroys(
     assert "1 to update, 15 unchanged" in plan.stdout
     updated = run_cli([*endpoint, "-v", "update"])
     assert updated.exit_code == 0, updated.output
-    assert {op for op in calls(updated.stderr) if op.endswith("UpdateProject")} == {
+    assert {op for op in aws_calls(updated.stderr) if op.endswith("UpdateProject")} == {
         "codebuild:UpdateProject"}
     project = aws("codebuild", "batch-get-projects", "--names", "hello-web-build")["projects"][0]
     assert project["environment"]["computeType"] == "BUILD_GENERAL1_MEDIUM"

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from pipectl.sandbox.server import SandboxServer, start_server
-from tests.conftest import REPO_ROOT, CliResult, run_cli
+from tests.conftest import REPO_ROOT, CliResult, aws_calls, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -111,9 +111,9 @@ def test_run_watch_succeeds_and_says_where_the_service_answers(project: Project)
     assert "Build/Build: BUILD SUCCEEDED" in result.stdout
     assert "rollout COMPLETED" in result.stdout
     # API economy: one GetPipelineState per look, and far fewer of everything else.
-    looks = _calls(result.stderr)["codepipeline:GetPipelineState"]
-    assert _calls(result.stderr).get("codepipeline:GetPipelineExecution", 0) < looks
-    assert _calls(result.stderr).get("ecs:DescribeServices", 0) <= looks + 1
+    looks = aws_calls(result.stderr)["codepipeline:GetPipelineState"]
+    assert aws_calls(result.stderr).get("codepipeline:GetPipelineExecution", 0) < looks
+    assert aws_calls(result.stderr).get("ecs:DescribeServices", 0) <= looks + 1
 
 
 def test_json_lines_end_with_the_result(project: Project) -> None:
@@ -259,16 +259,6 @@ def test_rollback_puts_the_previous_revision_back(project: Project) -> None:
     service = project.client("ecs").describe_services(
         cluster="hello-web", services=["hello-web"])["services"][0]
     assert service["taskDefinition"].endswith("hello-web:2")
-
-
-def _calls(stderr: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for line in stderr.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and ":" in parts[0] and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
-    return counts
-
 
 
 def test_logs_follow_reads_a_running_build_to_its_end_without_repeats(

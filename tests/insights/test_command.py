@@ -78,6 +78,17 @@ def test_runs_within_an_hour_give_no_monthly_rate(use: Use) -> None:
     assert "per month - (no rate: too few runs, or all within an hour)" in text.stdout
 
 
+def test_no_ecr_repository_is_no_storage_cost_and_a_refusal_is_an_error(use: Use) -> None:
+    use(World([RunSpec() for _ in range(2)], ecr_error="RepositoryNotFoundException"))
+    result = run_cli(["insights", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["cost"]["ecr_storage_per_month_usd"] is None
+    use(World([RunSpec() for _ in range(2)], ecr_error="AccessDeniedException"))
+    refused = run_cli(["insights"])
+    assert refused.exit_code == 3
+    assert "ecr:DescribeImages" in refused.stderr and "Traceback" not in refused.output
+
+
 def test_a_hundred_runs_cost_a_handful_of_calls(use: Use) -> None:
     world = use(World([RunSpec() for _ in range(100)]))
     result = run_cli(["-v", "insights", "-o", "json", "--runs", "100"])

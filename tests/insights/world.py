@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipectl.insights.evidence import Target
-from tests.runs.world import StubbedClients
+from tests.runs.world import ErrorReply, StubbedClients
 
 T0 = 1_800_000_000.0
 ACCOUNT = "123456789012"
@@ -81,6 +81,7 @@ class World:
     target_group: dict[str, Any] | None = None  # HealthCheckIntervalSeconds, ... + delay
     container_health_check: dict[str, Any] | None = None
     image_bytes: int = 60 * 1024**2
+    ecr_error: str | None = None  # DescribeImages fails with this AWS error code
     clients: StubbedClients = field(init=False)
 
     def __post_init__(self) -> None:
@@ -120,9 +121,10 @@ class World:
 
     # --- the AWS responses ---------------------------------------------------------
 
-    def script(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    def script(self, service: str, operation: str,
+               params: dict[str, Any]) -> dict[str, Any] | ErrorReply:
         handler = getattr(self, f"_{service.replace('-', '_')}_{operation}")
-        response: dict[str, Any] = handler(params)
+        response: dict[str, Any] | ErrorReply = handler(params)
         return response
 
     def _codepipeline_GetPipeline(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -280,7 +282,9 @@ class World:
         return {"Attributes": [{"Key": "deregistration_delay.timeout_seconds",
                                 "Value": delay}]}
 
-    def _ecr_DescribeImages(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _ecr_DescribeImages(self, params: dict[str, Any]) -> dict[str, Any] | ErrorReply:
+        if self.ecr_error:
+            return ErrorReply(self.ecr_error)
         images = []
         for run, times in zip(self.runs, self._timeline, strict=True):
             images.append({"registryId": ACCOUNT, "repositoryName": REPOSITORY,

@@ -199,18 +199,23 @@ def test_service_drift_is_converged_but_its_task_definition_image_is_left_to_the
     assert make_plan(aws, state).pending == ()
 
 
+def deploy(aws: AwsSession, state: DesiredState, image: str) -> None:
+    """What the deploy action does: a revision with the built image, which the service runs."""
+    assert state.ecs is not None
+    ecs = aws.client("ecs")
+    revision = ecs.register_task_definition(
+        **state.ecs.task_definition.register_request(image=image))["taskDefinition"]
+    ecs.update_service(cluster="hello-cluster", service="hello-web",
+                       taskDefinition=revision["taskDefinitionArn"])
+
+
 def test_changed_task_definition_keeps_the_deployed_image(
         aws: AwsSession, state: DesiredState, spec_sections: dict[str, Any]) -> None:
     from tests.resources.specs import task_definition
 
     converge(aws, state)
     ecs = aws.client("ecs")
-    assert state.ecs is not None
-    # What the deploy action does: a revision with the built image, which the service runs.
-    deployed = ecs.register_task_definition(
-        **state.ecs.task_definition.register_request(image="repo:v2"))["taskDefinition"]
-    ecs.update_service(cluster="hello-cluster", service="hello-web",
-                       taskDefinition=deployed["taskDefinitionArn"])
+    deploy(aws, state, "repo:v2")
     bigger = make_state(make_spec(**spec_sections), task_definition(memory="1024"))
     plan = make_plan(aws, bigger)
     assert changes(plan) == {"ecs-task-definition hello-web": (
@@ -232,12 +237,9 @@ def test_an_update_after_a_rollback_keeps_the_image_the_service_runs(
 
     converge(aws, state)
     ecs = aws.client("ecs")
-    assert state.ecs is not None
-    good = ecs.register_task_definition(
-        **state.ecs.task_definition.register_request(image="repo:good"))["taskDefinition"]
-    ecs.update_service(cluster="hello-cluster", service="hello-web",
-                       taskDefinition=good["taskDefinitionArn"])
+    deploy(aws, state, "repo:good")
     # The failed deployment's revision: latest ACTIVE, but rolled back from.
+    assert state.ecs is not None
     ecs.register_task_definition(**state.ecs.task_definition.register_request(image="repo:bad"))
     bigger = make_state(make_spec(**spec_sections), task_definition(memory="1024"))
     plan = make_plan(aws, bigger)

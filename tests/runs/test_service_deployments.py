@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from pipectl.runs import service_deployments
-from pipectl.runs.model import Finished, RunResult, WatchEvent
-from pipectl.runs.watch import ServiceTarget, WatchOptions, watch_run
+from pipectl.runs.model import Finished, RunResult, ServiceTarget, WatchEvent
+from pipectl.runs.watch import WatchOptions, watch_run
 from tests.runs.world import (
     BUILD_ID,
     CLUSTER,

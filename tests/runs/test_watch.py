@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from pipectl.runs.model import Finished, RunResult, Update, WatchEvent
-from pipectl.runs.watch import ServiceTarget, WatchOptions, watch_run
+from pipectl.runs.model import Finished, RunResult, ServiceTarget, Update, WatchEvent
+from pipectl.runs.watch import WatchOptions, watch_run
 from tests.runs.world import (
     BUILD_ID,
     CLUSTER,

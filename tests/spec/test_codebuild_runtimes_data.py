@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from pipectl.buildspec.runtimes import image_runtimes, known_images, taken_on
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "update_codebuild_runtimes.py"
@@ -44,3 +46,20 @@ def test_versions_are_matched_as_codebuild_reads_them() -> None:
     custom = image_runtimes("aws/codebuild/amazonlinux2-aarch64-standard:3.0")
     assert custom is not None and custom.runtimes["nodejs"].offers("23")
     assert image_runtimes("aws/codebuild/standard:4.0") is None
+
+
+def test_the_script_offline_says_so_and_writes_nothing(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import urllib.error
+
+    update = script()
+
+    def offline(url: str) -> bytes:
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(update, "fetch", offline)
+    monkeypatch.setattr("sys.argv", ["update_codebuild_runtimes.py"])
+    before = update.OUTPUT.read_bytes()
+    assert update.main() == 2
+    assert "cannot read the images' runtimes.yml from GitHub" in capsys.readouterr().err
+    assert update.OUTPUT.read_bytes() == before

@@ -42,7 +42,7 @@ def build_section(project: dict[str, Any], *, pipeline: str, container: str,
     source = project.get("source") or {}
     env = project.get("environment") or {}
     section: dict[str, Any] = {}
-    if project["name"] != f"{pipeline}-build":
+    if project["name"] != rules.DerivedNames.of(pipeline).project:
         section["project"] = project["name"]
     declared = str(source.get("buildspec") or "")
     inline = declared if declared and is_inline(declared) else None
@@ -158,7 +158,7 @@ def image_section(name: str | None, repository: dict[str, Any] | None, policy: s
                   "an ECR repository of this account and region; image.repository is the "
                   "default, which the next `pipectl create` creates")
         return section
-    if name != pipeline.lower():
+    if name != rules.DerivedNames.of(pipeline).repository:
         section["repository"] = name
     resource = f"ECR repository {name}"
     if repository is None:

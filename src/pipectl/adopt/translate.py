@@ -25,14 +25,10 @@ DEFAULT_PORT = 80
 def imported(live: LivePipeline, notes: Notes) -> ImportedPipeline:
     placement = Placement(live.account, live.region)
     name = live.name
-    spec_names = rules.DerivedNames(
-        pipeline=name, project=f"{name}-build", repository=name.lower(),
-        codebuild_role=rules.fit(f"{name}-codebuild", 64),
-        pipeline_role=rules.fit(f"{name}-codepipeline", 64),
-        cluster="", service="", artifact_bucket=None)
+    spec_names = rules.DerivedNames.of(name)
     task = task_definition_document(live.task_definition)
     deploy = deploy_section(live, task, notes)
-    repository = live.repository_name or name.lower()
+    repository = live.repository_name or spec_names.repository
     repository_uri = f"{placement.ecr_registry}/{repository}"
     build, buildspec = build_section(
         live.project, pipeline=name, container=deploy["container"],

@@ -14,12 +14,11 @@ import shlex
 from dataclasses import dataclass
 
 from pipectl.buildspec.model import Buildspec, Command
-from pipectl.buildspec.rules import IMAGE_DEFINITIONS
+from pipectl.buildspec.rules import IMAGE_DEFINITIONS, assignments
 from pipectl.errors import Finding, Location
 
 _NAME = re.compile(r'"name"\s*:\s*"([^"]*)"')
 _VARIABLE = re.compile(r"\A'?\"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\"?'?\Z")
-_ASSIGNMENT = re.compile(r"(?:^|[;&\s])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(\S*)")
 _HINT = f"add:  artifacts: {{files: [{IMAGE_DEFINITIONS}]}}  (the ECS deploy action reads it)"
 
 
@@ -81,7 +80,7 @@ def assigned_values(buildspec: Buildspec) -> dict[str, str]:
     """Variables a buildspec sets to a literal: env.variables, then `NAME=value` commands."""
     values = dict(buildspec.variables)
     for command in buildspec.commands():
-        for name, value in _ASSIGNMENT.findall(command.text):
+        for name, value in assignments(command.text):
             value = value.strip("'\"")
             if "$" in value or "`" in value:
                 values.pop(name, None)  # computed when the build runs

@@ -99,16 +99,21 @@ def ends_build_after_failure(phase: str, on_failure: OnFailure | None) -> bool:
     return on_failure.action != "CONTINUE"
 
 
-_ASSIGNMENT = re.compile(r"(?:^|[;&|\s(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=")
+_ASSIGNMENT = re.compile(r"(?:^|[;&|\s(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=([^\s;&|]*)")
 _IMAGE_ARGUMENT = re.compile(
     r"\bdocker\s+(?:buildx\s+)?(?:build\b[^;&|]*?(?:-t|--tag)[\s=]+(\S+)|push\s+(\S+)"
     r"|tag\s+(\S+)\s+(\S+))")
 _REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:?-[^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
+def assignments(command: str) -> list[tuple[str, str]]:
+    """The shell variables a command sets (``NAME=...``, ``export NAME=...``), each with
+    the word it is set to, as written."""
+    return _ASSIGNMENT.findall(command)
+
+
 def assigned_names(command: str) -> set[str]:
-    """The shell variables a command sets (``NAME=...``, ``export NAME=...``)."""
-    return set(_ASSIGNMENT.findall(command))
+    return {name for name, _ in assignments(command)}
 
 
 def referenced_names(command: str) -> set[str]:

@@ -1,4 +1,5 @@
-"""`pipectl sandbox start|stop|status|reset|fault`: a local AWS endpoint where runs run."""
+"""`pipectl sandbox start|stop|status`: the local AWS endpoint where runs run, as a process
+in the background; `reset` and `fault` talk to it (cmd_sandbox_control)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from pipectl.cli.options import AnyCaseChoice, get_app, output_option
+from pipectl.cli.cmd_sandbox_control import fault, reset
+from pipectl.cli.options import get_app, output_option
 from pipectl.errors import ExitStatus
-from pipectl.ui.environment import Environment
 
 SPEED_HELP = "demo (a run takes ~25 s), fast (~5 s), test (~1 s), real (~50 s), or a time scale"
 
@@ -33,6 +34,10 @@ def command() -> None:
     """
 
 
+command.add_command(reset)
+command.add_command(fault)
+
+
 def _counted(n: object, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -46,11 +51,10 @@ def _speed_words(scale: float) -> str:
     return f"speed {named}: {pace}" if named else f"time scale {scale}: {pace}"
 
 
-def _write_environment(env: Environment, url: str, token: str) -> None:
-    from pipectl.sandbox.process import sandbox_environment
-
-    for key, value in sandbox_environment(url, token).items():
-        env.write(f"export {key}={value}")
+def _running_at(state: dict[str, Any]) -> str:
+    """What start and status say of a running sandbox: where, which process, how fast."""
+    return (f"sandbox running at {state['url']} (pid {state.get('pid')}, "
+            f"{_speed_words(float(state.get('time_scale', 0.5)))})")
 
 
 #: start's options -> the sandbox settings they set.
@@ -106,22 +110,21 @@ def start(ctx: click.Context, port: int, host: str, speed: str, idle_timeout: st
     )
     state = result.state
     url = str(state["url"])
+    environment = sandbox_environment(url, str(state["token"]))
     if env.output == "json":
         env.write_json({
             "running": True, "already_running": result.already_running, "url": url,
             "pid": state.get("pid"), "time_scale": state.get("time_scale"),
             "idle_timeout": state.get("idle_timeout"), "log": state.get("log"),
-            "environment": sandbox_environment(url, str(state["token"])),
+            "environment": environment,
         })
         return
     if result.already_running:
         env.note(f"a sandbox is already running at {url} (pid {state.get('pid')})")
     else:
-        env.note(
-            f"sandbox running at {url} (pid {state.get('pid')}, "
-            f"{_speed_words(float(state.get('time_scale', 0.5)))})"
-        )
-    _write_environment(env, url, str(state["token"]))
+        env.note(_running_at(state))
+    for key, value in environment.items():
+        env.write(f"export {key}={value}")
     env.note("use it with `pipectl --sandbox ...`, or run the export lines above "
              "to point any AWS tool at it")
     env.note(f"it stops after {idle_timeout} without requests; `pipectl sandbox stop` "
@@ -180,16 +183,14 @@ def status(ctx: click.Context) -> int:
             # Each one failed a build, rollout or action with its message; the log has more.
             "engine_errors": (live or {}).get("error_count"),
         })
+    # None running: nothing to act on, exit 3 (as `systemctl status` says 3).
     if env.output == "json":
         env.write_json(answer)
-    elif state is None:
-        env.write("no sandbox is running (start one with `pipectl sandbox start`)")
+        return ExitStatus.SUCCESS if state is not None else ExitStatus.AWS_ERROR
     if state is None:
-        return ExitStatus.AWS_ERROR  # nothing to act on, as `systemctl status` says 3
-    if env.output == "json":
-        return ExitStatus.SUCCESS
-    env.write(f"sandbox running at {state['url']} (pid {state.get('pid')}, "
-              f"{_speed_words(float(state.get('time_scale', 0.5)))})")
+        env.write("no sandbox is running (start one with `pipectl sandbox start`)")
+        return ExitStatus.AWS_ERROR
+    env.write(_running_at(state))
     env.write(f"  since {state.get('started_at')}; "
               f"{_counted(answer['executions'], 'run') if answer['answering'] else '? runs'}, "
               f"{_counted(answer['builds'], 'build') if answer['answering'] else '? builds'}")
@@ -200,211 +201,3 @@ def status(ctx: click.Context) -> int:
                   "build, deployment or action it happened in; tracebacks in the log)")
     env.write(f"  log: {state.get('log')}")
     return ExitStatus.SUCCESS
-
-
-@command.command("reset")
-@output_option
-@click.pass_context
-def reset(ctx: click.Context) -> None:
-    """Wipe every resource, run and fault in the sandbox; it keeps running.
-
-    \b
-    Example:
-      pipectl sandbox reset
-    """
-    from pipectl.sandbox.process import control, require_running
-
-    env = get_app(ctx).env
-    state = require_running(env.environ)
-    control(str(state["url"]), str(state["token"]), "POST", "/_pipectl/reset")
-    if env.output == "json":
-        env.write_json({"reset": True, "url": state["url"]})
-    else:
-        env.write(f"reset the sandbox at {state['url']}: no resources, runs or faults left")
-
-
-# --- faults -------------------------------------------------------------------------
-
-@command.group("fault")
-def fault() -> None:
-    """Make the next run fail the way runs fail on AWS, or make the API misbehave.
-
-    \b
-    Example:
-      pipectl sandbox fault build --phase BUILD
-      pipectl sandbox fault deploy
-      pipectl sandbox fault api ecs:DescribeServices --throttle --rate 0.5 --seed 1
-      pipectl sandbox fault offline --seconds 30
-      pipectl sandbox fault list
-      pipectl sandbox fault clear
-    """
-
-
-def _send_fault(ctx: click.Context, spec: dict[str, Any]) -> None:
-    from pipectl.sandbox.process import control, require_running
-
-    env = get_app(ctx).env
-    state = require_running(env.environ)
-    armed = control(str(state["url"]), str(state["token"]), "POST", "/_pipectl/faults", spec)
-    if env.output == "json":
-        env.write_json(armed)
-        return
-    shown = {k: v for k, v in armed.items() if v not in ("", None) and k not in ("type", "hits")}
-    if shown.get("kind") == "throttle":
-        shown.pop("status", None)
-    details = ", ".join(f"{k}={v}" for k, v in shown.items())
-    kind = str(armed.get("type"))
-    article = "an" if kind[:1] in "aeiou" else "a"
-    env.write(f"armed {article} {kind} fault: {details}")
-
-
-@fault.command("build")
-@click.option("--phase", default="BUILD", show_default=True,
-              type=AnyCaseChoice(["PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD",
-                                  "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS"]),
-              help="The build phase that fails.")
-@click.option("--message", default="", metavar="TEXT",
-              help="The error line in the log (default: a realistic one for the phase).")
-@click.option("--command", "command_text", default="", metavar="TEXT",
-              help="Fail at the first command containing this text.")
-@click.option("--project", default="", metavar="NAME", help="Only builds of this project.")
-@click.option("--count", type=click.IntRange(1), default=1, show_default=True,
-              help="How many builds fail.")
-@output_option
-@click.pass_context
-def fault_build(ctx: click.Context, phase: str, message: str, command_text: str,
-                project: str, count: int) -> None:
-    """Fail the next build(s) in a phase, with the log line and context AWS would show.
-
-    BUILD defaults to the error of a project without privileged mode: "Cannot connect
-    to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"
-
-    \b
-    Example:
-      pipectl sandbox fault build --phase BUILD
-      pipectl sandbox fault build --phase POST_BUILD --message "denied: not authorized"
-    """
-    _send_fault(ctx, {"type": "build", "phase": phase.upper(), "message": message,
-                      "command": command_text, "project": project, "count": count})
-
-
-@fault.command("deploy")
-@click.option("--reason", default="", metavar="TEXT",
-              help="The tasks' stoppedReason (default: CannotPullContainerError ...).")
-@click.option("--service", default="", metavar="NAME", help="Only deployments of this service.")
-@click.option("--count", type=click.IntRange(1), default=1, show_default=True,
-              help="How many deployments fail.")
-@click.option("--alarm", default="", metavar="NAME",
-              help="Instead: the tasks start and this CloudWatch alarm goes into ALARM.")
-@output_option
-@click.pass_context
-def fault_deploy(ctx: click.Context, reason: str, service: str, count: int, alarm: str) -> None:
-    """Fail the next deployment: its tasks stop before running, the circuit breaker trips.
-
-    With the breaker's rollback on, ECS rolls back to the previous task definition; the
-    pipeline's Deploy action stays InProgress until its DeploymentTimeout, as on AWS.
-    With --alarm, the new tasks run and the alarm goes into ALARM mid-rollout: a service
-    whose deployment configuration watches that alarm (deploy.alarms) is rolled back.
-
-    \b
-    Example:
-      pipectl sandbox fault deploy
-      pipectl sandbox fault deploy --alarm hello-web-5xx
-    """
-    _send_fault(ctx, {"type": "deploy", "reason": reason, "service": service, "count": count,
-                      "alarm": alarm})
-
-
-@fault.command("api")
-@click.argument("target")
-@click.option("--throttle", "kind", flag_value="throttle", default=True,
-              help="Answer ThrottlingException (400) [default].")
-@click.option("--error", "status", type=click.IntRange(500, 599), default=None,
-              help="Answer this 5xx status instead.")
-@click.option("--rate", type=click.FloatRange(0, 1, min_open=True), default=1.0,
-              show_default=True, help="Fraction of matching calls that fail.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the choice, for repeatable runs.")
-@click.option("--count", type=click.IntRange(1), default=None,
-              help="Stop after this many failures [default: never].")
-@output_option
-@click.pass_context
-def fault_api(ctx: click.Context, target: str, kind: str, status: int | None, rate: float,
-              seed: int, count: int | None) -> None:
-    """Throttle or fail (5xx) calls to a service (ecs) or an operation (ecs:DescribeServices).
-
-    \b
-    Example:
-      pipectl sandbox fault api codepipeline:GetPipelineState --rate 0.3 --seed 7
-      pipectl sandbox fault api codebuild --error 503 --count 2
-    """
-    spec: dict[str, Any] = {"type": "api", "target": target, "rate": rate, "seed": seed,
-                            "kind": "error" if status else kind}
-    if status:
-        spec["status"] = status
-    if count:
-        spec["count"] = count
-    _send_fault(ctx, spec)
-
-
-@fault.command("offline")
-@click.option("--seconds", type=click.FloatRange(0, min_open=True), default=None,
-              help="For how long [default: until `fault clear`].")
-@output_option
-@click.pass_context
-def fault_offline(ctx: click.Context, seconds: float | None) -> None:
-    """Take the endpoint away: connections are dropped without an answer.
-
-    \b
-    Example:
-      pipectl sandbox fault offline --seconds 30
-    """
-    _send_fault(ctx, {"type": "offline", "seconds": seconds or 0})
-
-
-@fault.command("list")
-@output_option
-@click.pass_context
-def fault_list(ctx: click.Context) -> None:
-    """Show the armed faults.
-
-    \b
-    Example:
-      pipectl sandbox fault list -o json
-    """
-    from pipectl.sandbox.process import control, require_running
-
-    env = get_app(ctx).env
-    state = require_running(env.environ)
-    faults = control(str(state["url"]), str(state["token"]), "GET", "/_pipectl/faults")
-    if env.output == "json":
-        env.write_json(faults)
-        return
-    lines = [f"build: phase {f['phase']} x{f['count']}" for f in faults["build"]]
-    lines += [f"deploy: {f['service'] or 'any service'} x{f['count']}"
-              + (f" (alarm {f['alarm']})" if f.get("alarm") else "") for f in faults["deploy"]]
-    lines += [f"api: {f['target']} {f['kind']} rate {f['rate']}" for f in faults["api"]]
-    if faults.get("offline"):
-        lines.append(f"offline: {faults['offline']}")
-    env.write("\n".join(lines) if lines else "no faults armed")
-
-
-@fault.command("clear")
-@output_option
-@click.pass_context
-def fault_clear(ctx: click.Context) -> None:
-    """Disarm every fault (and bring an offline endpoint back).
-
-    \b
-    Example:
-      pipectl sandbox fault clear
-    """
-    from pipectl.sandbox.process import control, require_running
-
-    env = get_app(ctx).env
-    state = require_running(env.environ)
-    control(str(state["url"]), str(state["token"]), "DELETE", "/_pipectl/faults")
-    if env.output == "json":
-        env.write_json({"cleared": True})
-    else:
-        env.write("no faults armed")

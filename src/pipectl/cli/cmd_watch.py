@@ -52,7 +52,8 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     from pipectl.aws.errors import is_botocore_error, translate
     from pipectl.errors import AwsError
     from pipectl.runs.exit_status import interrupted, lost_watch, reattach_command, verdict_error
-    from pipectl.runs.watch import ServiceTarget, WatchOptions, watch_run
+    from pipectl.runs.model import ServiceTarget
+    from pipectl.runs.watch import WatchOptions, watch_run
     from pipectl.ui.run_view import follow, make_view
 
     spec = app.partial_spec()

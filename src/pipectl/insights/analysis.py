@@ -8,10 +8,8 @@ from pipectl.insights.model import Report, Run, Summary
 from pipectl.insights.rules import RULES, Context
 from pipectl.insights.stats import dominant, median, percentile, step_stats, waste
 from pipectl.insights.timeline import run_steps
-from pipectl.runs.model import epoch
+from pipectl.runs.model import FINAL_EXECUTION_STATUSES, epoch
 from pipectl.runs.projections import summary_revision
-
-FINISHED = ("Succeeded", "Failed", "Stopped", "Superseded", "Cancelled")
 
 
 def analyse(evidence: Evidence, now: float) -> Report:
@@ -21,7 +19,7 @@ def analyse(evidence: Evidence, now: float) -> Report:
     found_waste = waste(evidence, runs)
     context = Context(evidence, runs, {s.key: s for s in stats}, per_month, found_waste)
     recommendations = tuple(r for rule in RULES if (r := rule(context)) is not None)
-    finished = [r for r in runs if r.status in FINISHED]
+    finished = [r for r in runs if r.status in FINAL_EXECUTION_STATUSES]
     succeeded = sum(1 for r in finished if r.status == "Succeeded")
     durations = [r.duration for r in finished]
     per_run = (sum(r.cost.total for r in runs) / len(runs)) if runs else None

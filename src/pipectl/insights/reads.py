@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
-from pipectl.aws.errors import aws_call, error_code
+from pipectl.aws.errors import aws_call
 from pipectl.aws.log_events import read_log_page
 from pipectl.aws.paging import pages
 from pipectl.insights.evidence import Doc, Evidence, Target
@@ -182,21 +181,16 @@ def target_groups(clients: Clients, arns: list[str]) -> list[Doc]:
 
 
 def _ecr_side(clients: Clients, evidence: Evidence) -> None:
+    from pipectl.errors import AwsError
+
     repository = evidence.target.repository
-    ecr = clients.client("ecr")
-    token: str | None = None
-    for _ in range(MAX_PAGES):
-        params: dict[str, Any] = {"repositoryName": repository, "maxResults": 1000}
-        if token:
-            params["nextToken"] = token
-        try:
-            response = ecr.describe_images(**params)
-        except Exception as exc:
-            if error_code(exc) == "RepositoryNotFoundException":
-                return  # no repository yet: no images to weigh
-            with aws_call("ecr:DescribeImages", resource=repository):
-                raise
-        evidence.images.extend(response.get("imageDetails", []))
-        token = response.get("nextToken")
-        if not token:
-            break
+    try:
+        for page in pages(clients.client("ecr").describe_images,
+                          {"repositoryName": repository, "maxResults": 1000},
+                          operation="ecr:DescribeImages", resource=repository,
+                          max_pages=MAX_PAGES):
+            evidence.images.extend(page.get("imageDetails", []))
+    except AwsError as exc:
+        if exc.code != "RepositoryNotFoundException":
+            raise
+        # No repository yet: no images to weigh.

@@ -115,7 +115,6 @@ class _Run:
                 yield Notice(f"phases.{phase.name}.{key} has no effect in a local build "
                              "(the tools and user of this machine are used)", phase.name)
 
-
     def _phases(self) -> Iterator[BuildEvent]:
         stopped_by: str | None = None
         for phase in self.build.buildspec.phases:

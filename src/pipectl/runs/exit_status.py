@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pipectl.errors import AwsError, Interrupted, NotFound, PipectlError, RunFailed, WaitTimedOut
-from pipectl.runs.model import RunResult
+from pipectl.runs.model import Outcome, RunResult
 
 #: Renders a command to suggest (``watch ID``) with the global options in effect.
 Suggest = Callable[[str], str]
@@ -25,7 +25,7 @@ def verdict_error(result: RunResult, reattach: str | None = None,
     """None for success; RunFailed (exit 1) or WaitTimedOut (exit 4) otherwise."""
     if result.ok:
         return None
-    if result.outcome == "timed_out":
+    if result.outcome == Outcome.TIMED_OUT:
         return WaitTimedOut(
             f"gave up waiting for run {result.execution_id}: {result.reason}",
             hint="the run goes on in AWS; follow it with "
@@ -40,10 +40,10 @@ def verdict_error(result: RunResult, reattach: str | None = None,
                          f"{diagnosis.phase}",
                          hint=f"the verdict above says why; the whole log: `{suggest('logs')}`")
     hint = diagnosis.hint if diagnosis else None
-    if hint is None and result.outcome == "failed":
+    if hint is None and result.outcome == Outcome.FAILED:
         hint = (f"the build's full log: `{suggest('logs')}`; the pipeline's state: "
                 f"`{suggest('status')}`")
-    if hint is None and result.outcome == "superseded":
+    if hint is None and result.outcome == Outcome.SUPERSEDED:
         hint = f"follow the newer run with `{suggest('watch')}`"
     return RunFailed(f"run {result.execution_id} {result.outcome.replace('_', ' ')}: "
                      f"{result.reason}", hint=hint)

@@ -7,6 +7,7 @@ seconds (floats), so the injected clock and AWS timestamps compare directly.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any
 
 #: CodePipeline statuses after which an execution no longer changes.
@@ -180,13 +181,37 @@ class Diagnosis:
         return data
 
 
+class Outcome(str, Enum):
+    """How a watched run ended; the values are what ``-o json`` shows as ``outcome``."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    SUPERSEDED = "superseded"
+    ROLLED_BACK = "rolled_back"
+    TIMED_OUT = "timed_out"
+
+    def __str__(self) -> str:
+        return self.value  # the same in messages on every Python version
+
+
+@dataclass(frozen=True)
+class ServiceTarget:
+    """The ECS service the deploy action updates, as the spec knows it."""
+
+    cluster: str
+    service: str
+    container: str | None = None
+    port: int | None = None
+
+
 @dataclass(frozen=True)
 class RunResult:
     """How a watched run ended and what it left behind."""
 
     pipeline: str
     execution_id: str
-    outcome: str  # succeeded, failed, stopped, superseded, rolled_back, timed_out
+    outcome: Outcome
     status: str  # CodePipeline's execution status when we stopped looking
     reason: str
     duration: float | None = None
@@ -198,7 +223,7 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "succeeded"
+        return self.outcome == Outcome.SUCCEEDED
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -206,7 +231,7 @@ class RunResult:
             "ok": self.ok,
             "pipeline": self.pipeline,
             "execution_id": self.execution_id,
-            "outcome": self.outcome,
+            "outcome": str(self.outcome),
             "status": self.status,
             "reason": self.reason,
             "duration_seconds": None if self.duration is None else round(self.duration, 1),

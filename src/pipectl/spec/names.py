@@ -101,6 +101,22 @@ class DerivedNames:
     service: str
     artifact_bucket: str | None  # None: derived from account and region at plan time
 
+    @classmethod
+    def of(cls, pipeline: str, *, project: str | None = None, repository: str | None = None,
+           cluster: str = "", service: str = "",
+           artifact_bucket: str | None = None) -> DerivedNames:
+        """The names of pipeline ``pipeline``: those given, the others pipectl's defaults."""
+        return cls(
+            pipeline=pipeline,
+            project=project if project is not None else f"{pipeline}-build",
+            repository=repository if repository is not None else pipeline.lower(),
+            codebuild_role=fit(f"{pipeline}-codebuild", 64),
+            pipeline_role=fit(f"{pipeline}-codepipeline", 64),
+            cluster=cluster,
+            service=service,
+            artifact_bucket=artifact_bucket,
+        )
+
     def bucket(self, account: str, region: str) -> str:
         if self.artifact_bucket:
             return self.artifact_bucket

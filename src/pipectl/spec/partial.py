@@ -96,7 +96,7 @@ class PartialSpec:
     def project(self) -> str:
         def read() -> str:
             explicit = self._optional_str(("build", "project"))
-            project = explicit if explicit is not None else f"{self.pipeline}-build"
+            project = rules.DerivedNames.of(self.pipeline, project=explicit).project
             if not rules.CODEBUILD_PROJECT.match(project):
                 raise _Undecided
             return project
@@ -107,7 +107,7 @@ class PartialSpec:
     def repository(self) -> str:
         def read() -> str:
             explicit = self._optional_str(("image", "repository"))
-            repository = explicit if explicit is not None else self.pipeline.lower()
+            repository = rules.DerivedNames.of(self.pipeline, repository=explicit).repository
             if not rules.ECR_REPOSITORY.match(repository):
                 raise _Undecided
             return repository
