@@ -13,13 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from pipectl.aws.redact import CREDENTIAL_VARIABLES
 from pipectl.spec.interpolate import variables_used
 
-#: The AWS variables that carry credentials, whatever their names look like.
-AWS_CREDENTIAL_VARIABLES = frozenset({
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK",
-})
 #: Words of a variable name (split at ``_``) that say it holds a secret.
 _SECRET_WORDS = frozenset({
     "KEY", "KEYS", "APIKEY", "TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWD",
@@ -35,7 +31,7 @@ QUOTE_LIMIT = 40
 def looks_secret_variable(name: str) -> bool:
     """Whether an environment variable's name says it holds a secret."""
     upper = name.upper()
-    if upper in AWS_CREDENTIAL_VARIABLES:
+    if upper in CREDENTIAL_VARIABLES:  # the AWS ones, whatever their names look like
         return True
     return bool(_SECRET_WORDS & set(upper.split("_"))) or bool(_SECRET_PARTS.search(upper))
 

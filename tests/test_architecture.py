@@ -1,0 +1,76 @@
+"""The layering the README's Architecture section states: which package may import which,
+and that only cli/ and ui/ use click and rich. A change that crosses a line fails here
+with the module and the import, so the map and the code cannot drift apart."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pipectl
+
+SOURCE = Path(pipectl.__file__).parent
+DOMAIN = {"adopt", "buildspec", "clock", "errors", "insights", "localbuild", "plan",
+          "resources", "runs", "spec"}
+
+#: package (or top-level module) -> the pipectl packages it may import.
+MAY_IMPORT: dict[str, set[str]] = {
+    "errors": set(),
+    "clock": set(),
+    "spec": {"buildspec", "errors"},
+    "buildspec": {"spec", "errors"},
+    "resources": {"spec", "errors"},
+    "aws": {"errors"},
+    "plan": {"resources", "spec", "aws", "errors"},
+    "runs": {"resources", "aws", "clock", "errors"},
+    "insights": {"runs", "aws", "errors"},
+    "adopt": {"plan", "resources", "spec", "aws", "errors"},
+    "localbuild": {"buildspec", "spec", "resources", "errors"},
+    "ui": DOMAIN,
+    "sandbox": {"buildspec", "errors"},
+    "scaffolding": {"spec", "errors"},
+    "cli": DOMAIN | {"aws", "sandbox", "scaffolding", "ui"},
+    "__main__": {"cli"},
+    "__init__": set(),
+}
+#: third-party packages only these may import.
+ONLY_IN = {"click": {"cli"}, "rich": {"cli", "ui"}}
+
+
+def imports() -> Iterator[tuple[str, str, str]]:
+    """(package of the importing module, module path, imported module) for every import,
+    lazy ones inside functions and TYPE_CHECKING ones included."""
+    for path in sorted(SOURCE.rglob("*.py")):
+        parts = path.relative_to(SOURCE).parts
+        package = parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                yield package, "/".join(parts), node.module
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield package, "/".join(parts), alias.name
+
+
+def test_every_package_is_on_the_map() -> None:
+    assert {package for package, _, _ in imports()} <= set(MAY_IMPORT)
+
+
+def test_packages_import_only_what_the_map_allows() -> None:
+    crossing = sorted(
+        f"{where} imports {module}"
+        for package, where, module in imports()
+        if module.startswith("pipectl.")
+        and (target := module.split(".")[1]) != package
+        and target not in MAY_IMPORT[package]
+    )
+    assert crossing == []
+
+
+def test_click_and_rich_stay_in_cli_and_ui() -> None:
+    crossing = sorted(
+        f"{where} imports {module}"
+        for package, where, module in imports()
+        if (top := module.split(".")[0]) in ONLY_IN and package not in ONLY_IN[top]
+    )
+    assert crossing == []
