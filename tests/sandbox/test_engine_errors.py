@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pipectl.sandbox.builds import BuildRunner
+from pipectl.sandbox.codebuild.runner import BuildRunner
 from pipectl.sandbox.deployments import Deployments
 from pipectl.sandbox.server import SandboxServer
 from tests.sandbox.fixtures import Names, create_pipeline_resources

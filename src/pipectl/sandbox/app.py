@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pipectl.sandbox import projects
 from pipectl.sandbox.auth import Gate, without_cors
-from pipectl.sandbox.deployments import PassThrough
+from pipectl.sandbox.codebuild import projects
 from pipectl.sandbox.protocol import (
     TARGET_PREFIXES,
     ApiError,
     AwsRequest,
+    PassThrough,
     StartResponse,
     WsgiBody,
     WsgiEnviron,

@@ -13,15 +13,19 @@ requests), except the reset pipectl documents.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from pipectl.errors import InvalidInput
 from pipectl.sandbox.protocol import WsgiEnviron
 
 TOKEN_PREFIX = "PSBX"
 # What of moto's own API stays open (to the token holder): the documented state wipe.
 MOTO_API_ALLOWED = {("POST", "/moto-api/reset")}
+# Names that mean loopback wherever the sandbox runs (others must be addresses).
+LOOPBACK_NAMES = {"localhost"}
 
 
 def new_token() -> str:
@@ -86,3 +90,20 @@ class Gate:
 def without_cors(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Response headers without the CORS grants moto adds for every origin."""
     return [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
+
+
+def check_loopback(host: str) -> str:
+    """Return the host if it is a loopback address; refuse anything else."""
+    name = host.strip().strip("[]")
+    if name.lower() in LOOPBACK_NAMES:
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        address = None
+    if address is None or not address.is_loopback:
+        raise InvalidInput(
+            f"the sandbox binds loopback addresses only, not {host!r}",
+            hint="use 127.0.0.1 (the default), another 127.x.y.z address, ::1 or localhost",
+        )
+    return name

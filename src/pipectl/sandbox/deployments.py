@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pipectl.sandbox import alarms as cloudwatch_alarms
 from pipectl.sandbox import backends
 from pipectl.sandbox.clock import engine_error
-from pipectl.sandbox.protocol import ApiError
+from pipectl.sandbox.protocol import ApiError, PassThrough
 from pipectl.sandbox.service_deployments import ServiceHistory, breaker_threshold
 
 if TYPE_CHECKING:
@@ -45,10 +45,6 @@ DEFAULT_DEPLOYMENT_CONFIGURATION: dict[str, Any] = {
     "maximumPercent": 200,
     "minimumHealthyPercent": 100,
 }
-
-
-class PassThrough(Exception):
-    """The request is not for anything the sandbox tracks: let moto answer it."""
 
 
 @dataclass

@@ -11,8 +11,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipectl.sandbox.builds import BuildRunner, build_handlers
 from pipectl.sandbox.clock import Scheduler
+from pipectl.sandbox.codebuild.handlers import build_handlers
+from pipectl.sandbox.codebuild.runner import BuildRunner
 from pipectl.sandbox.deployments import Deployments, ecs_handlers
 from pipectl.sandbox.faults import Faults, intercept
 from pipectl.sandbox.pipelines import PipelineEngine, pipeline_handlers
@@ -45,7 +46,7 @@ class Engine:
         self.builds = BuildRunner(self)
         self.deployments = Deployments(self)
         self.pipelines = PipelineEngine(self)
-        for handlers in (build_handlers(self), ecs_handlers(self),
+        for handlers in (build_handlers(self.builds), ecs_handlers(self),
                          service_deployment_handlers(self), pipeline_handlers(self)):
             for name, handler in handlers.items():
                 app.register(name, handler)
@@ -93,7 +94,7 @@ class Engine:
         return 200, self.faults.describe()
 
     def _reset(self, body: dict[str, Any]) -> tuple[int, Any]:
-        from pipectl.sandbox.server import reset_state
+        from pipectl.sandbox.moto_state import reset_state
 
         reset_state()
         self.reset()

@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from pipectl.sandbox.codebuild.phases import FAULTABLE_PHASES
 from pipectl.sandbox.protocol import (
     ApiError,
     AwsRequest,
@@ -34,15 +35,6 @@ from pipectl.sandbox.protocol import (
     xml_error,
 )
 
-BUILD_PHASES = (
-    "PROVISIONING",
-    "DOWNLOAD_SOURCE",
-    "INSTALL",
-    "PRE_BUILD",
-    "BUILD",
-    "POST_BUILD",
-    "UPLOAD_ARTIFACTS",
-)
 # What a failure in each phase looks like on AWS: (context code, log line or message).
 DEFAULT_BUILD_FAILURES: dict[str, tuple[str, str]] = {
     "PROVISIONING": (
@@ -149,8 +141,9 @@ class Faults:
         count = int(spec.get("count") or 1)
         if kind == "build":
             phase = str(spec.get("phase") or "BUILD").upper()
-            if phase not in BUILD_PHASES:
-                raise ApiError("InvalidFault", f"phase must be one of {', '.join(BUILD_PHASES)}")
+            if phase not in FAULTABLE_PHASES:
+                allowed = ", ".join(FAULTABLE_PHASES)
+                raise ApiError("InvalidFault", f"phase must be one of {allowed}")
             code = str(spec.get("code") or DEFAULT_BUILD_FAILURES[phase][0])
             fault = BuildFault(
                 phase=phase,

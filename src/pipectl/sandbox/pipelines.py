@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from pipectl.sandbox import action_access, backends
 from pipectl.sandbox.action_access import ActionRefused
-from pipectl.sandbox.build_access import CannotAssume
-from pipectl.sandbox.builds import PHASE_ORDER, ArtifactTarget, Build
 from pipectl.sandbox.clock import Timer, engine_error
+from pipectl.sandbox.codebuild.access import CannotAssume
+from pipectl.sandbox.codebuild.build import ArtifactTarget, Build
+from pipectl.sandbox.codebuild.phases import PHASE_ORDER
 from pipectl.sandbox.deployments import LAUNCH_AFTER, Rollout
 from pipectl.sandbox.permissions import Caller
 from pipectl.sandbox.protocol import ApiError
@@ -690,7 +691,7 @@ class PipelineEngine:
         at: datetime,
         done: Callable[[datetime], None],
     ) -> None:
-        from pipectl.sandbox.projects import get_project
+        from pipectl.sandbox.codebuild.projects import get_project
 
         config = action.resolved_configuration
         project = get_project(execution.account, execution.region, config.get("ProjectName", ""))

@@ -103,8 +103,8 @@ def start_detached(
     """Start the sandbox, or find the running one. ``given`` names the settings the user
     chose (``port``, ``host``, ``time_scale``, ``idle_timeout``): a running sandbox that
     differs in one of them is replaced with ``restart``, else refused."""
-    from pipectl.sandbox.auth import new_token
-    from pipectl.sandbox.server import check_loopback, require_moto
+    from pipectl.sandbox.auth import check_loopback, new_token
+    from pipectl.sandbox.moto_state import require_moto
 
     check_loopback(host)
     require_moto()

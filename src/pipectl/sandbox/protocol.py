@@ -32,6 +32,10 @@ TARGET_PREFIXES: dict[str, str] = {
 }
 
 
+class PassThrough(Exception):
+    """The request is not for anything the sandbox tracks: let moto answer it."""
+
+
 class ApiError(Exception):
     """An AWS error answer: ``__type`` code, message and HTTP status."""
 

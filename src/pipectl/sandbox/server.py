@@ -6,51 +6,16 @@ process runs): moto's app behind pipectl's WSGI layer, bound to loopback only.
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from pipectl.errors import InvalidInput
+from pipectl.sandbox.auth import check_loopback
+from pipectl.sandbox.moto_state import require_moto, reset_state
 
-LOOPBACK_NAMES = {"localhost"}
 DEFAULT_TIME_SCALE = 0.02
-
-
-def require_moto() -> None:
-    """A clear error when the ``sandbox`` extra is not installed."""
-    try:
-        import moto
-        import moto.server  # noqa: F401
-    except ImportError as exc:
-        raise InvalidInput(
-            f"the sandbox needs moto's server, which is not installed ({exc})",
-            hint="install it with: pip install 'pipectl[sandbox]'",
-        ) from exc
-
-
-def check_loopback(host: str) -> str:
-    """Return the host if it is a loopback address; refuse anything else."""
-    name = host.strip().strip("[]")
-    if name.lower() in LOOPBACK_NAMES:
-        return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        address = None
-    if address is None or not address.is_loopback:
-        raise InvalidInput(
-            f"the sandbox binds loopback addresses only, not {host!r}",
-            hint="use 127.0.0.1 (the default), another 127.x.y.z address, ::1 or localhost",
-        )
-    return name
-
-
-def reset_state() -> None:
-    from moto.moto_api._internal.models import moto_api_backend
-
-    moto_api_backend.reset()
 
 
 class SandboxServer:

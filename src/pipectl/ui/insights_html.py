@@ -8,7 +8,14 @@ from html import escape
 from pathlib import Path
 
 from pipectl.insights.model import Report, Run
-from pipectl.ui.insights_view import estimate_note, headline, label, money, seconds
+from pipectl.ui.insights_view import (
+    cost_lines,
+    estimate_note,
+    headline,
+    label,
+    saving,
+    seconds,
+)
 
 ROW = 22
 LABEL_W = 260
@@ -45,7 +52,9 @@ def render(report: Report, run: Run) -> str:
         "<h2>Work done for nothing</h2>",
         _waste(report),
         "<h2>Cost</h2>",
-        f'<p>{escape(_cost_line(report))}</p><p class="muted">{escape(estimate_note())}</p>',
+        *(f"<p>{escape(line[0].upper() + line[1:])}.</p>"
+          for line in cost_lines(report.summary)),
+        f'<p class="muted">{escape(estimate_note())}</p>',
         "<h2>Recommendations</h2>",
         _recommendations(report),
         "</body></html>",
@@ -136,26 +145,13 @@ def _waste(report: Report) -> str:
     return f"<ul>{items}</ul>"
 
 
-def _cost_line(report: Report) -> str:
-    s = report.summary
-    line = f"Per run {money(s.cost_per_run_usd)}; per month {money(s.cost_per_month_usd)}"
-    if s.runs_per_month:
-        line += f" at {s.runs_per_month:.0f} runs a month"
-    if s.storage_per_month_usd is not None:
-        line += f"; ECR storage {money(s.storage_per_month_usd)} a month"
-    return line + "."
-
-
 def _recommendations(report: Report) -> str:
     if not report.recommendations:
         return "<p>None: these runs show nothing to change.</p>"
     blocks = []
     for rec in report.recommendations:
-        saving = f"saves ~{seconds(rec.saving_s)} a run" if rec.saving_s else "saves no time"
-        if rec.saving_usd is not None:
-            saving += f", {money(rec.saving_usd)} a month"
         evidence = "".join(f"<li>{escape(e)}</li>" for e in rec.evidence)
         blocks.append(f'<div class="rec" id="rec-{escape(rec.id)}"><b>{escape(rec.title)}</b> '
-                      f'<span class="muted">({escape(saving)})</span><ul>{evidence}</ul>'
+                      f'<span class="muted">({escape(saving(rec))})</span><ul>{evidence}</ul>'
                       f"<p>Change: <code>{escape(rec.change)}</code></p></div>")
     return "\n".join(blocks)

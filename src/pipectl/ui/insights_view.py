@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipectl.insights import prices
-from pipectl.insights.model import ACTION, GAP, Report, Run, Step
+from pipectl.insights.model import ACTION, GAP, Recommendation, Report, Run, Step, Summary
 from pipectl.runs.model import format_duration, iso_time
 from pipectl.ui.environment import Environment
 
@@ -100,26 +100,36 @@ def summary_lines(report: Report) -> list[str]:
         lines.append("Work done for nothing: none found")
     lines.append("")
     lines.append(f"Cost ({estimate_note()})")
-    lines.append(f"  per run {money(s.cost_per_run_usd)}; per month "
-                 f"{money(s.cost_per_month_usd)}"
-                 + (f" at {s.runs_per_month:.0f} runs a month" if s.runs_per_month else
-                    " (no rate: too few runs, or all within an hour)"))
-    if s.storage_per_month_usd is not None:
-        lines.append(f"  ECR storage {money(s.storage_per_month_usd)} a month")
-    if s.fixed_per_month_usd:
-        lines.append(f"  CodePipeline V1 {money(s.fixed_per_month_usd)} a month")
+    lines += [f"  {line}" for line in cost_lines(s)]
     lines.append("")
     if not report.recommendations:
         lines.append("Recommendations: none; these runs show nothing to change")
     for number, rec in enumerate(report.recommendations, 1):
-        saving = f"saves ~{seconds(rec.saving_s)} a run" if rec.saving_s else "saves no time"
-        if rec.saving_usd is not None:
-            saving += f", {money(rec.saving_usd)} a month"
-        lines.append(f"{number}. {rec.title} ({saving})")
+        lines.append(f"{number}. {rec.title} ({saving(rec)})")
         for item in rec.evidence:
             lines.append(f"   evidence: {item}")
         lines.append(f"   change:   {rec.change}")
     return lines
+
+
+def cost_lines(s: Summary) -> list[str]:
+    """The cost summary, as the terminal and the HTML page both show it."""
+    rate = (f" at {s.runs_per_month:.0f} runs a month" if s.runs_per_month
+            else " (no rate: too few runs, or all within an hour)")
+    lines = [f"per run {money(s.cost_per_run_usd)}; per month "
+             f"{money(s.cost_per_month_usd)}{rate}"]
+    if s.storage_per_month_usd is not None:
+        lines.append(f"ECR storage {money(s.storage_per_month_usd)} a month")
+    if s.fixed_per_month_usd:
+        lines.append(f"CodePipeline V1 {money(s.fixed_per_month_usd)} a month")
+    return lines
+
+
+def saving(rec: Recommendation) -> str:
+    text = f"saves ~{seconds(rec.saving_s)} a run" if rec.saving_s else "saves no time"
+    if rec.saving_usd is not None:
+        text += f", {money(rec.saving_usd)} a month"
+    return text
 
 
 def show(env: Environment, report: Report, run: Run) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipectl.sandbox import build_access
+from pipectl.sandbox.codebuild import access
 from pipectl.sandbox.permissions import Caller
 
 MASK = "***"
@@ -55,7 +55,7 @@ def _secret(caller: Caller, ref: str) -> tuple[str | None, Failure | None]:
         return None, ("Secrets Manager Error", "ResourceNotFoundException: Secrets Manager "
                       f"can't find the specified secret. (secret {secret_id})")
     arn = str(backend.secrets[secret_id].arn)
-    denied = build_access.read_secret(caller, arn)
+    denied = access.read_secret(caller, arn)
     if denied is not None:
         return None, ("Secrets Manager Error", f"AccessDeniedException: {denied.message}")
     try:
@@ -81,7 +81,7 @@ def resolve(caller: Caller, variables: Sequence[Mapping[str, Any]]) -> Resolved:
         kind = str(variable.get("type") or "PLAINTEXT")
         name, ref = str(variable.get("name")), str(variable.get("value") or "")
         if kind == "PARAMETER_STORE":
-            denied = build_access.read_parameters(caller, [ref])
+            denied = access.read_parameters(caller, [ref])
             if denied is not None:
                 resolved.failure = ("Decrypted Variables Error",
                                     f"AccessDeniedException: {denied.message}")

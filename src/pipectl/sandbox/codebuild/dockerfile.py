@@ -15,11 +15,12 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipectl.sandbox import images
+from pipectl.sandbox.codebuild import images
 
 BUILD = re.compile(r"\bdocker\s+(?:buildx\s+)?build\b")
 STEPS = ("FROM", "COPY", "ADD", "RUN", "WORKDIR")
-REFERENCE_CONTEXT = Path(__file__).resolve().parent.parent / "scaffold"
+# A checkout without a Dockerfile builds the one `pipectl init` writes (the scaffold's).
+REFERENCE_CONTEXT = Path(__file__).resolve().parents[2] / "scaffold"
 
 
 def is_build(command: str) -> bool:

@@ -1,0 +1,1 @@
+"""CodeBuild in the sandbox: projects, builds that walk their phases, their effects."""
