@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipectl.resources.common import Placement, tag_list
+from pipectl.resources.first_deploy import scale_up_action
 
 SOURCE_ACTION = "Source"
 SOURCE_ARTIFACT = "SourceArtifact"
@@ -66,6 +67,9 @@ class Pipeline:
     deploy_timeout_minutes: int
     tags: dict[str, str] = field(default_factory=dict)
     triggers: Any = None  # the spec's pipeline.triggers (frozen pydantic model), or None
+    #: The desired count a service pipectl creates (with none) is raised to after its
+    #: first deploy (pipectl.resources.first_deploy); None: no such action.
+    scale_up_to: int | None = None
 
     @property
     def arn(self) -> str:
@@ -83,19 +87,27 @@ class Pipeline:
                 "inputArtifacts": [{"name": SOURCE_ARTIFACT}],
                 "outputArtifacts": [{"name": BUILD_ARTIFACT}],
             }]},
-            {"name": "Deploy", "actions": [{
-                "name": "Deploy",
-                "actionTypeId": action_type("Deploy", "ECS"),
-                "runOrder": 1,
-                "configuration": {
-                    "ClusterName": self.cluster,
-                    "ServiceName": self.service,
-                    "FileName": IMAGE_DEFINITIONS_FILE,
-                    "DeploymentTimeout": str(self.deploy_timeout_minutes),
-                },
-                "inputArtifacts": [{"name": BUILD_ARTIFACT}],
-            }]},
+            {"name": "Deploy", "actions": self.deploy_actions},
         ]
+
+    @property
+    def deploy_actions(self) -> list[dict[str, Any]]:
+        actions: list[dict[str, Any]] = [{
+            "name": "Deploy",
+            "actionTypeId": action_type("Deploy", "ECS"),
+            "runOrder": 1,
+            "configuration": {
+                "ClusterName": self.cluster,
+                "ServiceName": self.service,
+                "FileName": IMAGE_DEFINITIONS_FILE,
+                "DeploymentTimeout": str(self.deploy_timeout_minutes),
+            },
+            "inputArtifacts": [{"name": BUILD_ARTIFACT}],
+        }]
+        if self.scale_up_to:
+            actions.append(scale_up_action(self.cluster, self.service, self.scale_up_to,
+                                           BUILD_ARTIFACT))
+        return actions
 
     def declaration(self) -> dict[str, Any]:
         """The ``pipeline`` member of CreatePipeline / UpdatePipeline."""
