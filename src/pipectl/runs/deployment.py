@@ -105,6 +105,19 @@ def new_deployment_completed(service: dict[str, Any], since: float | None) -> bo
     return None
 
 
+def tasks_up(service: dict[str, Any]) -> bool:
+    """Whether the service's PRIMARY deployment runs as many tasks as the service wants.
+
+    A completed deployment is not yet a served one when the service had no task: a
+    service pipectl creates starts at 0, and the pipeline raises its desired count only
+    after the deploy action's deployment completed (pipectl.resources.first_deploy).
+    """
+    wanted = int(service.get("desiredCount") or 0)
+    primary = next((d for d in service.get("deployments") or []
+                    if d.get("status") == "PRIMARY"), None)
+    return int((primary or service).get("runningCount") or 0) >= wanted
+
+
 def with_service_deployment(
     progress: DeployProgress,
     deployment: ServiceDeployment,

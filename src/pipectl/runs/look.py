@@ -18,7 +18,7 @@ from typing import Any
 
 from pipectl.runs import projections
 from pipectl.runs.deploy_reads import DeploymentReader, Key
-from pipectl.runs.deployment import deploy_progress, new_deployment_completed
+from pipectl.runs.deployment import deploy_progress, new_deployment_completed, tasks_up
 from pipectl.runs.model import (
     FINAL_BUILD_STATUSES,
     FINAL_EXECUTION_STATUSES,
@@ -269,6 +269,8 @@ class RunLook:
             done = (found.succeeded if found is not None
                     else new_deployment_completed(doc, self.deployments.since(
                         key, self.started_at)))
+            if done is True and not tasks_up(doc):
+                done = None  # a new service scaled up after its first deploy: not served yet
             self.memory.deploys[key] = progress
             checks.append(DeployCheck(key[0], key[1], exists=True, completed=done))
             if done is False:
