@@ -15,7 +15,7 @@ from moto import mock_aws
 from pipectl.errors import ExitStatus
 from tests.adopt import console
 from tests.conftest import run_cli
-from tests.resources.specs import spec_data, write_project
+from tests.resources.specs import spec_data, task_definition, write_project
 
 
 @pytest.fixture
@@ -51,9 +51,11 @@ ROUND_TRIPS = {
         "push": [{"branches": {"includes": ["main"], "excludes": ["wip/*"]},
                   "file_paths": {"includes": ["src/**"]}}, {"tags": {"includes": ["v*"]}}],
         "pull_request": [{"branches": {"includes": ["main"]}, "events": ["OPEN"]}]}}},
+    # V1: no Commands action to scale a new service up, so pipectl creates none.
     "codecommit-v1": {"source": {"provider": "codecommit", "repository": "hello-web",
                                  "branch": "release"},
-                      "pipeline": {"type": "V1", "execution_mode": "SUPERSEDED"}},
+                      "pipeline": {"type": "V1", "execution_mode": "SUPERSEDED"},
+                      "deploy": {"create_service": None}},
     "s3-v2-variables": {"source": {"provider": "s3", "bucket": "hello-web-source",
                                    "key": "app/source.zip"},
                         "pipeline": {"type": "V2", "execution_mode": "PARALLEL",
@@ -70,6 +72,12 @@ def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
         variant: str, client: Callable[[str], Any], network: dict[str, Any], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     sections = {"deploy": {"create_service": network}, **ROUND_TRIPS[variant]}
+    owned = sections["deploy"]["create_service"] is not None
+    if not owned:  # the service exists before, made by its owner
+        client("ecs").create_cluster(clusterName="hello-cluster")
+        client("ecs").register_task_definition(**task_definition())
+        client("ecs").create_service(cluster="hello-cluster", serviceName="hello-web",
+                                     taskDefinition="hello-web", desiredCount=1)
     original = tmp_path / "original"
     write_project(original, spec=spec_data(**sections))
     monkeypatch.chdir(original)
@@ -81,7 +89,9 @@ def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
     assert "live settings the spec cannot hold" not in result.stdout, result.stdout
     spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
     assert "role_arn" not in spec["build"] and "role_arn" not in spec["pipeline"]
-    assert spec["deploy"]["create_service"] == network
+    # The desired count too: the service waits at 0 for its first run, whose ScaleUp
+    # action raises it to the spec's count; import reads that count back.
+    assert spec["deploy"].get("create_service") == (network if owned else None)
     assert spec["pipeline"].get("triggers") == \
         ROUND_TRIPS[variant].get("pipeline", {}).get("triggers")
     assert not (target / "buildspec.yml").exists()  # the project reads it from the source

@@ -19,10 +19,13 @@ to the spec's count on the next run.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 #: The Deploy stage's second action.
 SCALE_UP_ACTION = "ScaleUp"
+_RAISED_TO = re.compile(r"--desired-count (\d+)")
 #: CodePipeline writes a Commands action's output to this log group, as the pipeline role.
 COMMANDS_LOG_GROUP_PREFIX = "/aws/codepipeline/"
 
@@ -61,3 +64,16 @@ def scale_up_action(cluster: str, service: str, count: int, input_artifact: str)
         "commands": [scale_up_command(cluster, service, count)],
         "inputArtifacts": [{"name": input_artifact}],
     }
+
+
+def scale_up_count(declaration: Mapping[str, Any]) -> int | None:
+    """The count a pipeline's ScaleUp action raises its service to (``import`` reads it
+    back: a service waiting for its first run is at 0), or None without that action."""
+    for stage in declaration.get("stages") or []:
+        for action in stage.get("actions") or []:
+            if action.get("name") != SCALE_UP_ACTION:
+                continue
+            found = _RAISED_TO.search(" ".join(action.get("commands") or []))
+            if found:
+                return int(found.group(1))
+    return None
