@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pipectl.sandbox import alarms as cloudwatch_alarms
 from pipectl.sandbox import backends
 from pipectl.sandbox.clock import engine_error
+from pipectl.sandbox.codebuild.images import pull_error
 from pipectl.sandbox.protocol import ApiError, PassThrough
 from pipectl.sandbox.service_deployments import ServiceHistory, breaker_threshold
 
@@ -250,7 +251,15 @@ class Deployments:
         if service is None or rollout.state != "IN_PROGRESS":
             return
         if rollout.fault is not None and not rollout.fault.alarm:
-            self._fail_tasks(rollout, service, tasks, at)
+            fault = rollout.fault
+            self._fail_tasks(rollout, service, tasks, at,
+                             lambda task: fault.stopped_reason(_first_image(task)))
+            return
+        if any(_unpullable(task) for task in tasks):
+            # An image neither the sandbox's ECR nor a known public registry holds (the
+            # task definition file's placeholder): CannotPullContainerError, as on AWS.
+            self._fail_tasks(rollout, service, tasks, at,
+                             lambda task: _unpullable(task) or "")
             return
         for task in tasks:
             if task["lastStatus"] != "STOPPED":
@@ -274,12 +283,11 @@ class Deployments:
         self._drain_old(rollout, service, at)
 
     def _fail_tasks(
-        self, rollout: Rollout, service: Any, tasks: list[dict[str, Any]], at: datetime
+        self, rollout: Rollout, service: Any, tasks: list[dict[str, Any]], at: datetime,
+        reason_of: Callable[[dict[str, Any]], str],
     ) -> None:
-        assert rollout.fault is not None
         for task in tasks:
-            image = task["containers"][0]["image"] if task["containers"] else ""
-            reason = rollout.fault.stopped_reason(image)
+            reason = reason_of(task)
             self._stop_task(task, at, "TaskFailedToStart", reason)
             for container in task["containers"]:
                 container["reason"] = reason
@@ -477,7 +485,14 @@ class Deployments:
         self._recount(service)
 
         def running(due: datetime) -> None:
+            failed = 0
             for task in started:
+                reason = _unpullable(task)
+                if reason and task["lastStatus"] != "STOPPED":
+                    self._stop_task(task, due, "TaskFailedToStart", reason)
+                    for container in task["containers"]:
+                        container["reason"] = reason
+                    failed += 1
                 if task["lastStatus"] != "STOPPED":
                     task.update(lastStatus="RUNNING", startedAt=due, pullStoppedAt=due,
                                 connectivity="CONNECTED", connectivityAt=due)
@@ -486,10 +501,28 @@ class Deployments:
             live = self.service_of(rollout)
             if live is not None:
                 self._recount(live)
-                self.engine.scheduler.after(due, STEADY_AFTER, lambda d: self._steady_again(
-                    rollout, d))
+                if failed:
+                    self._retry_scale_up(rollout, live, failed, due)
+                elif all(t["lastStatus"] == "RUNNING" for t in started):
+                    self.engine.scheduler.after(due, STEADY_AFTER,
+                                                lambda d: self._steady_again(rollout, d))
 
         self.engine.scheduler.after(at, RUNNING_AFTER, running)
+
+    def _retry_scale_up(self, rollout: Rollout, service: Any, failed: int,
+                        at: datetime) -> None:
+        """Tasks that failed to start are counted on the deployment and started again;
+        no circuit breaker acts on a deployment that has completed, so ECS keeps on
+        trying (the sandbox gives up where ECS says it cannot start tasks)."""
+        rollout.failed_launches += failed
+        rollout.deployment["failedTasks"] = rollout.failed_launches
+        rollout.deployment["updatedAt"] = at
+        if rollout.failed_launches >= MAX_FAILED_LAUNCHES * max(service.desired_count, 1):
+            self._event(service, at, f"(service {service.name}) is unable to consistently "
+                                     "start tasks successfully.")
+            return
+        self.engine.scheduler.after(at, LAUNCH_AFTER, lambda due: self._scale_up(
+            rollout, failed, due))
 
     def _steady_again(self, rollout: Rollout, at: datetime) -> None:
         service = self.service_of(rollout)
@@ -601,6 +634,19 @@ class Deployments:
             container.setdefault("exitCode", 0 if code == "ServiceSchedulerInitiated" else 1)
         for attachment in task["attachments"]:
             attachment["status"] = "DELETED"
+
+
+def _first_image(task: dict[str, Any]) -> str:
+    return str(task["containers"][0]["image"]) if task["containers"] else ""
+
+
+def _unpullable(task: dict[str, Any]) -> str | None:
+    """ECS's stopped reason when a container's image cannot be pulled, else None."""
+    for container in task["containers"]:
+        reason = pull_error(str(container.get("image") or ""))
+        if reason:
+            return reason
+    return None
 
 
 def _breaker(service: Any) -> dict[str, Any]:

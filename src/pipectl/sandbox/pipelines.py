@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pipectl.sandbox import action_access, backends
+from pipectl.sandbox import action_access, backends, commands_action
 from pipectl.sandbox.action_access import ActionRefused
 from pipectl.sandbox.clock import Timer, engine_error
 from pipectl.sandbox.codebuild.access import CannotAssume
@@ -556,6 +556,9 @@ class PipelineEngine:
             self._build(execution, action, at, done)
         elif category == "Deploy" and provider == "ECS":
             self._deploy(execution, action, at, done)
+        elif category == "Compute" and provider == "Commands":
+            commands_action.start(self.scheduler, self.engine.app.handlers,
+                                  execution.pipeline, action, at, done)
         else:
             self._fail(
                 action,
