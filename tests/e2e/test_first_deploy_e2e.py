@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,12 +18,14 @@ import pytest
 import yaml
 
 from tests.e2e.test_runs import FAST, Project, make_project
-from tests.sandbox.test_aws_cli import AWS
 
 pytestmark = pytest.mark.e2e
 __all__ = ["make_project"]
 
 PLACEHOLDER = "replaced-by-each-deploy"
+# The dev extra installs the aws CLI beside the interpreter.
+AWS = next((str(p) for p in [Path(sys.executable).parent / "aws"] if p.exists()),
+           shutil.which("aws"))
 
 
 def aws(project: Project, *args: str) -> Any:
