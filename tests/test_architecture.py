@@ -11,17 +11,18 @@ from pathlib import Path
 import pipectl
 
 SOURCE = Path(pipectl.__file__).parent
-DOMAIN = {"adopt", "buildspec", "clock", "errors", "insights", "localbuild", "plan",
+DOMAIN = {"adopt", "buildspec", "clock", "credentials", "errors", "insights", "localbuild", "plan",
           "resources", "runs", "spec"}
 
 #: package (or top-level module) -> the pipectl packages it may import.
 MAY_IMPORT: dict[str, set[str]] = {
     "errors": set(),
     "clock": set(),
-    "spec": {"buildspec", "errors"},
+    "credentials": set(),
+    "spec": {"buildspec", "credentials", "errors"},
     "buildspec": {"spec", "errors"},
     "resources": {"spec", "errors"},
-    "aws": {"errors"},
+    "aws": {"credentials", "errors"},
     "plan": {"resources", "spec", "aws", "errors"},
     "runs": {"resources", "aws", "clock", "errors"},
     "insights": {"runs", "aws", "errors"},

@@ -48,17 +48,12 @@ def _count(client: Any, pipeline: str) -> int:
 
 
 def _summaries(client: Any, pipeline: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    token = None
-    while True:
-        params: dict[str, Any] = {"pipelineName": pipeline, "maxResults": 100}
-        if token:
-            params["nextToken"] = token
-        page = client.list_pipeline_executions(**params)
-        found += page.get("pipelineExecutionSummaries", [])
-        token = page.get("nextToken")
-        if not token:
-            return found
+    from pipectl.aws.paging import pages
+
+    return [summary for page in pages(
+        client.list_pipeline_executions, {"pipelineName": pipeline, "maxResults": 100},
+        operation="codepipeline:ListPipelineExecutions", resource=pipeline)
+        for summary in page.get("pipelineExecutionSummaries", [])]
 
 
 def insights_note(seconds: float, calls: Mapping[str, int], status_seconds: float | None,

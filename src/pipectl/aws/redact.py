@@ -11,10 +11,8 @@ import os
 import re
 from collections.abc import Mapping
 
-#: The variables whose values are AWS credentials (their names are fine to show).
-CREDENTIAL_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                        "AWS_ACCESS_KEY_ID", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-                        "AWS_BEARER_TOKEN_BEDROCK")
+from pipectl.credentials import CREDENTIAL_VARIABLES
+
 _HEADER_VALUE = re.compile(r"(Invalid (?:leading whitespace, reserved character\(s\), or "
                            r"return character\(s\) in )?header value) b?(['\"]).*?\2(?=[:\s,)]|$)",
                            re.DOTALL)

@@ -19,7 +19,10 @@ ECR_REPOSITORY = re.compile(
 ECS_NAME = re.compile(r"[A-Za-z0-9_\-]{1,255}\Z")
 S3_BUCKET = re.compile(r"(?=.{3,63}\Z)[a-z0-9][a-z0-9.\-]*[a-z0-9]\Z")
 IP_ADDRESS = re.compile(r"\d{1,3}(\.\d{1,3}){3}\Z")
-IAM_ROLE_ARN = re.compile(r"arn:aws[a-z\-]*:iam::\d{12}:role/([\w+=,.@\-]+/)*[\w+=,.@\-]{1,64}\Z")
+# IAM: role names are [\w+=,.@-]{1,64}; a path is /, or /segments/ of the same characters.
+IAM_ROLE_NAME = re.compile(r"[\w+=,.@\-]{1,64}\Z")
+IAM_ROLE_ARN = re.compile(
+    r"arn:aws(?:-[a-z]+)*:iam::\d{12}:role/(?:[\w+=,.@\-]+/)*[\w+=,.@\-]{1,64}\Z")
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}\Z")
 ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PIPELINE_VARIABLE = re.compile(r"[A-Za-z0-9@\-_]{1,128}\Z")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pipectl.aws.redact import CREDENTIAL_VARIABLES
+from pipectl.credentials import CREDENTIAL_VARIABLES
 from pipectl.spec.interpolate import variables_used
 
 #: Words of a variable name (split at ``_``) that say it holds a secret.

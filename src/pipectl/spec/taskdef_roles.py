@@ -13,15 +13,12 @@ import re
 from typing import TYPE_CHECKING
 
 from pipectl.errors import Finding
+from pipectl.spec.names import IAM_ROLE_ARN, IAM_ROLE_NAME
 
 if TYPE_CHECKING:
     from pipectl.spec.taskdef import TaskDefinitionDocument
 
 ROLE_FIELDS = ("executionRoleArn", "taskRoleArn")
-# IAM: role names are [\w+=,.@-]{1,64}; a path is /, or /segments/ of the same characters.
-ROLE_NAME = re.compile(r"[\w+=,.@\-]{1,64}\Z")
-ROLE_ARN = re.compile(
-    r"arn:aws(?:-[a-z]+)*:iam::\d{12}:role/(?:[\w+=,.@\-]+/)*[\w+=,.@\-]{1,64}\Z")
 # CAPITALS_AND_UNDERSCORES reads as a template variable, not as somebody's role name.
 _PLACEHOLDER_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
 
@@ -44,7 +41,7 @@ def role_findings(doc: TaskDefinitionDocument) -> list[Finding]:
 def role_problem(value: str) -> str | None:
     """Why ``value`` is not a role pipectl can grant PassRole on, or None."""
     if value.startswith("arn:"):
-        if ROLE_ARN.match(value):
+        if IAM_ROLE_ARN.match(value):
             return None
         return "is not an IAM role ARN (a placeholder left in?)" if any(
             ch in value for ch in "{}<>$*") or ":iam::" in value else \
@@ -52,6 +49,6 @@ def role_problem(value: str) -> str | None:
     if _PLACEHOLDER_NAME.match(value):
         return ("reads as a placeholder (capitals and underscores), not a role name; if the "
                 "role is really named so, give its ARN")
-    if not ROLE_NAME.match(value):
+    if not IAM_ROLE_NAME.match(value):
         return "is neither an IAM role ARN nor a role name (a placeholder left in?)"
     return None
