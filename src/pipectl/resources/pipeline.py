@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipectl.resources.common import Placement, tag_list
+
+if TYPE_CHECKING:
+    from pipectl.spec.triggers import Triggers
 
 SOURCE_ACTION = "Source"
 SOURCE_ARTIFACT = "SourceArtifact"
@@ -65,7 +68,7 @@ class Pipeline:
     service: str
     deploy_timeout_minutes: int
     tags: dict[str, str] = field(default_factory=dict)
-    triggers: Any = None  # the spec's pipeline.triggers (frozen pydantic model), or None
+    triggers: Triggers | None = None  # the spec's pipeline.triggers
 
     @property
     def arn(self) -> str:

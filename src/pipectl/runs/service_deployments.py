@@ -272,6 +272,23 @@ def ours(
     return described[0] if described else None
 
 
+def latest(clients: Clients, cluster: str, service: str) -> ServiceDeployment | None:
+    """The service's newest deployment; None when it has none, or no such API.
+
+    ListServiceDeployments' brief carries its status, status reason and times, all that is
+    said of a deployment that succeeded or goes on; only a failed one is described
+    (DescribeServiceDeployments): its circuit breaker, alarms and rollback say why.
+    """
+    found = listed(clients, cluster, service, limit=1)
+    if not found:
+        return None
+    brief = parse(found[0])  # the members a brief has are named as in the full item
+    if brief.succeeded is not False:
+        return brief
+    described = describe(clients, [brief.arn])
+    return described[0] if described else brief
+
+
 def stop(clients: Clients, arn: str) -> None:
     """StopServiceDeployment with ROLLBACK: ECS rolls the service back to its source."""
     with aws_call("ecs:StopServiceDeployment", resource=arn):
