@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pipectl.sandbox.codebuild.runner import BuildRunner
-from pipectl.sandbox.deployments import Deployments
+from pipectl.sandbox.ecs.deployments import Deployments
 from pipectl.sandbox.server import SandboxServer
 from tests.sandbox.fixtures import Names, create_pipeline_resources
 from tests.sandbox.polling import action, control, wait_for_execution, wait_until

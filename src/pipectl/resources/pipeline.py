@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipectl.resources.common import Placement, tag_list
 from pipectl.resources.first_deploy import scale_up_action
+
+if TYPE_CHECKING:
+    from pipectl.spec.triggers import Triggers
 
 SOURCE_ACTION = "Source"
 SOURCE_ARTIFACT = "SourceArtifact"
@@ -66,7 +69,7 @@ class Pipeline:
     service: str
     deploy_timeout_minutes: int
     tags: dict[str, str] = field(default_factory=dict)
-    triggers: Any = None  # the spec's pipeline.triggers (frozen pydantic model), or None
+    triggers: Triggers | None = None  # the spec's pipeline.triggers
     #: The desired count a service pipectl creates (with none) is raised to after its
     #: first deploy (pipectl.resources.first_deploy); None: no such action.
     scale_up_to: int | None = None

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 from pipectl.sandbox.clock import Scheduler
 from pipectl.sandbox.codebuild.handlers import build_handlers
 from pipectl.sandbox.codebuild.runner import BuildRunner
-from pipectl.sandbox.deployments import Deployments, ecs_handlers
+from pipectl.sandbox.ecs.deployments import Deployments
+from pipectl.sandbox.ecs.handlers import ecs_handlers
+from pipectl.sandbox.ecs.service_deployment_handlers import service_deployment_handlers
 from pipectl.sandbox.faults import Faults, intercept
 from pipectl.sandbox.pipelines import PipelineEngine, pipeline_handlers
-from pipectl.sandbox.service_deployment_api import service_deployment_handlers
 from pipectl.sandbox.variation import Variation
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ class Engine:
         self.builds = BuildRunner(self)
         self.deployments = Deployments(self)
         self.pipelines = PipelineEngine(self)
-        for handlers in (build_handlers(self.builds), ecs_handlers(self),
-                         service_deployment_handlers(self), pipeline_handlers(self)):
+        for handlers in (build_handlers(self.builds), ecs_handlers(self.deployments),
+                         service_deployment_handlers(self.deployments), pipeline_handlers(self)):
             for name, handler in handlers.items():
                 app.register(name, handler)
         app.before_request.append(self.scheduler.advance)

@@ -30,7 +30,7 @@ from pipectl.sandbox.clock import Timer, engine_error
 from pipectl.sandbox.codebuild.access import CannotAssume
 from pipectl.sandbox.codebuild.build import ArtifactTarget, Build
 from pipectl.sandbox.codebuild.phases import PHASE_ORDER
-from pipectl.sandbox.deployments import LAUNCH_AFTER, Rollout
+from pipectl.sandbox.ecs.rollout import LAUNCH_AFTER, Rollout
 from pipectl.sandbox.permissions import Caller
 from pipectl.sandbox.protocol import ApiError
 

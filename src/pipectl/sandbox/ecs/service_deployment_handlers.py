@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pipectl.sandbox import backends
+from pipectl.sandbox.ecs.service_deployments import FINAL_STATUSES, STOPPABLE_STATUSES
 from pipectl.sandbox.protocol import ApiError
-from pipectl.sandbox.service_deployments import FINAL_STATUSES, STOPPABLE_STATUSES
 
 if TYPE_CHECKING:
-    from pipectl.sandbox.deployments import Deployments, Rollout
-    from pipectl.sandbox.engine import Engine
+    from pipectl.sandbox.ecs.deployments import Deployments
+    from pipectl.sandbox.ecs.rollout import Rollout
 
 MAX_DESCRIBED = 20  # ARNs per Describe call, as the API reference says
 LIVE = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING")
@@ -92,9 +92,9 @@ def _service_or_error(account: str, region: str, cluster: str, service: str) -> 
 
 
 def service_deployment_handlers(
-    engine: Engine,
+    deployments: Deployments,
 ) -> dict[str, Callable[[str, str, dict[str, Any]], dict[str, Any]]]:
-    deployments = engine.deployments
+    runtime = deployments.runtime
     history = deployments.history
 
     def list_service_deployments(account: str, region: str,
@@ -170,7 +170,7 @@ def service_deployment_handlers(
                            "deployment in progress can be stopped.")
         rollout = _rollout_of(deployments, record)
         service = deployments.service_of(rollout) if rollout else None
-        now = engine.scheduler.now()
+        now = runtime.scheduler.now()
         history.stop_requested(record, now, stop_type)
         if rollout is None or service is None:
             return {"serviceDeploymentArn": arn}
@@ -182,7 +182,7 @@ def service_deployment_handlers(
             if rollout.state == "IN_PROGRESS":
                 deployments.fail(rollout, service, due, reason, "stopped on request", rollback)
 
-        engine.scheduler.after(now, 1.0, stop)
+        runtime.scheduler.after(now, 1.0, stop)
         return {"serviceDeploymentArn": arn}
 
     return {

@@ -2,7 +2,7 @@
 
 moto 5.2.5 has none of ``ListServiceDeployments``, ``DescribeServiceDeployments``,
 ``DescribeServiceRevisions`` or ``StopServiceDeployment``. Every rollout the sandbox runs
-(:mod:`pipectl.sandbox.deployments`) is recorded here as a service deployment in the
+(:mod:`pipectl.sandbox.ecs.deployments`) is recorded here as a service deployment in the
 shape of botocore's model: its status (IN_PROGRESS, SUCCESSFUL, STOPPED,
 ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL, ...), lifecycle stage, the circuit breaker's
 failure count against its threshold, the alarms it watches and those that fired, and how
@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipectl.sandbox.deployments import Rollout
+    from pipectl.sandbox.ecs.rollout import Rollout
 
 #: ServiceDeploymentStatus values after which a service deployment no longer changes.
 FINAL_STATUSES = frozenset({"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"})

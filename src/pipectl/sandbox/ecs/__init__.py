@@ -1,0 +1,1 @@
+"""ECS in the sandbox: services whose deployments roll, their tasks, their history."""
