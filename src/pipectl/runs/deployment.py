@@ -104,16 +104,14 @@ def new_deployment_completed(service: dict[str, Any], since: float | None) -> bo
 
 
 def tasks_up(service: dict[str, Any]) -> bool:
-    """Whether the service's PRIMARY deployment runs as many tasks as the service wants.
+    """Whether the service runs as many tasks as it wants.
 
     A completed deployment is not yet a served one when the service had no task: a
     service pipectl creates starts at 0, and the pipeline raises its desired count only
-    after the deploy action's deployment completed (pipectl.resources.first_deploy).
+    after the deploy action's deployment completed (pipectl.resources.first_deploy);
+    the tasks it then starts all run the revision that deployment put there.
     """
-    wanted = int(service.get("desiredCount") or 0)
-    primary = next((d for d in service.get("deployments") or []
-                    if d.get("status") == "PRIMARY"), None)
-    return int((primary or service).get("runningCount") or 0) >= wanted
+    return int(service.get("runningCount") or 0) >= int(service.get("desiredCount") or 0)
 
 
 def start_failures(service: dict[str, Any]) -> tuple[int, int] | None:
