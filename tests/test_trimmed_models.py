@@ -6,17 +6,25 @@ for every operation pipectl calls; the trimmed model is cached and reused.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import botocore.loaders
+import botocore.regions
 import botocore.session
 import pytest
 from botocore.exceptions import ParamValidationError
 from botocore.stub import Stubber
 
-from pipectl.aws.models import OPERATIONS_USED, TrimmingLoader, trim_model
+from pipectl.aws.models import (
+    ENDPOINT_PREFIXES,
+    OPERATIONS_USED,
+    TrimmingLoader,
+    trim_model,
+    without_documentation,
+)
 from pipectl.aws.session import AwsSession, AwsSettings
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "pipectl"
@@ -26,11 +34,22 @@ def stock_model(service: str) -> Any:
     return botocore.loaders.Loader().load_service_model(service, "service-2")
 
 
+def undocumented(node: Any, key: str = "") -> Any:
+    """``node`` less every ``documentation`` entry that is not a member's name."""
+    if isinstance(node, dict):
+        return {k: undocumented(v, k) for k, v in node.items()
+                if k != "documentation" or key == "members"}
+        # (under "members" the keys are member names)
+    if isinstance(node, list):
+        return [undocumented(v) for v in node]
+    return node
+
+
 @pytest.mark.parametrize("service", sorted(OPERATIONS_USED))
 def test_a_trimmed_model_keeps_each_used_operation_as_botocore_defines_it(
     service: str, tmp_path: Path
 ) -> None:
-    full = stock_model(service)
+    full = undocumented(stock_model(service))
     trimmed = TrimmingLoader(tmp_path).load_service_model(service, "service-2")
     assert set(trimmed["operations"]) == OPERATIONS_USED[service]
     assert len(trimmed["shapes"]) < len(full["shapes"]) / 5
@@ -44,10 +63,41 @@ def test_a_trimmed_model_keeps_each_used_operation_as_botocore_defines_it(
 
 
 @pytest.mark.parametrize("service", ["codepipeline", "ecs", "s3", "logs"])
-def test_other_models_load_as_botocore_loads_them(service: str, tmp_path: Path) -> None:
+def test_other_models_load_as_botocore_loads_them_less_their_documentation(
+    service: str, tmp_path: Path
+) -> None:
     # s3 has sdk-extras: they are applied as botocore applies them.
-    assert TrimmingLoader(tmp_path).load_service_model(service, "service-2") == \
-        stock_model(service)
+    stock = stock_model(service)
+    expected = undocumented(stock)
+    if "clientContextParams" in stock:  # the client's settings, not the API's: kept as is
+        expected["clientContextParams"] = stock["clientContextParams"]
+    for _ in range(2):  # made, then read from the cache
+        loaded = TrimmingLoader(tmp_path).load_service_model(service, "service-2")
+        assert loaded == expected
+        api = {"operations": loaded["operations"], "shapes": loaded["shapes"]}
+        assert '"documentation"' not in json.dumps(api)
+    [cached] = (tmp_path / "botocore-models").glob(f"{service}-*.json")
+    assert cached.stat().st_size < len(json.dumps(stock)) / 2
+
+
+def test_a_member_named_documentation_is_a_member_and_stays() -> None:
+    model = {"documentation": "<p>The service.</p>", "metadata": {"protocol": "json"},
+             "operations": {"Put": {"name": "Put", "documentation": "<p>Puts.</p>",
+                                    "input": {"shape": "PutInput", "documentation": "x"},
+                                    "errors": [{"shape": "Oops", "documentation": "y"}]}},
+             "shapes": {"PutInput": {"type": "structure", "documentation": "<p>In.</p>",
+                                     "members": {"documentation": {"shape": "Text",
+                                                                   "documentation": "z"}}},
+                        "Text": {"type": "string"},
+                        "Oops": {"type": "structure", "members": {}, "exception": True}}}
+    assert without_documentation(model) == {
+        "metadata": {"protocol": "json"},
+        "operations": {"Put": {"name": "Put", "input": {"shape": "PutInput"},
+                               "errors": [{"shape": "Oops"}]}},
+        "shapes": {"PutInput": {"type": "structure",
+                                "members": {"documentation": {"shape": "Text"}}},
+                   "Text": {"type": "string"},
+                   "Oops": {"type": "structure", "members": {}, "exception": True}}}
 
 
 def test_an_unknown_service_is_still_refused(tmp_path: Path) -> None:
@@ -119,3 +169,90 @@ def test_every_call_pipectl_makes_on_a_trimmed_service_is_kept() -> None:
         names = {botocore.xform_name(op): op for op in model.operation_names}
         assert called, service
         assert {names[method] for method in called} <= kept
+
+
+# --- endpoints.json ---------------------------------------------------------------------
+
+REGIONS = ("us-east-1", "eu-west-2", "cn-north-1", "us-gov-west-1", "us-iso-east-1")
+
+
+def stock_resolver() -> Any:
+    return botocore.regions.EndpointResolver(botocore.loaders.Loader().load_data("endpoints"))
+
+
+def trimmed_resolver(cache: Path) -> Any:
+    endpoints, path = TrimmingLoader(cache).load_data_with_path("endpoints")
+    assert botocore.loaders.Loader().is_builtin_path(path)  # botocore knows it for its own
+    return botocore.regions.EndpointResolver(endpoints, uses_builtin_data=True)
+
+
+@pytest.mark.parametrize("prefix", [*sorted(ENDPOINT_PREFIXES), "sqs", "dynamodb"])
+def test_every_service_resolves_as_with_botocore_s_whole_endpoints_file(
+    prefix: str, tmp_path: Path
+) -> None:
+    stock, trimmed = stock_resolver(), trimmed_resolver(tmp_path)
+    for region in (*REGIONS, None):
+        for fips in (False, True):
+            expected = _resolved(stock, prefix, region, fips)
+            assert _resolved(trimmed, prefix, region, fips) == expected, (prefix, region)
+    assert trimmed.get_available_endpoints(prefix) == stock.get_available_endpoints(prefix)
+    assert trimmed.get_service_endpoints_data(prefix) == \
+        stock.get_service_endpoints_data(prefix)
+
+
+def _resolved(resolver: Any, prefix: str, region: str | None, fips: bool) -> Any:
+    try:
+        return resolver.construct_endpoint(prefix, region, use_fips_endpoint=fips)
+    except Exception as exc:  # the same refusal either way
+        return type(exc).__name__
+
+
+def test_the_trimmed_endpoints_are_small_cached_and_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoints, _ = TrimmingLoader(tmp_path).load_data_with_path("endpoints")
+    [cached] = (tmp_path / "botocore-models").glob("endpoints-*.json")
+    assert cached.stat().st_size < 150_000  # botocore's whole file is about 1.2 MB
+    assert dict.keys(endpoints["partitions"][0]["services"]) <= ENDPOINT_PREFIXES
+
+    read: list[str] = []
+    original = botocore.loaders.JSONFileLoader.load_file
+
+    def spy(self: Any, path: str) -> Any:
+        read.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", spy)
+    again, _ = TrimmingLoader(tmp_path).load_data_with_path("endpoints")
+    assert "iam" in again["partitions"][0]["services"]
+    assert read == []  # from the cache, not from botocore's file
+    assert "sqs" in again["partitions"][0]["services"]  # a service not kept: read whole
+    assert [p.rsplit("/", 1)[-1] for p in read] == ["endpoints"]
+
+
+def test_clients_of_the_session_reach_the_endpoints_botocore_s_reach(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIPECTL_CACHE_DIR", str(tmp_path))
+    session = AwsSession(AwsSettings(region="eu-west-2"))
+    stock = botocore.session.Session()
+    for service in ("iam", "s3", "ecs", "sqs"):
+        ours = session.client(service)
+        theirs = stock.create_client(service, region_name="eu-west-2")
+        assert ours.meta.endpoint_url == theirs.meta.endpoint_url, service
+        assert ours.meta.config.signature_version == theirs.meta.config.signature_version
+
+
+def test_every_service_pipectl_makes_a_client_for_has_its_endpoints_kept() -> None:
+    """Read the code: each service named to a client (or to the planners' calls)."""
+    named: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        if "sandbox" in path.parts:
+            continue
+        text = path.read_text()
+        named.update(re.findall(r'client\("([a-z0-9-]+)"\)', text))
+        named.update(re.findall(r'\b(?:call|read)\(\w+(?:\.\w+)?, "([a-z0-9-]+)", "[A-Z]', text))
+    session = botocore.session.Session()
+    assert {"codepipeline", "ecs", "ec2", "iam", "s3"} <= named
+    assert {session.get_service_model(name).endpoint_prefix for name in named} <= \
+        ENDPOINT_PREFIXES

@@ -203,3 +203,33 @@ def test_the_summary_names_the_file_that_has_the_error(in_tmp: Path) -> None:
     assert result.stdout.splitlines()[-1] == (
         "invalid: 1 error in buildspec.yml; checked config/pipeline.yml, buildspec.yml, "
         "config/task_definition.json")
+
+
+def test_awslogs_create_group_is_a_warning_that_says_pipectl_creates_the_group(
+        in_tmp: Path) -> None:
+    make_project(in_tmp)
+    edit(in_tmp / LAYOUT["task_definition.json"], '"awslogs-stream-prefix": "web"}',
+         '"awslogs-stream-prefix": "web",\n                    "awslogs-create-group": "true"}')
+    result = run_cli(["validate"])
+    assert result.exit_code == 0, result.output
+    assert "warnings (1):" in result.stdout
+    assert ("config/task_definition.json:19:21: containerDefinitions[0].logConfiguration."
+            "options.awslogs-create-group: awslogs-create-group needs logs:CreateLogGroup on "
+            "the execution role, which the stock ecsTaskExecutionRole lacks") in result.stdout
+    assert "hint: remove it: pipectl creates the group, with deploy.log_retention_days" \
+        in result.stdout
+    # Without deploy.create_service pipectl creates no group: the hint says what to do.
+    edit(in_tmp / LAYOUT["pipeline.yml"],
+         "  create_service:\n    subnets: [subnet-0123456789abcdef0]\n"
+         "    security_groups: [sg-0123456789abcdef0]\n", "")
+    result = run_cli(["validate"])
+    assert result.exit_code == 0, result.output
+    assert "hint: remove it and create the group (`aws logs create-log-group`), or give the " \
+        "execution role logs:CreateLogGroup" in result.stdout
+
+
+def test_the_reference_task_definitions_do_not_ask_the_driver_to_create_the_group() -> None:
+    for path in (REPO_ROOT / "config" / "task_definition.json",
+                 REPO_ROOT / "src" / "pipectl" / "scaffold" / "task_definition.json"):
+        assert "awslogs-group" in path.read_text()
+        assert "awslogs-create-group" not in path.read_text(), path

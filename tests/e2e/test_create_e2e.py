@@ -92,7 +92,7 @@ def test_create_converges_updates_one_field_and_destroys(
     # --- create, in a real process --------------------------------------------------
     created = run_cli_process([*endpoint, "create"], cwd=tmp_path)
     assert created.returncode == 0, created.stderr
-    assert "Done: 16 created." in created.stdout
+    assert "Done: 17 created." in created.stdout
 
     pipeline = aws("codepipeline", "get-pipeline", "--name", "hello-web")["pipeline"]
     # Once through the installed `aws` executable itself: the same answer.
@@ -167,6 +167,14 @@ def test_create_converges_updates_one_field_and_destroys(
     service = aws("ecs", "describe-services", "--cluster", "hello-cluster",
                   "--services", "hello-web")["services"][0]
     assert service["launchType"] == "FARGATE"
+    # The task's awslogs group exists before any task starts, with the spec's retention
+    # (the task definition no longer asks the awslogs driver to create it).
+    [log_group] = aws("logs", "describe-log-groups",
+                      "--log-group-name-prefix", "/ecs/hello-web")["logGroups"]
+    assert (log_group["logGroupName"], log_group["retentionInDays"]) == ("/ecs/hello-web", 30)
+    log_tags = aws("logs", "list-tags-for-resource", "--resource-arn",
+                   log_group["logGroupArn"])["tags"]
+    assert log_tags == {"pipectl:pipeline": "hello-web", "team": "web"}
     assert service["networkConfiguration"]["awsvpcConfiguration"]["subnets"] == [subnet]
 
     # --- a second create changes nothing and only reads ------------------------------
@@ -190,7 +198,7 @@ def test_create_converges_updates_one_field_and_destroys(
     diff_lines = [line.strip() for line in plan.stdout.splitlines() if " -> " in line]
     assert diff_lines == ["environment.computeType: BUILD_GENERAL1_SMALL -> "
                           "BUILD_GENERAL1_MEDIUM"]
-    assert "1 to update, 15 unchanged" in plan.stdout
+    assert "1 to update, 16 unchanged" in plan.stdout
     updated = run_cli([*endpoint, "-v", "update"])
     assert updated.exit_code == 0, updated.output
     assert {op for op in aws_calls(updated.stderr) if op.endswith("UpdateProject")} == {
@@ -199,9 +207,16 @@ def test_create_converges_updates_one_field_and_destroys(
     assert project["environment"]["computeType"] == "BUILD_GENERAL1_MEDIUM"
     assert run_cli([*endpoint, "plan", "--detailed-exitcode"]).exit_code == 0
 
-    # --- destroy --yes removes what was created ------------------------------------
+    # --- destroy --yes removes what was created, but keeps the logs ----------------
+    aws("logs", "create-log-stream", "--log-group-name", "/ecs/hello-web",
+        "--log-stream-name", "web/web/0123456789abcdef")  # as a task that ran writes them
     destroyed = run_cli([*endpoint, "destroy", "--yes"])
     assert destroyed.exit_code == 0, destroyed.output
+    assert "9 deleted, 1 kept." in destroyed.stdout
+    assert ("Kept CloudWatch log group /ecs/hello-web: it holds logs; --force deletes it "
+            "with its contents.") in destroyed.stdout
+    assert aws("logs", "describe-log-groups", "--log-group-name-prefix",
+               "/ecs/hello-web")["logGroups"]
     assert aws("codepipeline", "list-pipelines")["pipelines"] == []
     assert aws("codebuild", "batch-get-projects", "--names", "hello-web-build")["projects"] == []
     assert aws("ecr", "describe-repositories")["repositories"] == []
@@ -210,3 +225,7 @@ def test_create_converges_updates_one_field_and_destroys(
     services = aws("ecs", "describe-services", "--cluster", "hello-cluster",
                    "--services", "hello-web")
     assert all(s["status"] == "INACTIVE" for s in services["services"])
+    forced = run_cli([*endpoint, "destroy", "--yes", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert aws("logs", "describe-log-groups", "--log-group-name-prefix",
+               "/ecs/hello-web")["logGroups"] == []

@@ -34,7 +34,7 @@ def test_alarms_are_planned_converged_and_a_run_they_roll_back_exits_1_naming_th
     with_deploy_settings(project.root, f"  alarms: [{ALARM}]\n  minimum_healthy_percent: 50\n")
     plan = project.cli("plan")
     assert plan.exit_code == 0, plan.output
-    assert "1 to update, 15 unchanged" in plan.stdout
+    assert "1 to update, 16 unchanged" in plan.stdout
     assert f'alarms.names: [] -> ["{ALARM}"]' in plan.stdout
     assert "alarms.rollback: false -> true" in plan.stdout
     assert "minimumHealthyPercent: 100 -> 50" in plan.stdout
@@ -44,7 +44,7 @@ def test_alarms_are_planned_converged_and_a_run_they_roll_back_exits_1_naming_th
         cluster="hello-web", services=["hello-web"])["services"][0]["deploymentConfiguration"]
     assert config["alarms"] == {"alarmNames": [ALARM], "enable": True, "rollback": True}
     assert config["minimumHealthyPercent"] == 50
-    assert "16 unchanged" in project.cli("plan").stdout
+    assert "17 unchanged" in project.cli("plan").stdout
 
     project.fault(type="deploy", alarm=ALARM)
     result = project.cli("run", "--watch", "--interval", "0.05")

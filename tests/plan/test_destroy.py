@@ -17,7 +17,8 @@ MANIFEST = json.dumps({
     "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
                "digest": "sha256:" + "a" * 64},
     "layers": []})
-DELETE_ORDER = ["codepipeline", "ecs-service", "ecs-task-definition", "ecs-cluster",
+DELETE_ORDER = ["codepipeline", "ecs-service", "ecs-task-definition", "logs-log-group",
+                "ecs-cluster",
                 "codebuild-project", "iam-role", "iam-role", "ecr-repository", "s3-bucket"]
 
 
@@ -44,7 +45,7 @@ def test_keeps_what_is_not_tagged_for_this_pipeline(aws: AwsSession, state: Desi
     assert aws.client("iam").get_role(RoleName=state.pipeline_role.name)
 
 
-def test_keeps_bucket_and_repository_with_data_unless_forced(
+def test_keeps_bucket_repository_and_log_group_with_data_unless_forced(
         aws: AwsSession, state: DesiredState) -> None:
     converge(aws, state)
     s3 = aws.client("s3")
@@ -55,15 +56,21 @@ def test_keeps_bucket_and_repository_with_data_unless_forced(
     s3.put_bucket_policy(**state.bucket.policy_request())
     aws.client("ecr").put_image(repositoryName="hello-web", imageManifest=MANIFEST,
                                 imageTag="abc1234")
+    # A task that ran wrote its logs.
+    aws.client("logs").create_log_stream(logGroupName="/ecs/hello-web",
+                                         logStreamName="web/web/0123456789abcdef")
     kept = {s.kind: s.note for s in destroy_plan(aws, state, force=False).steps
             if s.action is Action.KEEP}
     assert kept == {"ecr-repository": "it holds images; --force deletes it with its contents",
-                    "s3-bucket": "it holds objects; --force deletes it with its contents"}
+                    "s3-bucket": "it holds objects; --force deletes it with its contents",
+                    "logs-log-group": "it holds logs; --force deletes it with its contents"}
     forced = destroy_plan(aws, state, force=True)
     assert {s.action for s in forced.steps} == {Action.DELETE}
     apply(aws, forced)
     assert aws.client("s3").list_buckets()["Buckets"] == []
     assert aws.client("ecr").describe_repositories()["repositories"] == []
+    assert aws.client("logs").describe_log_groups(
+        logGroupNamePrefix="/ecs/")["logGroups"] == []
 
 
 def test_cluster_deletion_waits_while_the_deleted_service_drains(

@@ -23,7 +23,7 @@ ALL_KINDS = [
     "s3-bucket", "s3-bucket-versioning", "s3-bucket-encryption", "s3-public-access-block",
     "s3-bucket-policy", "ecr-repository", "ecr-lifecycle-policy", "iam-role", "iam-role",
     "iam-role-policy", "iam-role-policy", "codebuild-project", "ecs-cluster",
-    "ecs-task-definition", "ecs-service", "codepipeline",
+    "logs-log-group", "ecs-task-definition", "ecs-service", "codepipeline",
 ]
 
 

@@ -36,7 +36,7 @@ def test_describe_output_validates_with_one_warning_and_registers(
     result = run_cli(["validate"])
     assert result.exit_code == 0, result.output
     assert "warnings (1):" in result.stdout
-    assert ("config/task_definition.json:25:5: taskDefinition.taskDefinitionArn: output of "
+    assert ("config/task_definition.json:33:5: taskDefinition.taskDefinitionArn: output of "
             "describe-task-definition: pipectl drops the \"taskDefinition\" wrapper and these "
             "keys (ECS sets them): taskDefinitionArn, revision, status, requiresAttributes, "
             "compatibilities, registeredAt, registeredBy") in result.stdout

@@ -18,6 +18,7 @@ PLACEMENT = Placement(ACCOUNT, REGION)
 CONNECTION = f"arn:aws:codeconnections:{REGION}:{ACCOUNT}:connection/abc-123"
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole"
 TASK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/hello-web-task"
+LOG_GROUP = "/ecs/hello-web"  # the task's awslogs group, which pipectl creates
 
 
 def spec_data(**sections: Any) -> dict[str, Any]:
@@ -64,6 +65,9 @@ def task_definition(**changes: Any) -> dict[str, Any]:
             "image": "public.ecr.aws/nginx/nginx:latest",
             "essential": True,
             "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+            "logConfiguration": {"logDriver": "awslogs", "options": {
+                "awslogs-group": LOG_GROUP, "awslogs-region": REGION,
+                "awslogs-stream-prefix": "web"}},
         }],
         **changes,
     }

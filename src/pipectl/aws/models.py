@@ -1,5 +1,6 @@
 """botocore's loader, doing as little as it can: no scan of every service's directory,
-and only the operations pipectl calls of a large service.
+only the operations pipectl calls of a large service, no documentation, and only the
+endpoints of the services pipectl calls.
 
 Creating a botocore client reads the service's whole model and builds a method for every
 operation. For EC2 that is a 6 MB model and ~750 operations: about a third of a second,
@@ -8,12 +9,21 @@ more than everything else ``pipectl status`` does, for the one EC2 call it makes
 in :data:`OPERATIONS_USED` the client gets botocore's own model trimmed to the operations
 pipectl calls and the shapes they reach: requests are still built and validated from
 botocore's model, exactly as before, and the client has no method pipectl never calls.
+Every model (trimmed or whole) is kept without its documentation: two thirds of the
+bytes of ECS's model, parsed by every process for nothing but docstrings.
 
 The trimmed model is written once to pipectl's cache directory, keyed by the full
 model's file (path, size, modification time) and the operations kept, so a botocore
 upgrade, a model of the user's own (``~/.aws/models``, ``AWS_DATA_PATH``) or a new
 operation here all make a fresh one. If the cache cannot be read or written, the model
 is trimmed in memory and nothing else changes.
+
+The first client of a process also reads botocore's ``endpoints.json``, 1.2 MB of every
+service's endpoints in every partition, where pipectl calls a dozen services. The
+loader gives botocore that file trimmed to :data:`ENDPOINT_PREFIXES` (every partition's
+own data kept whole), cached as the models are; a service outside that list is read
+from the whole file the first time botocore asks for it, so every service still
+resolves exactly as botocore resolves it.
 """
 
 from __future__ import annotations
@@ -21,7 +31,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +44,17 @@ OPERATIONS_USED: Mapping[str, frozenset[str]] = {
     "elbv2": frozenset({"DescribeTargetGroups", "DescribeLoadBalancers",
                         "DescribeTargetGroupAttributes"}),
 }
+#: The endpoint prefixes (``endpointPrefix`` in a service's model, the key of
+#: ``endpoints.json``) of the services pipectl makes clients for (a test reads the code).
+ENDPOINT_PREFIXES: frozenset[str] = frozenset({
+    "api.ecr", "codebuild", "codecommit", "codepipeline", "codestar-connections", "ec2",
+    "ecs", "elasticloadbalancing", "events", "iam", "logs", "monitoring", "s3",
+    "secretsmanager", "ssm", "sts",
+})
+#: The cache key of a model kept whole (less its documentation).
+ALL_OPERATIONS = frozenset({"*"})
 #: Bumped when the trimming itself changes, so old cache files are not reused.
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_directory(environ: Mapping[str, str]) -> Path:
@@ -55,21 +75,47 @@ class TrimmingLoader(Loader):  # type: ignore[misc]  # botocore ships no type hi
 
     def load_service_model(self, service_name: str, type_name: str,
                            api_version: str | None = None) -> Any:
-        keep = OPERATIONS_USED.get(service_name)
         version = api_version or self.determine_latest_version(service_name, type_name)
-        if type_name != "service-2" or keep is None:
+        if type_name != "service-2":
             return self._load_with_extras(service_name, type_name, version)
-        cached = self._cache_file(service_name, version, keep)
+        keep = OPERATIONS_USED.get(service_name)
+        cached = self._cache_file(service_name, version, keep or ALL_OPERATIONS)
         if cached is not None:
             try:
                 model: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
                 return model
             except (OSError, ValueError):
                 pass  # not written yet, or damaged: trim it (again)
-        model = trim_model(self._load_with_extras(service_name, type_name, version), keep)
+        model = self._load_with_extras(service_name, type_name, version)
+        model = without_documentation(trim_model(model, keep) if keep else model)
         if cached is not None:
             _write_atomically(cached, json.dumps(model, separators=(",", ":")))
         return model
+
+    def load_data_with_path(self, name: str) -> tuple[Any, str]:
+        """botocore's, but ``endpoints`` trimmed to :data:`ENDPOINT_PREFIXES` (see above);
+        the path is still the whole file's, so botocore knows its own data."""
+        if name != "endpoints":
+            found: tuple[Any, str] = super().load_data_with_path(name)
+            return found
+        source = self._model_file(name)
+        if source is None:  # no endpoints data at all: botocore's own error
+            missing: tuple[Any, str] = super().load_data_with_path(name)
+            return missing
+        path = source.removesuffix(".gz").removesuffix(".json")
+        cached = self._cache_for(source, "endpoints", ENDPOINT_PREFIXES)
+        trimmed: dict[str, Any] | None = None
+        if cached is not None:
+            try:
+                trimmed = json.loads(cached.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                trimmed = None  # not written yet, or damaged: trim it (again)
+        if trimmed is None:
+            trimmed = trim_endpoints(super().load_data_with_path(name)[0], ENDPOINT_PREFIXES)
+            if cached is not None:
+                _write_atomically(cached, json.dumps(trimmed, separators=(",", ":")))
+        return completed_on_demand(trimmed, lambda: super(TrimmingLoader, self)
+                                   .load_data_with_path(name)[0]), path
 
     def _load_with_extras(self, service_name: str, type_name: str, version: str) -> Any:
         """What botocore's ``load_service_model`` does, less its first step: listing the
@@ -82,10 +128,14 @@ class TrimmingLoader(Loader):  # type: ignore[misc]  # botocore ships no type hi
         return model
 
     def _cache_file(self, service: str, version: str, keep: frozenset[str]) -> Path | None:
-        if self.cache_dir is None:
-            return None
         source = self._model_file(os.path.join(service, version, "service-2"))
         if source is None:
+            return None
+        return self._cache_for(source, f"{service}-{version}", keep)
+
+    def _cache_for(self, source: str, label: str, keep: frozenset[str]) -> Path | None:
+        """Where the trimmed copy of ``source`` keeping ``keep`` is cached."""
+        if self.cache_dir is None:
             return None
         try:
             stat = os.stat(source)
@@ -94,7 +144,7 @@ class TrimmingLoader(Loader):  # type: ignore[misc]  # botocore ships no type hi
         key = "|".join([str(FORMAT), source, str(stat.st_size), str(stat.st_mtime_ns),
                         *sorted(keep)])
         digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-        return self.cache_dir / "botocore-models" / f"{service}-{version}-{digest}.json"
+        return self.cache_dir / "botocore-models" / f"{label}-{digest}.json"
 
     def _model_file(self, name: str) -> str | None:
         """The file botocore would load for ``name`` (first search path that has it)."""
@@ -123,6 +173,125 @@ def trim_model(model: Mapping[str, Any], keep: Iterable[str]) -> dict[str, Any]:
     trimmed["operations"] = operations
     trimmed["shapes"] = {name: shape for name, shape in shapes.items() if name in reached}
     return trimmed
+
+
+def without_documentation(model: Mapping[str, Any]) -> dict[str, Any]:
+    """``model`` less its HTML documentation: about two thirds of a model's bytes, read by
+    nothing but docstrings (help()) and documentation builders. Only the documentation of
+    the model, its operations, shapes and their references goes: a member that happens to
+    be named ``documentation`` is a member, and stays."""
+    def bare(node: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in node.items() if key != "documentation"}
+
+    def bare_shape(shape: Mapping[str, Any]) -> dict[str, Any]:
+        out = bare(shape)
+        if "members" in out:
+            out["members"] = {name: bare(ref) for name, ref in out["members"].items()}
+        for key in ("member", "key", "value"):
+            if key in out:
+                out[key] = bare(out[key])
+        return out
+
+    def bare_operation(operation: Mapping[str, Any]) -> dict[str, Any]:
+        out = bare(operation)
+        for key in ("input", "output"):
+            if key in out:
+                out[key] = bare(out[key])
+        if "errors" in out:
+            out["errors"] = [bare(ref) for ref in out["errors"]]
+        return out
+
+    stripped = bare(model)
+    stripped["operations"] = {name: bare_operation(op)
+                              for name, op in model.get("operations", {}).items()}
+    stripped["shapes"] = {name: bare_shape(shape) for name, shape in model.get("shapes",
+                                                                               {}).items()}
+    return stripped
+
+
+def trim_endpoints(endpoints: Mapping[str, Any], keep: Iterable[str]) -> dict[str, Any]:
+    """``endpoints.json`` with only the services in ``keep``, in every partition."""
+    wanted = set(keep)
+    trimmed = dict(endpoints)
+    trimmed["partitions"] = [
+        {**partition, "services": {name: data for name, data in partition["services"].items()
+                                   if name in wanted}}
+        for partition in endpoints["partitions"]
+    ]
+    return trimmed
+
+
+def completed_on_demand(trimmed: dict[str, Any],
+                        load_whole: Callable[[], Mapping[str, Any]]) -> dict[str, Any]:
+    """``trimmed`` whose partitions' services read the whole file on the first service
+    they do not hold (botocore's resolver asks ``name in services``, ``services[name]``,
+    ``services.get(name, ...)``)."""
+    whole: list[Mapping[str, Any]] = []
+
+    def services_of(partition: str) -> Mapping[str, Any]:
+        if not whole:
+            whole.append(load_whole())
+        for candidate in whole[0]["partitions"]:
+            if candidate["partition"] == partition:
+                found: Mapping[str, Any] = candidate["services"]
+                return found
+        return {}
+
+    return {**trimmed, "partitions": [
+        {**partition, "services": _Services(partition["services"],
+                                            partial(services_of, partition["partition"]))}
+        for partition in trimmed["partitions"]
+    ]}
+
+
+class _Services(dict[str, Any]):
+    """A partition's services, the trimmed ones at hand; all of them once one is missed."""
+
+    def __init__(self, held: Mapping[str, Any], load_all: Callable[[], Mapping[str, Any]]):
+        super().__init__(held)
+        self._load_all: Callable[[], Mapping[str, Any]] | None = load_all
+
+    def _complete(self) -> None:
+        if self._load_all is not None:
+            load, self._load_all = self._load_all, None
+            self.update(load())
+
+    def __contains__(self, key: object) -> bool:
+        if not super().__contains__(key):
+            self._complete()
+        return super().__contains__(key)
+
+    def __missing__(self, key: str) -> Any:
+        if self._load_all is None:
+            raise KeyError(key)
+        self._complete()
+        return self[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self:  # which reads the rest first, if the key is not at hand
+            return super().__getitem__(key)
+        return default
+
+    # Whatever lists the services sees them all.
+    def __iter__(self) -> Iterator[str]:
+        self._complete()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._complete()
+        return super().__len__()
+
+    def keys(self) -> Any:
+        self._complete()
+        return super().keys()
+
+    def items(self) -> Any:
+        self._complete()
+        return super().items()
+
+    def values(self) -> Any:
+        self._complete()
+        return super().values()
 
 
 def _operation_refs(operation: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -77,6 +77,10 @@ class Planner(ABC, Generic[D]):
     def update(self, ctx: ApplyContext, desired: D, observed: Observed,
                diffs: list[FieldDiff]) -> None: ...
 
+    def create_note(self, desired: D) -> str:
+        """What ``plan`` says beside a resource it will create (its fields show no diff)."""
+        return ""
+
     def already_exists(self, exc: BaseException) -> bool:
         from pipectl.plan.calls import code_of
 

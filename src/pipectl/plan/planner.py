@@ -37,7 +37,8 @@ def make_plan(aws: AwsSession, state: DesiredState) -> Plan:
     for (planner, desired), observed in zip(wanted, read_all(aws, wanted), strict=True):
         name = planner.name(desired)
         if observed is None:
-            steps.append(Step(planner.kind, planner.title, name, Action.CREATE, (), desired))
+            steps.append(Step(planner.kind, planner.title, name, Action.CREATE, (), desired,
+                              note=planner.create_note(desired)))
             continue
         desired, note = adopt(planner, desired, observed, state.pipeline_name)
         diffs = tuple(planner.compare(desired, observed))

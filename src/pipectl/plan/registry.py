@@ -10,6 +10,7 @@ from pipectl.plan.planners.codepipeline import PipelinePlanner
 from pipectl.plan.planners.ecr import LifecyclePolicyPlanner, RepositoryPlanner
 from pipectl.plan.planners.ecs import ClusterPlanner, ServicePlanner, TaskDefinitionPlanner
 from pipectl.plan.planners.iam import RolePlanner, RolePolicyPlanner
+from pipectl.plan.planners.logs import LogGroupPlanner
 from pipectl.plan.planners.storage import (
     BucketPlanner,
     BucketPolicyPlanner,
@@ -30,6 +31,7 @@ PLANNERS: tuple[Planner[Any], ...] = (
     RolePolicyPlanner(),
     ProjectPlanner(),
     ClusterPlanner(),
+    LogGroupPlanner(),  # before the task definition whose containers log to it
     TaskDefinitionPlanner(),
     ServicePlanner(),
     PipelinePlanner(),

@@ -12,6 +12,7 @@ from pipectl.errors import InvalidInput
 from pipectl.resources.bucket import ArtifactBucket
 from pipectl.resources.common import Placement, managed_tags
 from pipectl.resources.ecs import Cluster, Service, TaskDefinition
+from pipectl.resources.logs import LogGroup, awslogs_groups
 from pipectl.resources.pipeline import Pipeline
 from pipectl.resources.project import BuildProject, env_vars
 from pipectl.resources.repository import Repository
@@ -34,6 +35,8 @@ class EcsResources:
     cluster: Cluster
     task_definition: TaskDefinition
     service: Service
+    #: The task's awslogs groups: pipectl creates them, with the spec's retention.
+    log_groups: tuple[LogGroup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,8 @@ def desired_state(
             Service(names.service, names.cluster, placement, task.family, create.desired_count,
                     tuple(create.subnets), tuple(create.security_groups),
                     create.assign_public_ip, tags, spec.deploy.deployment_configuration()),
+            tuple(LogGroup(group, placement, spec.deploy.log_retention_days, tags)
+                  for group in awslogs_groups(task_definition, placement.region)),
         )
     pipeline = Pipeline(
         name=names.pipeline, placement=placement,

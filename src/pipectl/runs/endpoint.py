@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pipectl.aws.errors import aws_call
 from pipectl.runs.reads import Clients
 
 
-def service_url(clients: Clients, cluster: str, service: dict[str, Any], port: int) -> str | None:
-    """``http://DNS-NAME`` behind a load balancer, else ``http://PUBLIC-IP:PORT`` of a task."""
+def service_url(
+    clients: Clients, cluster: str, service: dict[str, Any], port: int,
+    tasks: Callable[[], list[dict[str, Any]]] | None = None,
+) -> str | None:
+    """``http://DNS-NAME`` behind a load balancer, else ``http://PUBLIC-IP:PORT`` of a task.
+
+    ``tasks``: the service's running tasks, when the caller reads them anyway (status
+    reads them at once, beside the service itself); else they are read here, if needed.
+    """
     target_groups = [lb["targetGroupArn"] for lb in service.get("loadBalancers") or []
                      if lb.get("targetGroupArn")]
     if target_groups:
         return _load_balancer_url(clients, target_groups)
     if not _public_ip_assigned(service):
         return None
-    return _task_url(clients, cluster, str(service.get("serviceName")), port)
+    running = tasks() if tasks is not None else running_tasks(
+        clients, cluster, str(service.get("serviceName")))
+    return _task_url(clients, running, port)
 
 
 def _public_ip_assigned(service: dict[str, Any]) -> bool:
@@ -39,15 +49,21 @@ def _load_balancer_url(clients: Clients, target_groups: list[str]) -> str | None
     return f"http://{dns}" if dns else None
 
 
-def _task_url(clients: Clients, cluster: str, service: str, port: int) -> str | None:
+def running_tasks(clients: Clients, cluster: str, service: str) -> list[dict[str, Any]]:
+    """Up to 10 of the service's tasks that should be running (ListTasks, DescribeTasks)."""
     ecs = clients.client("ecs")
     with aws_call("ecs:ListTasks", resource=f"{cluster}/{service}"):
         arns = ecs.list_tasks(cluster=cluster, serviceName=service, desiredStatus="RUNNING",
                               maxResults=10).get("taskArns", [])
     if not arns:
-        return None
+        return []
     with aws_call("ecs:DescribeTasks", resource=f"{cluster}/{service}"):
-        tasks = ecs.describe_tasks(cluster=cluster, tasks=arns).get("tasks", [])
+        tasks: list[dict[str, Any]] = ecs.describe_tasks(cluster=cluster,
+                                                          tasks=arns).get("tasks", [])
+    return tasks
+
+
+def _task_url(clients: Clients, tasks: list[dict[str, Any]], port: int) -> str | None:
     eni_ids: list[str] = []
     for task in tasks:
         if task.get("lastStatus") not in (None, "RUNNING"):

@@ -68,6 +68,10 @@ class DeploySettings(Model):
     maximum_percent: int = Field(
         200, ge=100, description="Tasks allowed to run during a deployment, in percent of the "
                                  "desired count.")
+    log_retention_days: int | None = Field(
+        30, description="Days CloudWatch Logs keeps the task's logs (the awslogs-group of the "
+                        "task definition, which pipectl creates with create_service); null: "
+                        "never expire.")
 
     @field_validator("task_definition")
     @classmethod
@@ -86,6 +90,15 @@ class DeploySettings(Model):
         return check_name(v, rules.ECS_NAME, "ECS container",
                           "1-255 letters, digits, '_' and '-'")
 
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, v: int | None) -> int | None:
+        if v is not None and v not in rules.LOG_RETENTION_DAYS:
+            allowed = ", ".join(map(str, rules.LOG_RETENTION_DAYS))
+            raise invalid(f"{v} is not a retention CloudWatch Logs offers",
+                          f"one of {allowed} days, or null to keep the logs forever")
+        return v
+
     @field_validator("alarms", mode="before")
     @classmethod
     def _alarm_list(cls, v: Any) -> Any:
@@ -101,6 +114,11 @@ class DeploySettings(Model):
                           "add deploy.create_service, or set it on your service with "
                           "`aws ecs update-service --deployment-configuration ...`",
                           at=(given[0],))
+        if "log_retention_days" in self.model_fields_set and self.create_service is None:
+            raise invalid("deploy.log_retention_days is set on the log group pipectl creates "
+                          "with the service, and deploy.create_service is not set",
+                          "add deploy.create_service, or set it on your log group with "
+                          "`aws logs put-retention-policy`", at=("log_retention_days",))
         if self.maximum_percent <= self.minimum_healthy_percent:
             raise invalid(f"deploy.maximum_percent ({self.maximum_percent}) must be above "
                           f"deploy.minimum_healthy_percent ({self.minimum_healthy_percent})",

@@ -42,6 +42,10 @@ SECRET_ARN = re.compile(
     r"arn:aws[a-z\-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:secret:"
     r"[A-Za-z0-9/_+=.@\-]{1,512}\Z")
 ACCOUNT_ID = re.compile(r"\d{12}\Z")
+#: CloudWatch Logs' retentionInDays values (PutRetentionPolicy; botocore's model lists
+#: them in the documentation of its ``Days`` shape, which has no enum for them).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                      1827, 2192, 2557, 2922, 3288, 3653)
 
 
 def secret_reference_problem(reference: str) -> str | None:

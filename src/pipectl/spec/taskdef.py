@@ -98,6 +98,7 @@ def check_task_definition(
     findings += _containers(document)
     findings += _family(document)
     findings += role_findings(document)
+    findings += _awslogs_create_group(document, pipectl_creates_group=fargate_service)
     if fargate_service or document.is_fargate:
         findings += _fargate(document, fargate_service)
     return document, findings
@@ -189,6 +190,29 @@ def _plain_secrets(doc: TaskDefinitionDocument, container: dict[str, Any],
                      f'"arn:aws:ssm:REGION:ACCOUNT:parameter/...'
                      f'"}}] (SSM Parameter Store or Secrets Manager)',
                 code="plain-secret"))
+    return out
+
+
+def _awslogs_create_group(doc: TaskDefinitionDocument, *,
+                          pipectl_creates_group: bool) -> list[Finding]:
+    """``awslogs-create-group`` works only if the execution role may ``logs:CreateLogGroup``,
+    which the stock ecsTaskExecutionRole may not: the task then fails to start. A warning,
+    as a role of the user's own may have it."""
+    out: list[Finding] = []
+    hint = ("remove it: pipectl creates the group, with deploy.log_retention_days"
+            if pipectl_creates_group else
+            "remove it and create the group (`aws logs create-log-group`), or give the "
+            "execution role logs:CreateLogGroup")
+    for container in doc.containers:
+        config = container.data.get("logConfiguration")
+        options = config.get("options") if isinstance(config, dict) else None
+        if isinstance(options, dict) and "awslogs-create-group" in options:
+            out.append(Finding(
+                "warning", "awslogs-create-group needs logs:CreateLogGroup on the execution "
+                "role, which the stock ecsTaskExecutionRole lacks (the task fails to start)",
+                doc.locate(("containerDefinitions", container.index, "logConfiguration",
+                            "options", "awslogs-create-group"), prefer_key=True),
+                hint=hint, code="awslogs-create-group"))
     return out
 
 
