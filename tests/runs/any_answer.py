@@ -3,9 +3,11 @@
 :func:`output_strategy` turns an operation's output shape into a hypothesis strategy:
 every optional member may be absent, lists and maps may be empty, strings respect only
 their length limits, enums may hold a value newer than pipectl (``FUTURE_VALUE``), numbers
-stay within the model's range. :class:`AnyAnswerClients` makes real botocore clients
-whose every call is answered that way (a ``before-call`` handler: nothing leaves the
-process), so the CLI runs unchanged against them.
+stay within the model's range. Answers are bounded (members per answer, entries per
+list, characters per string) so that hundreds of them are drawn in seconds.
+:class:`AnyAnswerClients` makes real botocore clients whose every call is answered that
+way (a ``before-call`` handler: nothing leaves the process), so the CLI runs unchanged
+against them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any, ClassVar
 
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
@@ -20,9 +23,22 @@ from hypothesis import strategies as st
 
 #: An enum value AWS may add after this pipectl was written.
 FUTURE_VALUE = "FUTURE_VALUE"
-#: Beyond this nesting, optional members are left out and lists stay short.
-MAX_DEPTH = 5
-_TEXT = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=12)
+#: Members drawn per answer, at most: past it, optional members are left out and lists
+#: and maps keep their minimum size. Answers stay small (and cheap to draw) however big
+#: the shape, and any member can still be drawn: which optional members come first is
+#: itself drawn.
+MAX_MEMBERS = 40
+#: A structure holds either at most MAX_OPTIONAL of its optional members or all of them;
+#: lists and maps hold at most MAX_ENTRIES entries beyond their model minimum.
+MAX_OPTIONAL = 6
+MAX_ENTRIES = 2
+MAX_STRING = 12
+#: The names of the tests' spec and of the pipeline pipectl builds from it. Half the
+#: strings are drawn from these, so that answers refer to one another as AWS's do (a
+#: stage in GetPipelineState that GetPipeline declares, the spec's service in
+#: DescribeServices): random text alone almost never lines up across answers, and the
+#: code behind such a match would never be reached.
+FAMILIAR_WORDS = ("hello-web", "Build")
 
 
 def _is_token(name: str) -> bool:
@@ -31,50 +47,92 @@ def _is_token(name: str) -> bool:
     return name.lower().endswith("token")
 
 
-def shape_strategy(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
-    if isinstance(shape, StructureShape):
-        return _structure(shape, depth)
-    if isinstance(shape, ListShape):
-        return st.lists(shape_strategy(shape.member, depth + 1),
-                        min_size=int(shape.metadata.get("min", 0)),
-                        max_size=max(int(shape.metadata.get("min", 0)),
-                                     2 if depth < MAX_DEPTH else 0))
-    if isinstance(shape, MapShape):
-        return st.dictionaries(_string(shape.key), shape_strategy(shape.value, depth + 1),
-                               max_size=2 if depth < MAX_DEPTH else 0)
-    return _scalar(shape)
+class _Budget:
+    """How many more members one answer may hold."""
+
+    def __init__(self) -> None:
+        self.left = MAX_MEMBERS
+
+    def take(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
 
 
-def _structure(shape: StructureShape, depth: int) -> st.SearchStrategy[dict[str, Any]]:
-    required = set(shape.required_members)
-    fixed: dict[str, st.SearchStrategy[Any]] = {}
-    optional: dict[str, st.SearchStrategy[Any]] = {}
-    for name, member in shape.members.items():
+class _Generator:
+    """Draws one model-valid value of a shape; scalar strategies are built once per shape."""
+
+    def __init__(self, draw: Callable[[st.SearchStrategy[Any]], Any]) -> None:
+        self.draw = draw
+        self.budget = _Budget()
+
+    def value(self, shape: Shape, ancestors: tuple[str, ...]) -> Any:
+        if isinstance(shape, StructureShape):
+            return self._structure(shape, ancestors)
+        if isinstance(shape, ListShape):
+            return [self.value(shape.member, (*ancestors, shape.name))
+                    for _ in range(self._entries(shape, ancestors))]
+        if isinstance(shape, MapShape):
+            keys = {self.draw(_scalar(shape.key)) for _ in range(self._entries(shape, ancestors))}
+            return {key: self.value(shape.value, (*ancestors, shape.name)) for key in keys}
+        return self.draw(_scalar(shape))
+
+    def _entries(self, shape: ListShape | MapShape, ancestors: tuple[str, ...]) -> int:
+        low = int(shape.metadata.get("min", 0))
+        # A recursive shape (one already on the path) only takes its minimum: drawing it
+        # would not end.
+        if self.budget.left <= 0 or shape.name in ancestors:
+            return low
+        return int(self.draw(st.integers(low, low + MAX_ENTRIES)))
+
+    def _structure(self, shape: StructureShape, ancestors: tuple[str, ...]) -> dict[str, Any]:
+        inside = (*ancestors, shape.name)
+        required = set(shape.required_members)
+        answer = {name: self._member(name, shape.members[name], inside)
+                  for name in shape.members if name in required}
+        if self.budget.left > 0 and shape.name not in ancestors:
+            for name in self.draw(_optional_choice(shape)):
+                if not self.budget.take():
+                    break
+                answer[name] = self._member(name, shape.members[name], inside)
+        return answer
+
+    def _member(self, name: str, member: Shape, ancestors: tuple[str, ...]) -> Any:
         if _is_token(name) and member.type_name == "string":
-            strategy: st.SearchStrategy[Any] = st.sampled_from(["page-2", "page-3"])
-        else:
-            strategy = st.deferred(lambda m=member: shape_strategy(m, depth + 1))
-        if name in required:
-            fixed[name] = strategy
-        elif depth < MAX_DEPTH:
-            optional[name] = strategy
-    return st.fixed_dictionaries(fixed, optional=optional)
+            return self.draw(_TOKENS)
+        return self.value(member, ancestors)
 
 
-def _string(shape: Shape) -> st.SearchStrategy[str]:
-    enum = shape.metadata.get("enum")
-    if enum:
-        return st.sampled_from([*enum, FUTURE_VALUE])
-    low = int(shape.metadata.get("min", 0))
-    high = max(low, min(int(shape.metadata.get("max", 12)), 12))
-    return st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126),
-                   min_size=low, max_size=high)
+_TOKENS = st.sampled_from(["page-2", "page-3"])
 
 
+@cache
+def _optional_choice(shape: StructureShape) -> st.SearchStrategy[list[str]]:
+    names = [name for name in shape.members if name not in set(shape.required_members)]
+    if not names:
+        return st.just([])
+    # A few, or all of them (as far as the budget goes, from a drawn first one): a path
+    # several optional members deep (an action's latest execution's error details) is
+    # then drawn often, not once in thousands of answers.
+    return st.one_of(st.lists(st.sampled_from(names), unique=True,
+                              max_size=min(MAX_OPTIONAL, len(names))),
+                     st.integers(0, len(names) - 1).map(
+                         lambda first: names[first:] + names[:first]))
+
+
+@cache
 def _scalar(shape: Shape) -> st.SearchStrategy[Any]:
     kind = shape.type_name
     if kind == "string":
-        return _string(shape)
+        enum = shape.metadata.get("enum")
+        if enum:
+            return st.sampled_from([*enum, FUTURE_VALUE])
+        low = int(shape.metadata.get("min", 0))
+        high = max(low, min(int(shape.metadata.get("max", MAX_STRING)), MAX_STRING))
+        text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126),
+                       min_size=low, max_size=high)
+        familiar = [word for word in FAMILIAR_WORDS
+                    if low <= len(word) <= int(shape.metadata.get("max", len(word)))]
+        return st.one_of(st.sampled_from(familiar), text) if familiar else text
     if kind in ("integer", "long"):
         low = shape.metadata.get("min", -(2**31) if kind == "integer" else -(2**40))
         high = shape.metadata.get("max", 2**31 - 1 if kind == "integer" else 2**40)
@@ -88,7 +146,18 @@ def _scalar(shape: Shape) -> st.SearchStrategy[Any]:
                             timezones=st.just(timezone.utc))
     if kind == "blob":
         return st.binary(max_size=8)
-    return _TEXT
+    return st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126),
+                   max_size=MAX_STRING)
+
+
+def shape_strategy(shape: Shape) -> st.SearchStrategy[Any]:
+    """Any value of ``shape`` the model allows, within the size bounds above."""
+
+    @st.composite
+    def drawn(draw: Callable[[st.SearchStrategy[Any]], Any]) -> Any:
+        return _Generator(draw).value(shape, ())
+
+    return drawn()
 
 
 def output_strategy(operation: OperationModel) -> st.SearchStrategy[dict[str, Any]]:

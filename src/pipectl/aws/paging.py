@@ -21,7 +21,11 @@ def pages(
     max_pages: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Each response of ``call(**params)``, following ``nextToken`` until there is none
-    (or ``max_pages`` were read); failures name ``operation`` and ``resource``."""
+    (or ``max_pages`` were read); failures name ``operation`` and ``resource``.
+
+    A page that hands back the token it was asked with ends the paging too: asking again
+    would read the same page forever.
+    """
     token: str | None = None
     read = 0
     while max_pages is None or read < max_pages:
@@ -30,6 +34,6 @@ def pages(
             response = call(**request)
         read += 1
         yield response
-        token = response.get("nextToken")
-        if not token:
+        sent, token = token, response.get("nextToken")
+        if not token or token == sent:
             return

@@ -10,112 +10,27 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
+# The stage views, build and deployment progress and plain values are the run model's
+# vocabulary too: imported from here by the commands that follow runs, from their own
+# modules by status and history.
+from pipectl.runs.progress import BuildPhase as BuildPhase
+from pipectl.runs.progress import BuildProgress as BuildProgress
+from pipectl.runs.progress import DeployProgress as DeployProgress
+from pipectl.runs.progress import RevisionCount as RevisionCount
+from pipectl.runs.values import epoch as epoch
+from pipectl.runs.values import format_duration as format_duration
+from pipectl.runs.values import image_tag as image_tag
+from pipectl.runs.values import iso_time as iso_time
+from pipectl.runs.values import task_definition_label as task_definition_label
+from pipectl.runs.views import ActionView as ActionView
+from pipectl.runs.views import StageView as StageView
+
 #: CodePipeline statuses after which an execution no longer changes.
 FINAL_EXECUTION_STATUSES = frozenset({"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"})
 #: Action and stage statuses meaning "being worked on".
 RUNNING_STATUSES = frozenset({"InProgress", "Stopping"})
 #: CodeBuild statuses after which a build no longer changes.
 FINAL_BUILD_STATUSES = frozenset({"SUCCEEDED", "FAILED", "FAULT", "TIMED_OUT", "STOPPED"})
-
-
-@dataclass(frozen=True)
-class BuildPhase:
-    name: str  # PRE_BUILD, BUILD, ...
-    status: str | None  # SUCCEEDED, FAILED, ... (None while in progress)
-    duration: int | None  # seconds
-    message: str | None = None  # the phase's context message, when AWS gives one
-
-
-@dataclass(frozen=True)
-class BuildProgress:
-    build_id: str
-    status: str  # IN_PROGRESS, SUCCEEDED, FAILED, ...
-    current_phase: str | None
-    phases: tuple[BuildPhase, ...] = ()
-    log_group: str | None = None
-    log_stream: str | None = None
-    log_tail: tuple[str, ...] = ()  # the last lines read
-    log_total: int = 0  # how many lines were read so far with --logs (what is new)
-
-    @property
-    def failed_phase(self) -> BuildPhase | None:
-        for phase in self.phases:
-            if phase.status not in (None, "SUCCEEDED"):
-                return phase
-        return None
-
-    @property
-    def done_phases(self) -> tuple[BuildPhase, ...]:
-        return tuple(p for p in self.phases if p.status is not None and p.name != "COMPLETED")
-
-
-@dataclass(frozen=True)
-class RevisionCount:
-    """Tasks of one task definition revision in a service deployment."""
-
-    task_definition: str | None  # label, web:8
-    running: int
-    requested: int
-    pending: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class DeployProgress:
-    cluster: str
-    service: str
-    rollout_state: str | None = None  # of the newest deployment
-    rollout_reason: str | None = None
-    running: int = 0
-    desired: int = 0
-    pending: int = 0
-    failed_tasks: int = 0
-    task_definition: str | None = None  # ARN of the newest deployment's task definition
-    image: str | None = None
-    events: tuple[str, ...] = ()  # latest service events, newest first
-    rolled_back: bool = False  # ECS failed (and rolled back or stopped) the new deployment
-    stopped_reasons: tuple[str, ...] = ()
-    # The service deployment as ECS records it (all empty where the endpoint has none).
-    deployment_status: str | None = None  # SUCCESSFUL, ROLLBACK_IN_PROGRESS, ...
-    lifecycle_stage: str | None = None
-    status_reason: str | None = None
-    failure_count: int | None = None  # tasks the circuit breaker counted as failed
-    failure_threshold: int | None = None  # ... and how many trip it
-    breaker_on: bool = False
-    alarms: tuple[tuple[str, str | None], ...] = ()  # (alarm watched, its state)
-    triggered_alarms: tuple[str, ...] = ()
-    revisions: tuple[RevisionCount, ...] = ()  # the target revision first
-    failure: str | None = None  # how the deployment failed, in one sentence
-
-    @property
-    def revision(self) -> str | None:
-        return task_definition_label(self.task_definition)
-
-
-@dataclass(frozen=True)
-class ActionView:
-    stage: str
-    name: str
-    category: str  # Source, Build, Deploy, ...
-    provider: str  # CodeBuild, ECS, ...
-    status: str  # InProgress, Succeeded, Failed, Abandoned, or Pending (not reached yet)
-    summary: str | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-    changed_at: float | None = None
-    external_id: str | None = None
-    external_url: str | None = None
-    build: BuildProgress | None = None
-    deploy: DeployProgress | None = None
-
-
-@dataclass(frozen=True)
-class StageView:
-    name: str
-    status: str  # InProgress, Succeeded, Failed, Stopped, ..., or Pending
-    actions: tuple[ActionView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -260,50 +175,3 @@ class Finished:
 
 
 WatchEvent = Update | Finished
-
-
-def task_definition_label(arn: str | None) -> str | None:
-    """``arn:...:task-definition/web:7`` -> ``web:7``."""
-    if not arn:
-        return None
-    return arn.rsplit("/", 1)[-1]
-
-
-def image_tag(image: str | None) -> str | None:
-    """The tag (or digest) of an image reference, for short displays."""
-    if not image:
-        return None
-    if "@" in image:
-        return image.split("@", 1)[1][:19]
-    last = image.rsplit("/", 1)[-1]
-    return last.split(":", 1)[1] if ":" in last else "latest"
-
-
-def iso_time(epoch: float) -> str:
-    import datetime as dt
-
-    moment = dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def epoch(value: Any) -> float | None:
-    """botocore gives datetimes; tests and some endpoints give numbers."""
-    if value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    timestamp = getattr(value, "timestamp", None)
-    return float(timestamp()) if callable(timestamp) else None
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"

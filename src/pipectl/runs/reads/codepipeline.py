@@ -58,9 +58,14 @@ def _summaries(response: dict[str, Any]) -> list[dict[str, Any]]:
 def recent_executions(clients: Clients, pipeline: str, limit: int) -> list[dict[str, Any]]:
     """The newest ``limit`` execution summaries, newest first (paged as needed)."""
     found: list[dict[str, Any]] = []
+    page_size = min(100, limit)
+    # The pages ``limit`` needs, and a few short ones more: a listing that keeps handing
+    # out tokens without runs must not keep the command reading forever.
+    enough_pages = -(-limit // page_size) + 3
     for response in pages(clients.client("codepipeline").list_pipeline_executions,
-                          {"pipelineName": pipeline, "maxResults": min(100, limit)},
-                          operation="codepipeline:ListPipelineExecutions", resource=pipeline):
+                          {"pipelineName": pipeline, "maxResults": page_size},
+                          operation="codepipeline:ListPipelineExecutions", resource=pipeline,
+                          max_pages=enough_pages):
         found.extend(_summaries(response))
         if len(found) >= limit:
             break
