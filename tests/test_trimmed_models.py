@@ -6,6 +6,7 @@ for every operation pipectl calls; the trimmed model is cached and reused.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,13 @@ import pytest
 from botocore.exceptions import ParamValidationError
 from botocore.stub import Stubber
 
-from pipectl.aws.models import ENDPOINT_PREFIXES, OPERATIONS_USED, TrimmingLoader, trim_model
+from pipectl.aws.models import (
+    ENDPOINT_PREFIXES,
+    OPERATIONS_USED,
+    TrimmingLoader,
+    trim_model,
+    without_documentation,
+)
 from pipectl.aws.session import AwsSession, AwsSettings
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "pipectl"
@@ -27,11 +34,22 @@ def stock_model(service: str) -> Any:
     return botocore.loaders.Loader().load_service_model(service, "service-2")
 
 
+def undocumented(node: Any, key: str = "") -> Any:
+    """``node`` less every ``documentation`` entry that is not a member's name."""
+    if isinstance(node, dict):
+        return {k: undocumented(v, k) for k, v in node.items()
+                if k != "documentation" or key == "members"}
+        # (under "members" the keys are member names)
+    if isinstance(node, list):
+        return [undocumented(v) for v in node]
+    return node
+
+
 @pytest.mark.parametrize("service", sorted(OPERATIONS_USED))
 def test_a_trimmed_model_keeps_each_used_operation_as_botocore_defines_it(
     service: str, tmp_path: Path
 ) -> None:
-    full = stock_model(service)
+    full = undocumented(stock_model(service))
     trimmed = TrimmingLoader(tmp_path).load_service_model(service, "service-2")
     assert set(trimmed["operations"]) == OPERATIONS_USED[service]
     assert len(trimmed["shapes"]) < len(full["shapes"]) / 5
@@ -45,10 +63,41 @@ def test_a_trimmed_model_keeps_each_used_operation_as_botocore_defines_it(
 
 
 @pytest.mark.parametrize("service", ["codepipeline", "ecs", "s3", "logs"])
-def test_other_models_load_as_botocore_loads_them(service: str, tmp_path: Path) -> None:
+def test_other_models_load_as_botocore_loads_them_less_their_documentation(
+    service: str, tmp_path: Path
+) -> None:
     # s3 has sdk-extras: they are applied as botocore applies them.
-    assert TrimmingLoader(tmp_path).load_service_model(service, "service-2") == \
-        stock_model(service)
+    stock = stock_model(service)
+    expected = undocumented(stock)
+    if "clientContextParams" in stock:  # the client's settings, not the API's: kept as is
+        expected["clientContextParams"] = stock["clientContextParams"]
+    for _ in range(2):  # made, then read from the cache
+        loaded = TrimmingLoader(tmp_path).load_service_model(service, "service-2")
+        assert loaded == expected
+        api = {"operations": loaded["operations"], "shapes": loaded["shapes"]}
+        assert '"documentation"' not in json.dumps(api)
+    [cached] = (tmp_path / "botocore-models").glob(f"{service}-*.json")
+    assert cached.stat().st_size < len(json.dumps(stock)) / 2
+
+
+def test_a_member_named_documentation_is_a_member_and_stays() -> None:
+    model = {"documentation": "<p>The service.</p>", "metadata": {"protocol": "json"},
+             "operations": {"Put": {"name": "Put", "documentation": "<p>Puts.</p>",
+                                    "input": {"shape": "PutInput", "documentation": "x"},
+                                    "errors": [{"shape": "Oops", "documentation": "y"}]}},
+             "shapes": {"PutInput": {"type": "structure", "documentation": "<p>In.</p>",
+                                     "members": {"documentation": {"shape": "Text",
+                                                                   "documentation": "z"}}},
+                        "Text": {"type": "string"},
+                        "Oops": {"type": "structure", "members": {}, "exception": True}}}
+    assert without_documentation(model) == {
+        "metadata": {"protocol": "json"},
+        "operations": {"Put": {"name": "Put", "input": {"shape": "PutInput"},
+                               "errors": [{"shape": "Oops"}]}},
+        "shapes": {"PutInput": {"type": "structure",
+                                "members": {"documentation": {"shape": "Text"}}},
+                   "Text": {"type": "string"},
+                   "Oops": {"type": "structure", "members": {}, "exception": True}}}
 
 
 def test_an_unknown_service_is_still_refused(tmp_path: Path) -> None:

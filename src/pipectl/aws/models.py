@@ -1,6 +1,6 @@
 """botocore's loader, doing as little as it can: no scan of every service's directory,
-only the operations pipectl calls of a large service, and only the endpoints of the
-services pipectl calls.
+only the operations pipectl calls of a large service, no documentation, and only the
+endpoints of the services pipectl calls.
 
 Creating a botocore client reads the service's whole model and builds a method for every
 operation. For EC2 that is a 6 MB model and ~750 operations: about a third of a second,
@@ -9,6 +9,8 @@ more than everything else ``pipectl status`` does, for the one EC2 call it makes
 in :data:`OPERATIONS_USED` the client gets botocore's own model trimmed to the operations
 pipectl calls and the shapes they reach: requests are still built and validated from
 botocore's model, exactly as before, and the client has no method pipectl never calls.
+Every model (trimmed or whole) is kept without its documentation: two thirds of the
+bytes of ECS's model, parsed by every process for nothing but docstrings.
 
 The trimmed model is written once to pipectl's cache directory, keyed by the full
 model's file (path, size, modification time) and the operations kept, so a botocore
@@ -49,8 +51,10 @@ ENDPOINT_PREFIXES: frozenset[str] = frozenset({
     "ecs", "elasticloadbalancing", "events", "iam", "logs", "monitoring", "s3",
     "secretsmanager", "ssm", "sts",
 })
+#: The cache key of a model kept whole (less its documentation).
+ALL_OPERATIONS = frozenset({"*"})
 #: Bumped when the trimming itself changes, so old cache files are not reused.
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_directory(environ: Mapping[str, str]) -> Path:
@@ -71,18 +75,19 @@ class TrimmingLoader(Loader):  # type: ignore[misc]  # botocore ships no type hi
 
     def load_service_model(self, service_name: str, type_name: str,
                            api_version: str | None = None) -> Any:
-        keep = OPERATIONS_USED.get(service_name)
         version = api_version or self.determine_latest_version(service_name, type_name)
-        if type_name != "service-2" or keep is None:
+        if type_name != "service-2":
             return self._load_with_extras(service_name, type_name, version)
-        cached = self._cache_file(service_name, version, keep)
+        keep = OPERATIONS_USED.get(service_name)
+        cached = self._cache_file(service_name, version, keep or ALL_OPERATIONS)
         if cached is not None:
             try:
                 model: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
                 return model
             except (OSError, ValueError):
                 pass  # not written yet, or damaged: trim it (again)
-        model = trim_model(self._load_with_extras(service_name, type_name, version), keep)
+        model = self._load_with_extras(service_name, type_name, version)
+        model = without_documentation(trim_model(model, keep) if keep else model)
         if cached is not None:
             _write_atomically(cached, json.dumps(model, separators=(",", ":")))
         return model
@@ -168,6 +173,40 @@ def trim_model(model: Mapping[str, Any], keep: Iterable[str]) -> dict[str, Any]:
     trimmed["operations"] = operations
     trimmed["shapes"] = {name: shape for name, shape in shapes.items() if name in reached}
     return trimmed
+
+
+def without_documentation(model: Mapping[str, Any]) -> dict[str, Any]:
+    """``model`` less its HTML documentation: about two thirds of a model's bytes, read by
+    nothing but docstrings (help()) and documentation builders. Only the documentation of
+    the model, its operations, shapes and their references goes: a member that happens to
+    be named ``documentation`` is a member, and stays."""
+    def bare(node: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in node.items() if key != "documentation"}
+
+    def bare_shape(shape: Mapping[str, Any]) -> dict[str, Any]:
+        out = bare(shape)
+        if "members" in out:
+            out["members"] = {name: bare(ref) for name, ref in out["members"].items()}
+        for key in ("member", "key", "value"):
+            if key in out:
+                out[key] = bare(out[key])
+        return out
+
+    def bare_operation(operation: Mapping[str, Any]) -> dict[str, Any]:
+        out = bare(operation)
+        for key in ("input", "output"):
+            if key in out:
+                out[key] = bare(out[key])
+        if "errors" in out:
+            out["errors"] = [bare(ref) for ref in out["errors"]]
+        return out
+
+    stripped = bare(model)
+    stripped["operations"] = {name: bare_operation(op)
+                              for name, op in model.get("operations", {}).items()}
+    stripped["shapes"] = {name: bare_shape(shape) for name, shape in model.get("shapes",
+                                                                               {}).items()}
+    return stripped
 
 
 def trim_endpoints(endpoints: Mapping[str, Any], keep: Iterable[str]) -> dict[str, Any]:

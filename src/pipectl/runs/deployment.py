@@ -10,15 +10,13 @@ words in events only as the last fallback, and never words older than the deploy
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from pipectl.runs.model import DeployProgress, RevisionCount, epoch, task_definition_label
-from pipectl.runs.service_deployments import ServiceDeployment
+from pipectl.runs.service_deployments import ROLLBACK_WORDS, ServiceDeployment
 
-ROLLBACK_WORDS = re.compile(r"circuit breaker|rolling back|rolled back|rollback", re.I)
 #: AWS and local clocks differ a little: a deployment this close before the run is ours.
 CLOCK_SLACK = 5.0
 

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from pipectl.errors import AwsError, Interrupted, NotFound, PipectlError, RunFailed, WaitTimedOut
 from pipectl.runs.model import Outcome, RunResult
-
-#: Renders a command to suggest (``watch ID``) with the global options in effect.
-Suggest = Callable[[str], str]
-
-
-def plain_command(command: str) -> str:
-    return f"pipectl {command}"
+from pipectl.runs.suggest import Suggest, plain_command
 
 
 def reattach_command(execution_id: str, suggest: Suggest = plain_command) -> str:

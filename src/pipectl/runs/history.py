@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipectl.runs import projections
-from pipectl.runs.model import epoch, iso_time
 from pipectl.runs.reads import Clients
 from pipectl.runs.reads import codepipeline as pipeline_reads
+from pipectl.runs.values import epoch, iso_time
 
 
 @dataclass(frozen=True)

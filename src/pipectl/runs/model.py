@@ -10,6 +10,16 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
+# The stage views and plain values are the run model's vocabulary too: imported from
+# here by the commands that follow runs, from their own modules by status and history.
+from pipectl.runs.values import epoch as epoch
+from pipectl.runs.values import format_duration as format_duration
+from pipectl.runs.values import image_tag as image_tag
+from pipectl.runs.values import iso_time as iso_time
+from pipectl.runs.values import task_definition_label as task_definition_label
+from pipectl.runs.views import ActionView as ActionView
+from pipectl.runs.views import StageView as StageView
+
 #: CodePipeline statuses after which an execution no longer changes.
 FINAL_EXECUTION_STATUSES = frozenset({"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"})
 #: Action and stage statuses meaning "being worked on".
@@ -92,30 +102,6 @@ class DeployProgress:
     @property
     def revision(self) -> str | None:
         return task_definition_label(self.task_definition)
-
-
-@dataclass(frozen=True)
-class ActionView:
-    stage: str
-    name: str
-    category: str  # Source, Build, Deploy, ...
-    provider: str  # CodeBuild, ECS, ...
-    status: str  # InProgress, Succeeded, Failed, Abandoned, or Pending (not reached yet)
-    summary: str | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-    changed_at: float | None = None
-    external_id: str | None = None
-    external_url: str | None = None
-    build: BuildProgress | None = None
-    deploy: DeployProgress | None = None
-
-
-@dataclass(frozen=True)
-class StageView:
-    name: str
-    status: str  # InProgress, Succeeded, Failed, Stopped, ..., or Pending
-    actions: tuple[ActionView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -260,50 +246,3 @@ class Finished:
 
 
 WatchEvent = Update | Finished
-
-
-def task_definition_label(arn: str | None) -> str | None:
-    """``arn:...:task-definition/web:7`` -> ``web:7``."""
-    if not arn:
-        return None
-    return arn.rsplit("/", 1)[-1]
-
-
-def image_tag(image: str | None) -> str | None:
-    """The tag (or digest) of an image reference, for short displays."""
-    if not image:
-        return None
-    if "@" in image:
-        return image.split("@", 1)[1][:19]
-    last = image.rsplit("/", 1)[-1]
-    return last.split(":", 1)[1] if ":" in last else "latest"
-
-
-def iso_time(epoch: float) -> str:
-    import datetime as dt
-
-    moment = dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def epoch(value: Any) -> float | None:
-    """botocore gives datetimes; tests and some endpoints give numbers."""
-    if value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    timestamp = getattr(value, "timestamp", None)
-    return float(timestamp()) if callable(timestamp) else None
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipectl.runs.model import ActionView, StageView, epoch
+from pipectl.runs.values import epoch
+from pipectl.runs.views import ActionView, StageView
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,15 @@ saying nothing about it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from pipectl.aws.errors import aws_call
 from pipectl.errors import AwsError
-from pipectl.runs.model import epoch
 from pipectl.runs.reads import Clients
+from pipectl.runs.values import epoch
 
 #: Answers meaning "this endpoint has no such operation" (or may not use it): fall back.
 UNSUPPORTED_CODES = frozenset({
@@ -29,6 +30,8 @@ UNSUPPORTED_CODES = frozenset({
     "UnsupportedOperation", "UnsupportedFeatureException", "AccessDeniedException",
     "AccessDenied",
 })
+#: Words of ECS's rollout reasons and service events when a deployment is rolled back.
+ROLLBACK_WORDS = re.compile(r"circuit breaker|rolling back|rolled back|rollback", re.I)
 #: Statuses after which a service deployment no longer changes.
 FINAL_STATUSES = frozenset({"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"})
 #: Statuses that mean the deployment did not (or will not) complete.

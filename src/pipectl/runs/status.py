@@ -17,13 +17,14 @@ from typing import Any
 
 from pipectl.errors import NotFound, PipectlError
 from pipectl.runs import projections
-from pipectl.runs.deployment import ROLLBACK_WORDS
 from pipectl.runs.endpoint import running_tasks, service_url
 from pipectl.runs.history import RunSummary, run_summary
-from pipectl.runs.model import StageView, iso_time, task_definition_label
 from pipectl.runs.reads import Clients
 from pipectl.runs.reads import codepipeline as pipeline_reads
 from pipectl.runs.reads import ecs as ecs_reads
+from pipectl.runs.service_deployments import ROLLBACK_WORDS
+from pipectl.runs.values import iso_time, task_definition_label
+from pipectl.runs.views import StageView
 
 
 @dataclass(frozen=True)

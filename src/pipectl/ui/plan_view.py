@@ -7,7 +7,7 @@ from typing import Any
 
 from pipectl.plan.executor import Progress
 from pipectl.plan.model import Action, Plan, Step
-from pipectl.runs.exit_status import Suggest, plain_command
+from pipectl.runs.suggest import Suggest, plain_command
 from pipectl.ui.environment import Environment
 from pipectl.ui.printable import printable
 

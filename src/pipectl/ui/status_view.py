@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipectl.runs.exit_status import plain_command
-from pipectl.runs.model import format_duration, image_tag, iso_time, task_definition_label
+from pipectl.runs.suggest import plain_command
+from pipectl.runs.values import format_duration, image_tag, iso_time, task_definition_label
 
 if TYPE_CHECKING:  # status and history do not pay for importing rollback and watch
-    from pipectl.runs.exit_status import Suggest
     from pipectl.runs.history import RunSummary
     from pipectl.runs.rollback import RollbackPlan, RolloutDone, RolloutUpdate
     from pipectl.runs.status import StatusReport
+    from pipectl.runs.suggest import Suggest
     from pipectl.ui.environment import Environment
 from pipectl.ui.text import clip, first_line
 

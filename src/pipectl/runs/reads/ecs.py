@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from pipectl.aws.errors import aws_call
-from pipectl.runs.model import epoch
 from pipectl.runs.reads import Clients
+from pipectl.runs.values import epoch
 
 
 def services(
