@@ -8,6 +8,7 @@ from typing import Any
 
 from pipectl.sandbox.codepipeline import views
 from pipectl.sandbox.codepipeline.engine import PipelineEngine
+from pipectl.sandbox.codepipeline.model import Execution
 from pipectl.sandbox.protocol import ApiError
 
 
@@ -25,6 +26,15 @@ def _page(items: list[Any], params: dict[str, Any], default: int) -> tuple[list[
 def pipeline_handlers(
     pipelines: PipelineEngine,
 ) -> dict[str, Callable[[str, str, dict[str, Any]], dict[str, Any]]]:
+    def named_execution(account: str, region: str, params: dict[str, Any]) -> Execution:
+        """The execution a request names (pipelineName, pipelineExecutionId)."""
+        return pipelines.execution(
+            account,
+            region,
+            str(params.get("pipelineName") or ""),
+            str(params.get("pipelineExecutionId") or ""),
+        )
+
     def start(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
         return {"pipelineExecutionId": pipelines.start(account, region, params).id}
 
@@ -32,12 +42,7 @@ def pipeline_handlers(
         return pipelines.state(account, region, str(params.get("name") or ""))
 
     def get_execution(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
-        execution = pipelines.execution(
-            account,
-            region,
-            str(params.get("pipelineName") or ""),
-            str(params.get("pipelineExecutionId") or ""),
-        )
+        execution = named_execution(account, region, params)
         return {"pipelineExecution": execution.detail()}
 
     def list_executions(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -80,12 +85,7 @@ def pipeline_handlers(
         return answer
 
     def stop(account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
-        execution = pipelines.execution(
-            account,
-            region,
-            str(params.get("pipelineName") or ""),
-            str(params.get("pipelineExecutionId") or ""),
-        )
+        execution = named_execution(account, region, params)
         pipelines.stop(
             execution,
             bool(params.get("abandon")),
@@ -98,12 +98,7 @@ def pipeline_handlers(
         mode = str(params.get("retryMode") or "")
         if mode not in ("FAILED_ACTIONS", "ALL_ACTIONS"):
             raise ApiError("ValidationException", "retryMode must be FAILED_ACTIONS or ALL_ACTIONS")
-        execution = pipelines.execution(
-            account,
-            region,
-            str(params.get("pipelineName") or ""),
-            str(params.get("pipelineExecutionId") or ""),
-        )
+        execution = named_execution(account, region, params)
         pipelines.retry(
             execution, str(params.get("stageName") or ""), mode, pipelines.scheduler.now()
         )

@@ -23,17 +23,13 @@ from pipectl.sandbox.runtime import Runtime
 
 
 class CodeBuildAction:
+    """Starts a build of the project the action names and ends with it."""
+
     def __init__(self, runtime: Runtime, builds: BuildRunner) -> None:
         self.runtime = runtime
         self.builds = builds
 
-    def run(
-        self,
-        execution: Execution,
-        action: ActionRun,
-        at: datetime,
-        done: Done,
-    ) -> None:
+    def run(self, execution: Execution, action: ActionRun, at: datetime, done: Done) -> None:
         from pipectl.sandbox.codebuild.projects import get_project
 
         config = action.resolved_configuration

@@ -21,17 +21,13 @@ DEFAULT_DEPLOY_TIMEOUT_MINUTES = 60
 
 
 class EcsDeployAction:
+    """Rolls the service out with the images the build wrote, and waits for ECS."""
+
     def __init__(self, runtime: Runtime, deployments: Deployments) -> None:
         self.runtime = runtime
         self.deployments = deployments
 
-    def run(
-        self,
-        execution: Execution,
-        action: ActionRun,
-        at: datetime,
-        done: Done,
-    ) -> None:
+    def run(self, execution: Execution, action: ActionRun, at: datetime, done: Done) -> None:
         config = action.resolved_configuration
         cluster, service_name = config.get("ClusterName", ""), config.get("ServiceName", "")
         file_name = config.get("FileName") or "imagedefinitions.json"

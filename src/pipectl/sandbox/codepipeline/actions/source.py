@@ -21,6 +21,8 @@ SOURCE_SECONDS = 3.0
 
 
 class SourceAction:
+    """Hands the next stages a commit of its own making, a few seconds later."""
+
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
@@ -29,13 +31,7 @@ class SourceAction:
             at, SOURCE_SECONDS, lambda due: self._source(execution, action, due, done)
         )
 
-    def _source(
-        self,
-        execution: Execution,
-        action: ActionRun,
-        at: datetime,
-        done: Done,
-    ) -> None:
+    def _source(self, execution: Execution, action: ActionRun, at: datetime, done: Done) -> None:
         if action.status != "InProgress":
             return
         config = action.resolved_configuration
