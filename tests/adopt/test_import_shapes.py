@@ -15,6 +15,7 @@ from moto import mock_aws
 from pipectl.errors import ExitStatus
 from tests.adopt import console
 from tests.conftest import run_cli
+from tests.moto_fixes import report_event_bridge
 from tests.resources.specs import spec_data, write_project
 
 
@@ -23,6 +24,7 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Any]]:
     import boto3
 
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    report_event_bridge(monkeypatch)
     with mock_aws():
         session = boto3.session.Session(region_name="us-east-1")
         yield lambda service: session.client(service)
@@ -70,6 +72,9 @@ def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
         variant: str, client: Callable[[str], Any], network: dict[str, Any], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     sections = {"deploy": {"create_service": network}, **ROUND_TRIPS[variant]}
+    source = ROUND_TRIPS[variant].get("source", {})
+    if source.get("provider") == "s3":  # the source bucket is the user's: it exists
+        client("s3").create_bucket(Bucket=source["bucket"])
     original = tmp_path / "original"
     write_project(original, spec=spec_data(**sections))
     monkeypatch.chdir(original)

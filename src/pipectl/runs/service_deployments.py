@@ -283,8 +283,8 @@ def latest(clients: Clients, cluster: str, service: str) -> ServiceDeployment | 
     (DescribeServiceDeployments): its circuit breaker, alarms and rollback say why.
     """
     found = listed(clients, cluster, service, limit=1)
-    if not found:
-        return None
+    if not found or not found[0].get("serviceDeploymentArn"):
+        return None  # none, or one that names no deployment: nothing to say of it
     brief = parse(found[0])  # the members a brief has are named as in the full item
     if brief.succeeded is not False:
         return brief
