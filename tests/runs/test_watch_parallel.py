@@ -27,9 +27,12 @@ from tests.runs.world import (
     StubbedClients,
     action_state,
     at,
+    build,
+    phase,
     pipeline_doc,
     stage_state,
     state,
+    summary,
 )
 
 OTHER = "99999999-2222-3333-4444-555555555555"
@@ -166,3 +169,35 @@ def test_a_documented_action_execution_reads_as_its_stage_state() -> None:
     [action] = stage["actionStates"]
     assert action["latestExecution"]["externalExecutionId"] == BUILD_ID
     assert action["latestExecution"]["summary"] == "Build succeeded"
+
+
+def test_a_parallel_run_stopped_between_two_actions_of_a_stage_ends_as_stopped() -> None:
+    """A run stopped (and waited for) after a stage's first action: the second never
+    starts. Its action executions alone can't say the run is over, so watch asks the
+    execution once no action of the run is running, and ends, rather than wait for an
+    action that will never come."""
+    clock = FakeClock()
+    doc = pipeline_doc()
+    doc["pipeline"].update(pipelineType="V2", executionMode="PARALLEL")
+    doc["pipeline"]["stages"][1]["actions"].append(
+        {"name": "Scan", "actionTypeId": {"category": "Test", "owner": "AWS",
+                                          "provider": "CodeBuild", "version": "1"},
+         "runOrder": 2, "configuration": {"ProjectName": "hello-web-scan"}})
+    done = [detail(RUN, "Source", {"status": "Succeeded", "lastStatusChange": at(20)}),
+            detail(RUN, "Build", {"status": "Succeeded", "lastStatusChange": at(90),
+                                  "externalExecutionId": BUILD_ID})]
+    aws = StubbedClients()
+    aws.add("codepipeline", "get_pipeline", doc)
+    aws.add("codepipeline", "list_pipeline_executions", summary(RUN, "Stopped"))
+    aws.add("codepipeline", "list_action_executions", {"actionExecutionDetails": done})
+    aws.add("codebuild", "batch_get_builds", build("SUCCEEDED", "COMPLETED", [
+        phase("BUILD", "SUCCEEDED", 60), phase("COMPLETED", None)]))
+    aws.add("codepipeline", "get_pipeline_execution", {"pipelineExecution": {
+        "pipelineName": PIPELINE, "pipelineExecutionId": RUN, "status": "Stopped",
+        "statusSummary": "Stopped by user"}})
+    events = list(watch_run(aws, PIPELINE, RUN, options=WatchOptions(timeout=60.0),
+                            clock=clock, sleep=clock.sleep))
+    aws.assert_all_used()
+    last = events[-1]
+    assert isinstance(last, Finished) and last.result.outcome == "stopped", last
+    assert aws.calls["codepipeline:ListActionExecutions"] == 1

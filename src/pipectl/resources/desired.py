@@ -12,6 +12,7 @@ from pipectl.errors import InvalidInput
 from pipectl.resources.bucket import ArtifactBucket
 from pipectl.resources.common import Placement, managed_tags
 from pipectl.resources.ecs import Cluster, Service, TaskDefinition
+from pipectl.resources.events import SourceEvents, source_events
 from pipectl.resources.logs import LogGroup, awslogs_groups
 from pipectl.resources.pipeline import Pipeline
 from pipectl.resources.project import BuildProject, env_vars
@@ -54,6 +55,8 @@ class DesiredState:
     project: BuildProject
     ecs: EcsResources | None
     pipeline: Pipeline
+    #: The EventBridge rule (and its role) that starts runs of a CodeCommit or S3 source.
+    source_events: SourceEvents | None = None
 
 
 def load_buildspec_text(path_text: str, spec_path: Path | None = None) -> str:
@@ -186,7 +189,8 @@ def desired_state(
         triggers=spec.pipeline.triggers,
     )
     return DesiredState(spec.name, placement, bucket, repository, codebuild_role,
-                        pipeline_role, project, ecs, pipeline)
+                        pipeline_role, project, ecs, pipeline,
+                        source_events(spec.source, placement, names, tags))
 
 
 def _arn(role: Role | None) -> str:

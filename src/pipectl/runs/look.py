@@ -112,7 +112,12 @@ class RunLook:
         stages = projections.stage_views(self.layout, state, self.execution_id,
                                          self.started_at)
         execution_doc: dict[str, Any] | None = None
-        if any(s.status in RUNNING_STATUSES for s in stages):
+        # A stage status made from action executions is a guess (one whose next action
+        # has not started may never get it: the run was stopped); an action running
+        # is a fact.
+        running = (any(a.status in RUNNING_STATUSES for s in stages for a in s.actions)
+                   if parallel else any(s.status in RUNNING_STATUSES for s in stages))
+        if running:
             stopping = any(s.status == "Stopping" for s in stages)
             self.memory.status = "Stopping" if stopping else "InProgress"
         else:

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipectl.sandbox.app import account_for
 from pipectl.sandbox.clock import Scheduler
 from pipectl.sandbox.codebuild.handlers import build_handlers
 from pipectl.sandbox.codebuild.runner import BuildRunner
@@ -20,6 +21,7 @@ from pipectl.sandbox.ecs.deployments import Deployments
 from pipectl.sandbox.ecs.handlers import ecs_handlers
 from pipectl.sandbox.ecs.service_deployment_handlers import service_deployment_handlers
 from pipectl.sandbox.faults import Faults, intercept
+from pipectl.sandbox.s3_notifications import with_event_bridge
 from pipectl.sandbox.variation import Variation
 
 if TYPE_CHECKING:
@@ -56,6 +58,10 @@ class Engine:
         app.before_request.append(self.scheduler.advance)
         app.interceptors.append(
             lambda environ, request, start: intercept(self.faults, environ, request, start)
+        )
+        app.interceptors.append(
+            lambda environ, request, start: with_event_bridge(
+                app._moto, account_for(request.access_key), environ, request, start)
         )
         app.on_reset.append(self.reset)
         app.control.update(
