@@ -13,9 +13,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pipectl.sandbox import action_access
-from pipectl.sandbox.action_access import ActionRefused
 from pipectl.sandbox.clock import Scheduler, engine_error
+from pipectl.sandbox.codepipeline import access as action_access
+from pipectl.sandbox.codepipeline.access import ActionRefused
 from pipectl.sandbox.codepipeline.actions.base import ActionRunner, Done, fail
 from pipectl.sandbox.codepipeline.model import (
     FINAL,

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from pipectl.sandbox import action_access
-from pipectl.sandbox.action_access import ActionRefused
 from pipectl.sandbox.codebuild.access import CannotAssume
 from pipectl.sandbox.codebuild.build import ArtifactTarget, Build
 from pipectl.sandbox.codebuild.phases import PHASE_ORDER
 from pipectl.sandbox.codebuild.runner import BuildRunner
+from pipectl.sandbox.codepipeline import access as action_access
+from pipectl.sandbox.codepipeline.access import ActionRefused
 from pipectl.sandbox.codepipeline.actions.base import (
     Done,
     fail,

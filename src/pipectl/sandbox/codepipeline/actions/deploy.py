@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from pipectl.sandbox import action_access, backends
-from pipectl.sandbox.action_access import ActionRefused
+from pipectl.sandbox import backends
+from pipectl.sandbox.codepipeline import access as action_access
+from pipectl.sandbox.codepipeline.access import ActionRefused
 from pipectl.sandbox.codepipeline.actions import base
 from pipectl.sandbox.codepipeline.actions.base import Done
 from pipectl.sandbox.codepipeline.model import ActionRun, Execution
