@@ -376,11 +376,13 @@ def explain(results: Results) -> list[str]:
     mine = next((t for t in results.status_vs_aws if t.label == "pipectl status"), None)
     theirs = next((t for t in results.status_vs_aws if t.label.startswith("aws")), None)
     if "`pipectl status` wall time" in missed and mine and theirs and theirs.median_cpu:
+        calls = f"its {status.calls.total} calls" if status else "its calls"
         notes.append(f"`pipectl status` used {ms(mine.median_cpu)} of CPU, the aws CLI "
                      f"{ms(theirs.median_cpu)} ({mine.median_cpu / theirs.median_cpu:.2f}x); "
-                     "the rest of its wall time is waiting for its 8 calls, in 4 rounds (the "
-                     "service's tasks are found only after the service is read, their "
-                     "network interfaces only after the tasks), answered by a sandbox that "
+                     f"the rest of its wall time is waiting for {calls}, in 3 rounds (all "
+                     "that needs only the spec's names at once; a task's network interface "
+                     "and the image, if no task runs it, once the service and its tasks are "
+                     "read; the public IP once the interface is), answered by a sandbox that "
                      "shares the machine's cores.")
     if ("`pipectl status` wall time" in missed or "`pipectl status` peak memory" in missed) \
             and status:
@@ -431,7 +433,9 @@ def explain(results: Results) -> list[str]:
         if mine is not None:
             notes.append(f"The first `pipectl status` (nothing cached) took "
                          f"{ms(results.status_cold)}, the cached median {ms(mine.median)}: "
-                         "the difference is trimming EC2's 6 MB model once.")
+                         "the difference is trimming botocore's models (EC2's 6 MB to the "
+                         "operations pipectl calls, every model to no documentation) and "
+                         "endpoints once.")
     return notes
 
 

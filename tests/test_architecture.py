@@ -75,3 +75,52 @@ def test_click_and_rich_stay_in_cli_and_ui() -> None:
         if (top := module.split(".")[0]) in ONLY_IN and package not in ONLY_IN[top]
     )
     assert crossing == []
+
+
+def module_imports() -> dict[str, set[str]]:
+    """pipectl module -> the pipectl modules it imports (``from package import module``
+    names the module), every import counted as in :func:`imports`."""
+    modules = {}
+    for path in SOURCE.rglob("*.py"):
+        parts = ("pipectl", *path.relative_to(SOURCE).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules
+                           else node.module for a in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            graph[name] |= {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def test_no_module_imports_itself_back() -> None:
+    """No import cycle, TYPE_CHECKING and lazy imports included: a cycle is two modules
+    that cannot be understood (or split) one without the other."""
+    graph = module_imports()
+    cycles = []
+    for start in sorted(graph):
+        # Depth-first from each module; a path that comes back to it is a cycle.
+        stack = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            name, path = stack.pop()
+            for target in sorted(graph[name]):
+                if target == start:
+                    cycles.append(" -> ".join([*path, start]))
+                elif target not in seen:
+                    seen.add(target)
+                    stack.append((target, [*path, target]))
+    assert cycles == []
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """The README's limit: a module that grows past it has two jobs and is split."""
+    long = sorted(f"{path.relative_to(SOURCE)}: {lines} lines"
+                  for path in SOURCE.rglob("*.py")
+                  if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400)
+    assert long == []

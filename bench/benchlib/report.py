@@ -157,8 +157,9 @@ def render(results: Results) -> str:
             out += [f"Peak memory of `pipectl status`: {results.status_peak_mib:.1f} MiB "
                     "(median of 3 runs).", ""]
         if results.status_cold is not None:
-            out += ["The first `pipectl status` on a machine (no trimmed EC2 model cached "
-                    f"yet, see the README's Global options) took {ms(results.status_cold)}.",
+            out += ["The first `pipectl status` on a machine (no trimmed botocore model or "
+                    "endpoints cached yet, see the README's Global options) took "
+                    f"{ms(results.status_cold)}.",
                     ""]
     if results.costs or results.watch:
         rows = [[f"`{c.label}`", ms(c.seconds), str(c.calls.total),

@@ -15,6 +15,7 @@ from moto import mock_aws
 from pipectl.errors import ExitStatus
 from tests.adopt import console
 from tests.conftest import run_cli
+from tests.moto_fixes import report_event_bridge
 from tests.resources.specs import spec_data, task_definition, write_project
 
 
@@ -23,6 +24,7 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Any]]:
     import boto3
 
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    report_event_bridge(monkeypatch)
     with mock_aws():
         session = boto3.session.Session(region_name="us-east-1")
         yield lambda service: session.client(service)
@@ -46,7 +48,7 @@ def _import_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 
 
 ROUND_TRIPS = {
-    "github-v2-queued": {},
+    "github-v2-queued": {"deploy": {"log_retention_days": 365}},
     "github-v2-triggers": {"pipeline": {"triggers": {
         "push": [{"branches": {"includes": ["main"], "excludes": ["wip/*"]},
                   "file_paths": {"includes": ["src/**"]}}, {"tags": {"includes": ["v*"]}}],
@@ -60,6 +62,7 @@ ROUND_TRIPS = {
                                    "key": "app/source.zip"},
                         "pipeline": {"type": "V2", "execution_mode": "PARALLEL",
                                      "variables": {"STAGE": "prod"}},
+                        "deploy": {"log_retention_days": None},
                         "build": {"cache": "none", "compute_type": "BUILD_GENERAL1_MEDIUM",
                                   "env": {"PRICE": "$$5"}},
                         "image": {"keep_images": 12, "immutable_tags": False},
@@ -71,7 +74,11 @@ ROUND_TRIPS = {
 def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
         variant: str, client: Callable[[str], Any], network: dict[str, Any], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    sections = {"deploy": {"create_service": network}, **ROUND_TRIPS[variant]}
+    variant_deploy = ROUND_TRIPS[variant].get("deploy", {})
+    sections = {**ROUND_TRIPS[variant], "deploy": {"create_service": network, **variant_deploy}}
+    source = ROUND_TRIPS[variant].get("source", {})
+    if source.get("provider") == "s3":  # the source bucket is the user's: it exists
+        client("s3").create_bucket(Bucket=source["bucket"])
     owned = sections["deploy"]["create_service"] is not None
     if not owned:  # the service exists before, made by its owner
         client("ecs").create_cluster(clusterName="hello-cluster")
@@ -92,6 +99,9 @@ def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
     # The desired count too: the service waits at 0 for its first run, whose ScaleUp
     # action raises it to the spec's count; import reads that count back.
     assert spec["deploy"].get("create_service") == (network if owned else None)
+    # The task's log group keeps its retention (null: never expire).
+    assert spec["deploy"].get("log_retention_days", 30) == \
+        ROUND_TRIPS[variant].get("deploy", {}).get("log_retention_days", 30)
     assert spec["pipeline"].get("triggers") == \
         ROUND_TRIPS[variant].get("pipeline", {}).get("triggers")
     assert not (target / "buildspec.yml").exists()  # the project reads it from the source

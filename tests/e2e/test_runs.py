@@ -76,8 +76,11 @@ def make_project(
 ) -> Iterator[Callable[[float], Project]]:
     servers: list[SandboxServer] = []
 
-    def make(time_scale: float = FAST) -> Project:
+    def make(time_scale: float = FAST,
+             prepare: Callable[[Path], None] | None = None) -> Project:
         checkout(tmp_path)
+        if prepare is not None:  # edits the checkout before `create`
+            prepare(tmp_path)
         monkeypatch.chdir(tmp_path)
         server = start_server(port=0, time_scale=time_scale, source_dir=tmp_path)
         servers.append(server)

@@ -175,8 +175,8 @@ class _Http:
 class AnyAnswerClients:
     """botocore clients whose every call is answered with a drawn model-valid answer.
 
-    Some commands read in worker threads, where hypothesis cannot draw: the answers are
-    drawn before the command runs (:meth:`prepare`, a few per operation, used in turn).
+    Answers are drawn as the calls come (:meth:`prepare`), or all before the command
+    runs for a command that reads in worker threads, where hypothesis cannot draw.
     """
 
     def __init__(self) -> None:
@@ -189,6 +189,9 @@ class AnyAnswerClients:
         self._lock = threading.Lock()
         self.calls: list[str] = []
         self.unplanned: set[str] = set()
+        self._draw: Callable[[st.SearchStrategy[Any]], Any] | None = None
+        self._drawing_thread = 0
+        self._planned: set[str] = set()
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -200,20 +203,29 @@ class AnyAnswerClients:
         return self._clients[service]
 
     def prepare(self, draw: Callable[[st.SearchStrategy[Any]], Any],
-                operations: list[str], per_operation: int = 1) -> None:
-        """Draw ``per_operation`` answers for each ``service:Operation``."""
+                operations: list[str], *, threads: bool = False) -> None:
+        """Answer each ``service:Operation`` with a drawn answer (the same one on every
+        call). Drawn when first called, so a command that stops early costs fewer draws;
+        a command that reads in worker threads (``threads``), where hypothesis cannot
+        draw (nor keep the order of draws from one run to the next), has every answer
+        drawn before it runs."""
         self.calls.clear()
         self._answers = {}
+        self._draw = draw
+        self._drawing_thread = threading.get_ident()
+        self._planned = set(operations)
         for key in operations:
-            service, name = key.split(":")
-            model = self.client(_CLIENT_NAMES.get(service, service)).meta.service_model
             if key not in self._strategies:
+                service, name = key.split(":")
+                model = self.client(_CLIENT_NAMES.get(service, service)).meta.service_model
                 self._strategies[key] = output_strategy(model.operation_model(name))
-            self._answers[key] = [draw(self._strategies[key]) for _ in range(per_operation)]
+            if threads:
+                self._answers[key] = [draw(self._strategies[key])]
 
     def answer_with(self, answers: dict[str, list[dict[str, Any]]]) -> None:
         """Fixed answers instead of drawn ones."""
         self.calls.clear()
+        self._planned = set()
         self._answers = {key: list(value) for key, value in answers.items()}
 
     def _answer(self, model: OperationModel, **_: Any) -> tuple[_Http, dict[str, Any]]:
@@ -221,6 +233,9 @@ class AnyAnswerClients:
         with self._lock:
             self.calls.append(key)
             queue = self._answers.get(key)
+            if not queue and key in self._planned and self._drawing_thread == (
+                    threading.get_ident()) and self._draw is not None:
+                queue = self._answers[key] = [self._draw(self._strategies[key])]
             if not queue:
                 self.unplanned.add(key)
                 return _Http(), {}

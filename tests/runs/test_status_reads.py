@@ -85,6 +85,8 @@ class Endpoint:
             found = self.latest_deployment
             if isinstance(found, ErrorReply):
                 return found
+            if found and "serviceDeploymentArn" not in found:  # as the model allows
+                return {"serviceDeployments": [{"status": found["status"]}]}
             return {"serviceDeployments": [brief(found)] if found else []}
         if operation == "DescribeServiceDeployments":
             assert isinstance(self.latest_deployment, dict)
@@ -209,3 +211,14 @@ def test_a_missing_service_is_said_plainly(project: Path,
     assert "Service       hello-cluster/hello-web: not found" in shown
     assert "URL           - " in shown
     assert clients.calls["ecs:DescribeTaskDefinition"] == 0
+
+
+@pytest.mark.service_deployments
+def test_a_listed_deployment_without_its_arn_is_passed_over(
+    project: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    nameless = {k: v for k, v in DOCUMENTED.items() if k != "serviceDeploymentArn"}
+    endpoint = Endpoint(nameless, [running_task(8, "abc1234")])
+    shown, clients = status(monkeypatch, endpoint)
+    assert "deployment " not in shown and "rollout     COMPLETED" in shown
+    assert clients.calls["ecs:DescribeServiceDeployments"] == 0

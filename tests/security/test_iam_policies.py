@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipectl.plan.planners.iam import managed_roles
 from pipectl.resources.desired import DesiredState
 from tests.drills.project import Project
 from tests.drills.workspace import (
@@ -31,13 +32,36 @@ def test_codebuild_policy_passes_parliament(state: DesiredState) -> None:
     assert parliament_findings(state.codebuild_role.policy) == []
 
 
+#: The service that assumes each role, by the suffix of the role's name.
+SERVICES = {"codebuild": "codebuild.amazonaws.com", "codepipeline": "codepipeline.amazonaws.com",
+            "events": "events.amazonaws.com"}
+
+
 def test_trust_policies_pass_parliament_and_name_one_service(state: DesiredState) -> None:
-    for role, service in ((state.codebuild_role, "codebuild.amazonaws.com"),
-                          (state.pipeline_role, "codepipeline.amazonaws.com")):
+    roles = managed_roles(state)
+    assert len(roles) == (3 if state.source_events else 2)
+    for role in roles:
         assert trust_policy_findings(role.trust_policy, role.arn) == [], role.name
         [stmt] = role.trust_policy["Statement"]
-        assert stmt["Principal"] == {"Service": service}
+        assert stmt["Principal"] == {"Service": SERVICES[role.name.rsplit("-", 1)[-1]]}
         assert stmt["Action"] == "sts:AssumeRole"
+
+
+def test_the_events_role_may_start_its_pipeline_and_nothing_else(state: DesiredState) -> None:
+    """CodeCommit and S3 sources: the role EventBridge starts the pipeline with."""
+    if state.source_events is None:
+        assert state.pipeline.source.provider == "github"  # the connection starts runs
+        return
+    role = state.source_events.role
+    assert parliament_findings(role.policy) == []
+    assert role.policy["Statement"] == [{
+        "Sid": "StartPipeline", "Effect": "Allow",
+        "Action": ["codepipeline:StartPipelineExecution"],
+        "Resource": [f"arn:aws:codepipeline:{REGION}:{SANDBOX_ACCOUNT}:{state.pipeline.name}"]}]
+    # Against the confused deputy: EventBridge may assume it for this account's one rule.
+    assert role.trust_policy["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": SANDBOX_ACCOUNT},
+        "ArnLike": {"aws:SourceArn": state.source_events.rule.arn}}
 
 
 def test_bucket_policy_passes_parliament(state: DesiredState) -> None:
@@ -45,8 +69,7 @@ def test_bucket_policy_passes_parliament(state: DesiredState) -> None:
 
 
 def test_no_wildcard_actions(state: DesiredState) -> None:
-    for document in (state.codebuild_role.policy, state.pipeline_role.policy,
-                     state.bucket.policy):
+    for document in (*(r.policy for r in managed_roles(state)), state.bucket.policy):
         assert wildcard_actions(document) == []
 
 

@@ -9,6 +9,11 @@ from pipectl.plan.planners.codebuild import ProjectPlanner
 from pipectl.plan.planners.codepipeline import PipelinePlanner
 from pipectl.plan.planners.ecr import LifecyclePolicyPlanner, RepositoryPlanner
 from pipectl.plan.planners.ecs import ClusterPlanner, ServicePlanner, TaskDefinitionPlanner
+from pipectl.plan.planners.events import (
+    EventRulePlanner,
+    EventTargetPlanner,
+    SourceBucketEventsPlanner,
+)
 from pipectl.plan.planners.iam import RolePlanner, RolePolicyPlanner
 from pipectl.plan.planners.logs import LogGroupPlanner
 from pipectl.plan.planners.storage import (
@@ -35,6 +40,11 @@ PLANNERS: tuple[Planner[Any], ...] = (
     TaskDefinitionPlanner(),
     ServicePlanner(),
     PipelinePlanner(),
+    # What starts runs of a CodeCommit or S3 source: after the pipeline it targets (and
+    # the role it starts it with); destroy removes the rule before the pipeline.
+    SourceBucketEventsPlanner(),
+    EventRulePlanner(),
+    EventTargetPlanner(),
 )
 
 _BY_KIND = {p.kind: p for p in PLANNERS}

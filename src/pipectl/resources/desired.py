@@ -12,6 +12,7 @@ from pipectl.errors import InvalidInput
 from pipectl.resources.bucket import ArtifactBucket
 from pipectl.resources.common import Placement, managed_tags
 from pipectl.resources.ecs import Cluster, Service, TaskDefinition
+from pipectl.resources.events import SourceEvents, source_events
 from pipectl.resources.first_deploy import commands_log_group
 from pipectl.resources.logs import LogGroup, awslogs_groups
 from pipectl.resources.pipeline import Pipeline
@@ -55,6 +56,8 @@ class DesiredState:
     project: BuildProject
     ecs: EcsResources | None
     pipeline: Pipeline
+    #: The EventBridge rule (and its role) that starts runs of a CodeCommit or S3 source.
+    source_events: SourceEvents | None = None
 
 
 def load_buildspec_text(path_text: str, spec_path: Path | None = None) -> str:
@@ -192,7 +195,8 @@ def desired_state(
         triggers=spec.pipeline.triggers, scale_up_to=scale_up_to,
     )
     return DesiredState(spec.name, placement, bucket, repository, codebuild_role,
-                        pipeline_role, project, ecs, pipeline)
+                        pipeline_role, project, ecs, pipeline,
+                        source_events(spec.source, placement, names, tags))
 
 
 def _arn(role: Role | None) -> str:

@@ -1,7 +1,9 @@
 """One look at a run: what the watch loop reads each time round, as a :class:`Seen`.
 
-API economy, per look: one GetPipelineState; GetPipelineExecution only when no stage of
-ours is running (that is when the execution can have ended, been superseded or stopped);
+API economy, per look: one GetPipelineState (for a PARALLEL pipeline, whose state does
+not show a given run, one ListActionExecutions filtered by the run's id instead);
+GetPipelineExecution only when no stage of ours is running (that is when the execution
+can have ended, been superseded or stopped);
 one BatchGetBuilds for the builds of running CodeBuild actions (and once more when one
 ends, for its final phases and the diagnosis); one DescribeServices per cluster and one
 DescribeServiceDeployments per service while an ECS action runs (a circuit-breaker or
@@ -107,11 +109,20 @@ class RunLook:
                            started_at=self.started_at)
 
     def look(self) -> Seen:
-        state = pipeline_reads.pipeline_state(self.clients, self.pipeline)
+        parallel = self.layout.execution_mode == "PARALLEL"
+        # PARALLEL: the pipeline state does not show this run; its action executions do
+        # (one call a look either way).
+        state = (pipeline_reads.run_state(self.clients, self.layout, self.execution_id)
+                 if parallel else pipeline_reads.pipeline_state(self.clients, self.pipeline))
         stages = projections.stage_views(self.layout, state, self.execution_id,
                                          self.started_at)
         execution_doc: dict[str, Any] | None = None
-        if any(s.status in RUNNING_STATUSES for s in stages):
+        # A stage status made from action executions is a guess (one whose next action
+        # has not started may never get it: the run was stopped); an action running
+        # is a fact.
+        running = (any(a.status in RUNNING_STATUSES for s in stages for a in s.actions)
+                   if parallel else any(s.status in RUNNING_STATUSES for s in stages))
+        if running:
             stopping = any(s.status == "Stopping" for s in stages)
             self.memory.status = "Stopping" if stopping else "InProgress"
         else:
@@ -119,13 +130,15 @@ class RunLook:
             execution_doc = pipeline_reads.execution(self.clients, self.pipeline,
                                                      self.execution_id)
             self.memory.status = str(execution_doc.get("status", self.memory.status))
-        if self.memory.status in FINAL_EXECUTION_STATUSES and all(
+            if parallel:
+                stages = _cut_short(stages, self.memory.status)
+        if not parallel and self.memory.status in FINAL_EXECUTION_STATUSES and all(
             s.status == "Pending" for s in stages
         ):
             # A finished run whose stages newer runs have taken: read its own actions.
             if self.memory.past_state is None:
-                self.memory.past_state = pipeline_reads.past_state(
-                    self.clients, self.pipeline, self.execution_id)
+                self.memory.past_state = pipeline_reads.run_state(
+                    self.clients, self.layout, self.execution_id)
             stages = projections.stage_views(self.layout, self.memory.past_state,
                                              self.execution_id, self.started_at)
         stages = self._with_builds(stages)
@@ -134,8 +147,9 @@ class RunLook:
         if self.memory.rolled_back is None and self.memory.status == "Succeeded":
             checks = self._check_deployments(stages)
         snapshot = self._snapshot(_map_actions(stages, self._with_deploy), execution_doc)
-        return self._seen(snapshot, checks, projections.other_execution_in(
-            state, self.execution_id))
+        # In PARALLEL mode no run takes another's place.
+        newer = None if parallel else projections.other_execution_in(state, self.execution_id)
+        return self._seen(snapshot, checks, newer)
 
     def _seen(self, snapshot: RunSnapshot, checks: tuple[DeployCheck, ...],
               newer: str | None) -> Seen:
@@ -333,6 +347,15 @@ def _map_actions(
     stages: tuple[StageView, ...], fn: Callable[[ActionView], ActionView]
 ) -> tuple[StageView, ...]:
     return tuple(replace(s, actions=tuple(fn(a) for a in s.actions)) for s in stages)
+
+
+def _cut_short(stages: tuple[StageView, ...], status: str) -> tuple[StageView, ...]:
+    """A run over (stopped, say) between two actions of a stage: that stage, which its
+    action executions left in progress, ends as the run did."""
+    if status not in FINAL_EXECUTION_STATUSES:
+        return stages
+    return tuple(replace(s, status=status) if s.status in RUNNING_STATUSES else s
+                 for s in stages)
 
 
 def _failed_revision(progress: DeployProgress) -> str | None:

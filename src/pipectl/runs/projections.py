@@ -26,6 +26,9 @@ class PipelineLayout:
 
     name: str
     stages: tuple[tuple[str, tuple[ActionLayout, ...]], ...]
+    #: SUPERSEDED (the default), QUEUED or PARALLEL: how runs share the stages. In
+    #: PARALLEL mode GetPipelineState does not show a given run's stages.
+    execution_mode: str = "SUPERSEDED"
 
     def actions(self) -> list[ActionLayout]:
         return [a for _, actions in self.stages for a in actions]
@@ -144,10 +147,13 @@ def action_view(stage: str, action: ActionLayout, execution_state: dict[str, Any
 
 
 def state_of_actions(
-    pipeline: str, execution_id: str, details: list[dict[str, Any]]
+    pipeline: str, execution_id: str, details: list[dict[str, Any]],
+    layout: PipelineLayout | None = None,
 ) -> dict[str, Any]:
     """A GetPipelineState-shaped view of one execution from its ListActionExecutions
-    details, so that :func:`stage_views` reads a past run as it reads the current one."""
+    details, so that :func:`stage_views` reads any run (a past one, one of a PARALLEL
+    pipeline) as it reads the current one. With the ``layout``, a stage whose declared
+    actions have not all started yet is still in progress."""
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for detail in sorted(details, key=lambda d: epoch(d.get("startTime")) or 0.0):
         if detail.get("stageName") and detail.get("actionName"):
@@ -166,11 +172,14 @@ def state_of_actions(
         stages.setdefault(stage, []).append(
             {"actionName": action,
              "latestExecution": {k: v for k, v in execution_state.items() if v is not None}})
+    declared = {name: {a.name for a in acts} for name, acts in layout.stages} if layout else {}
     states = []
     for stage, actions in stages.items():
         statuses = {(a["latestExecution"].get("status")) for a in actions}
+        started = {a["actionName"] for a in actions}
         status = ("Failed" if statuses & {"Failed", "Abandoned"} else
-                  "InProgress" if "InProgress" in statuses else "Succeeded")
+                  "InProgress" if "InProgress" in statuses
+                  or not declared.get(stage, started) <= started else "Succeeded")
         states.append({"stageName": stage, "actionStates": actions,
                        "latestExecution": {"pipelineExecutionId": execution_id,
                                            "status": status}})

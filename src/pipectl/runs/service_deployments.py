@@ -221,7 +221,9 @@ def describe(clients: Clients, arns: list[str]) -> list[ServiceDeployment] | Non
         if _unsupported(exc):
             return None
         raise
-    return [parse(d) for d in answer.get("serviceDeployments", [])]
+    # One without its ARN (the model does not require it) names no deployment: passed over.
+    return [parse(d) for d in answer.get("serviceDeployments", [])
+            if d.get("serviceDeploymentArn")]
 
 
 def revision_task_definitions(clients: Clients, arns: Iterable[str]) -> dict[str, str]:
@@ -283,8 +285,8 @@ def latest(clients: Clients, cluster: str, service: str) -> ServiceDeployment | 
     (DescribeServiceDeployments): its circuit breaker, alarms and rollback say why.
     """
     found = listed(clients, cluster, service, limit=1)
-    if not found:
-        return None
+    if not found or not found[0].get("serviceDeploymentArn"):
+        return None  # none, or one that names no deployment: nothing to say of it
     brief = parse(found[0])  # the members a brief has are named as in the full item
     if brief.succeeded is not False:
         return brief

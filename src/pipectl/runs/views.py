@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # status shows no build or deployment progress: it skips their module
-    from pipectl.runs.model import BuildProgress, DeployProgress
+    from pipectl.runs.progress import BuildProgress, DeployProgress
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,17 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipectl.sandbox.app import account_for
 from pipectl.sandbox.clock import Scheduler
 from pipectl.sandbox.codebuild.handlers import build_handlers
 from pipectl.sandbox.codebuild.runner import BuildRunner
+from pipectl.sandbox.codepipeline.engine import PipelineEngine
+from pipectl.sandbox.codepipeline.handlers import pipeline_handlers
 from pipectl.sandbox.ecs.deployments import Deployments
 from pipectl.sandbox.ecs.handlers import ecs_handlers
 from pipectl.sandbox.ecs.service_deployment_handlers import service_deployment_handlers
 from pipectl.sandbox.faults import Faults, intercept
-from pipectl.sandbox.pipelines import PipelineEngine, pipeline_handlers
+from pipectl.sandbox.s3_notifications import with_event_bridge
 from pipectl.sandbox.variation import Variation
 
 if TYPE_CHECKING:
@@ -46,14 +49,19 @@ class Engine:
         self.faults = Faults()
         self.builds = BuildRunner(self)
         self.deployments = Deployments(self)
-        self.pipelines = PipelineEngine(self)
+        self.pipelines = PipelineEngine(self, self.builds, self.deployments)
         for handlers in (build_handlers(self.builds), ecs_handlers(self.deployments),
-                         service_deployment_handlers(self.deployments), pipeline_handlers(self)):
+                         service_deployment_handlers(self.deployments),
+                         pipeline_handlers(self.pipelines)):
             for name, handler in handlers.items():
                 app.register(name, handler)
         app.before_request.append(self.scheduler.advance)
         app.interceptors.append(
             lambda environ, request, start: intercept(self.faults, environ, request, start)
+        )
+        app.interceptors.append(
+            lambda environ, request, start: with_event_bridge(
+                app._moto, account_for(request.access_key), environ, request, start)
         )
         app.on_reset.append(self.reset)
         app.control.update(

@@ -21,8 +21,9 @@ import contextlib
 import random
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from pipectl.sandbox.codebuild.phases import FAULTABLE_PHASES
 from pipectl.sandbox.protocol import (
@@ -69,6 +70,26 @@ DEFAULT_DEPLOY_REASON = (
     "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to "
     "resolve ref {image}: {image}: not found"
 )
+
+
+class _Counted(Protocol):
+    count: int  # how many more times it fires
+
+
+CountedFault = TypeVar("CountedFault", bound=_Counted)
+
+
+def _take_first(
+    armed: list[CountedFault], applies: Callable[[CountedFault], bool]
+) -> CountedFault | None:
+    """The first armed fault that applies, disarmed once it has fired ``count`` times."""
+    for fault in armed:
+        if applies(fault):
+            fault.count -= 1
+            if fault.count <= 0:
+                armed.remove(fault)
+            return fault
+    return None
 
 
 @dataclass
@@ -218,22 +239,10 @@ class Faults:
     # --- consuming ----------------------------------------------------------------
 
     def take_build_fault(self, project: str) -> BuildFault | None:
-        for fault in self.build:
-            if fault.project in ("", project):
-                fault.count -= 1
-                if fault.count <= 0:
-                    self.build.remove(fault)
-                return fault
-        return None
+        return _take_first(self.build, lambda fault: fault.project in ("", project))
 
     def take_deploy_fault(self, service: str) -> DeployFault | None:
-        for fault in self.deploy:
-            if fault.service in ("", service):
-                fault.count -= 1
-                if fault.count <= 0:
-                    self.deploy.remove(fault)
-                return fault
-        return None
+        return _take_first(self.deploy, lambda fault: fault.service in ("", service))
 
     def is_offline(self) -> bool:
         if self.offline_until is None:

@@ -124,6 +124,16 @@ class DerivedNames:
             artifact_bucket=artifact_bucket,
         )
 
+    @property
+    def events_role(self) -> str:
+        """The role EventBridge assumes to start the pipeline (CodeCommit and S3 sources)."""
+        return fit(f"{self.pipeline}-events", 64)
+
+    @property
+    def source_rule(self) -> str:
+        """The EventBridge rule that starts the pipeline: ``[.\\-_A-Za-z0-9]``, 1-64."""
+        return fit(f"{self.pipeline.replace('@', '-')}-source-change", 64)
+
     def bucket(self, account: str, region: str) -> str:
         if self.artifact_bucket:
             return self.artifact_bucket

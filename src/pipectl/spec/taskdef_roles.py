@@ -10,20 +10,28 @@ placeholder that happens to be a valid name grants nothing and fails every task 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from pipectl.errors import Finding
+from pipectl.errors import Finding, Location
 from pipectl.spec.names import IAM_ROLE_ARN, IAM_ROLE_NAME
-
-if TYPE_CHECKING:
-    from pipectl.spec.taskdef import TaskDefinitionDocument
+from pipectl.spec.yaml_source import FieldPath
 
 ROLE_FIELDS = ("executionRoleArn", "taskRoleArn")
 # CAPITALS_AND_UNDERSCORES reads as a template variable, not as somebody's role name.
 _PLACEHOLDER_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\Z")
 
 
-def role_findings(doc: TaskDefinitionDocument) -> list[Finding]:
+class RoledDocument(Protocol):
+    """What the checks read of a task definition (``taskdef.TaskDefinitionDocument``, which
+    imports this module: a protocol here keeps the two out of an import cycle)."""
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    def locate(self, path: FieldPath, *, prefer_key: bool = False) -> Location: ...
+
+
+def role_findings(doc: RoledDocument) -> list[Finding]:
     out: list[Finding] = []
     for key in ROLE_FIELDS:
         value = doc.data.get(key)

@@ -18,13 +18,20 @@ if TYPE_CHECKING:
 NO_ENTITY = frozenset({"NoSuchEntity"})
 
 
+def managed_roles(state: DesiredState) -> list[Role]:
+    """The roles pipectl creates: CodeBuild's, CodePipeline's (unless the spec names
+    existing ones) and EventBridge's for a CodeCommit or S3 source."""
+    events = state.source_events.role if state.source_events else None
+    return [r for r in (state.codebuild_role, state.pipeline_role, events) if r is not None]
+
+
 class RolePlanner(Planner[Role]):
     kind = "iam-role"
     title = "IAM role"
     exists_codes = frozenset({"EntityAlreadyExists"})
 
     def targets(self, state: DesiredState) -> list[Role]:
-        return [r for r in (state.codebuild_role, state.pipeline_role) if r is not None]
+        return managed_roles(state)
 
     def read(self, aws: AwsSession, desired: Role) -> Observed | None:
         got = read(aws, "iam", "GetRole", desired.name, NO_ENTITY, RoleName=desired.name)
@@ -83,7 +90,7 @@ class RolePolicyPlanner(Planner[Role]):
     sub_resource = True
 
     def targets(self, state: DesiredState) -> list[Role]:
-        return [r for r in (state.codebuild_role, state.pipeline_role) if r is not None]
+        return managed_roles(state)
 
     def name(self, desired: Role) -> str:
         return f"{desired.name}/{desired.policy_name}"

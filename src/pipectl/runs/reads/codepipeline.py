@@ -14,8 +14,9 @@ def pipeline_layout(clients: Clients, pipeline: str) -> PipelineLayout:
     with aws_call("codepipeline:GetPipeline", resource=pipeline):
         response = clients.client("codepipeline").get_pipeline(name=pipeline)
     stages = []
+    declaration = response.get("pipeline") or {}
     # The model requires these names; the checks keep a malformed answer from crashing.
-    for stage in (response.get("pipeline") or {}).get("stages") or []:
+    for stage in declaration.get("stages") or []:
         if not stage.get("name"):
             continue
         actions = tuple(
@@ -29,7 +30,8 @@ def pipeline_layout(clients: Clients, pipeline: str) -> PipelineLayout:
             for action in stage.get("actions") or [] if action.get("name")
         )
         stages.append((stage["name"], actions))
-    return PipelineLayout(name=pipeline, stages=tuple(stages))
+    return PipelineLayout(name=pipeline, stages=tuple(stages),
+                          execution_mode=str(declaration.get("executionMode") or "SUPERSEDED"))
 
 
 def pipeline_state(clients: Clients, pipeline: str) -> dict[str, Any]:
@@ -100,12 +102,14 @@ def find_execution(
     )
 
 
-def past_state(clients: Clients, pipeline: str, execution_id: str) -> dict[str, Any]:
-    """A GetPipelineState-shaped view of one execution, from ListActionExecutions.
+def run_state(clients: Clients, layout: PipelineLayout, execution_id: str) -> dict[str, Any]:
+    """A GetPipelineState-shaped view of one execution, from ListActionExecutions
+    filtered by its id, which shows that run's actions whatever else runs.
 
-    GetPipelineState only shows each stage's latest execution; a finished run whose
-    stages newer runs have taken is read from its action executions instead.
+    GetPipelineState only shows each stage's latest execution: a finished run whose
+    stages newer runs have taken, and any run of a PARALLEL pipeline, are read this way.
     """
+    pipeline = layout.name
     details: list[dict[str, Any]] = []
     for response in pages(clients.client("codepipeline").list_action_executions,
                           {"pipelineName": pipeline,
@@ -113,5 +117,5 @@ def past_state(clients: Clients, pipeline: str, execution_id: str) -> dict[str, 
                            "maxResults": 100},
                           operation="codepipeline:ListActionExecutions",
                           resource=f"{pipeline}/{execution_id}", max_pages=10):
-        details.extend(response.get("actionExecutionDetails", []))
-    return state_of_actions(pipeline, execution_id, details)
+        details.extend(response.get("actionExecutionDetails") or [])
+    return state_of_actions(pipeline, execution_id, details, layout)

@@ -91,6 +91,15 @@ def _service_or_error(account: str, region: str, cluster: str, service: str) -> 
     return found
 
 
+def _described_arns(params: dict[str, Any], key: str, what: str) -> list[str]:
+    """The ARNs a Describe call names: one at least, MAX_DESCRIBED at most."""
+    arns = [str(a) for a in params.get(key) or []]
+    if not arns or len(arns) > MAX_DESCRIBED:
+        raise ApiError("InvalidParameterException",
+                       f"Specify between 1 and {MAX_DESCRIBED} {what} ARNs.")
+    return arns
+
+
 def service_deployment_handlers(
     deployments: Deployments,
 ) -> dict[str, Callable[[str, str, dict[str, Any]], dict[str, Any]]]:
@@ -131,10 +140,7 @@ def service_deployment_handlers(
 
     def describe_service_deployments(account: str, region: str,
                                      params: dict[str, Any]) -> dict[str, Any]:
-        arns = [str(a) for a in params.get("serviceDeploymentArns") or []]
-        if not arns or len(arns) > MAX_DESCRIBED:
-            raise ApiError("InvalidParameterException",
-                           f"Specify between 1 and {MAX_DESCRIBED} service deployment ARNs.")
+        arns = _described_arns(params, "serviceDeploymentArns", "service deployment")
         found, failures = [], []
         for arn in arns:
             record = history.deployments.get(arn)
@@ -146,10 +152,7 @@ def service_deployment_handlers(
 
     def describe_service_revisions(account: str, region: str,
                                    params: dict[str, Any]) -> dict[str, Any]:
-        arns = [str(a) for a in params.get("serviceRevisionArns") or []]
-        if not arns or len(arns) > MAX_DESCRIBED:
-            raise ApiError("InvalidParameterException",
-                           f"Specify between 1 and {MAX_DESCRIBED} service revision ARNs.")
+        arns = _described_arns(params, "serviceRevisionArns", "service revision")
         found = [history.revisions[a] for a in arns if a in history.revisions]
         failures = [{"arn": a, "reason": "MISSING"} for a in arns if a not in history.revisions]
         return {"serviceRevisions": found, "failures": failures}

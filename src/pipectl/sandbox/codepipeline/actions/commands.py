@@ -19,10 +19,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pipectl.sandbox import action_access, backends
-from pipectl.sandbox.action_access import ActionRefused
+from pipectl.sandbox import backends
+from pipectl.sandbox.codepipeline import access as action_access
+from pipectl.sandbox.codepipeline.access import ActionRefused
+from pipectl.sandbox.codepipeline.actions.base import Done, fail
+from pipectl.sandbox.codepipeline.model import ActionRun, Execution
+from pipectl.sandbox.ecs.deployments import Deployments
+from pipectl.sandbox.ecs.handlers import ecs_handlers
 from pipectl.sandbox.permissions import AccessDenied, Caller
 from pipectl.sandbox.protocol import ApiError
+from pipectl.sandbox.runtime import Runtime
 from pipectl.sandbox.shell import Shell
 
 #: Nominal seconds CodeBuild-managed compute takes to start and run the commands.
@@ -189,42 +195,50 @@ def _printed(answer: dict[str, Any], options: dict[str, list[str]]) -> str:
     return ("None" if value is None else str(value)) + "\n"
 
 
-def start(scheduler: Any, handlers: Mapping[str, Handler], pipeline: str, action: Any,
-          at: datetime, done: Callable[[datetime], None]) -> None:
-    """Run a Commands action of the run engine (``action`` is its ActionRun, assumed as
-    the pipeline's role): the log stream first, then the commands after the compute
-    starts; ``done`` when it has succeeded or failed."""
-    caller: Caller = action.caller
-    stream = str(action.id)
+class CommandsAction:
+    """Runs a Commands action as the pipeline's role: the log stream first, then its
+    commands once the compute has started."""
 
-    def finish(due: datetime, error: str | None) -> None:
-        if action.status != "InProgress":
-            return  # stopped meanwhile
-        action.status = "Failed" if error else "Succeeded"
-        if error:
-            action.error = ("JobFailed", error)
-        action.updated = due
-        done(due)
+    def __init__(self, runtime: Runtime, deployments: Deployments) -> None:
+        self.runtime = runtime
+        # The same UpdateService the sandbox serves, so a scale-up rolls as one does.
+        self.ecs_update = ecs_handlers(deployments)["ecs:UpdateService"]
 
-    try:
-        action_access.read_artifacts(caller, [a["s3location"] for a in action.input_artifacts])
-    except ActionRefused as refused:
-        finish(at, str(refused))
-        return
-    denied = log_access(caller, pipeline, stream)
-    if denied is not None:
-        finish(at, denied)
-        return
-    commands = [str(c) for c in action.definition.get("commands") or []]
-    if not commands:
-        finish(at, "Invalid action configuration: a Commands action needs commands")
-        return
+    def run(self, execution: Execution, action: ActionRun, at: datetime, done: Done) -> None:
+        caller = action.caller
+        assert caller is not None
+        stream = str(action.id)
 
-    def run(due: datetime) -> None:
-        if action.status != "InProgress":
+        def finish(due: datetime, error: str | None) -> None:
+            if action.status != "InProgress":
+                return  # stopped meanwhile
+            if error:
+                fail(action, due, "JobFailed", error)
+            else:
+                action.status = "Succeeded"
+                action.updated = due
+            done(due)
+
+        try:
+            action_access.read_artifacts(caller, [a["s3location"]
+                                                  for a in action.input_artifacts])
+        except ActionRefused as refused:
+            finish(at, str(refused))
             return
-        result = run_commands(caller, commands, handlers["ecs:UpdateService"])
-        write_log(caller, pipeline, stream, due, result.output)
-        finish(due, result.error)
+        denied = log_access(caller, execution.pipeline, stream)
+        if denied is not None:
+            finish(at, denied)
+            return
+        commands = [str(c) for c in action.definition.get("commands") or []]
+        if not commands:
+            finish(at, "Invalid action configuration: a Commands action needs commands")
+            return
 
-    scheduler.after(at, COMMANDS_SECONDS, run)
+        def commands_run(due: datetime) -> None:
+            if action.status != "InProgress":
+                return
+            result = run_commands(caller, commands, self.ecs_update)
+            write_log(caller, execution.pipeline, stream, due, result.output)
+            finish(due, result.error)
+
+        self.runtime.scheduler.after(at, COMMANDS_SECONDS, commands_run)

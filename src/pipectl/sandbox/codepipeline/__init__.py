@@ -1,0 +1,1 @@
+"""CodePipeline in the sandbox: executions that run their stages' actions over time."""
