@@ -47,7 +47,7 @@ class Project:
             f"{self.server.url}/_pipectl/faults", data=json.dumps(spec).encode(),
             headers={"Content-Type": "application/json",
                      "Authorization": f"Bearer {self.server.token}"}, method="POST")
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             assert response.status == 201
 
     def client(self, service: str) -> Any:
@@ -264,20 +264,33 @@ def test_rollback_puts_the_previous_revision_back(project: Project) -> None:
 
 
 def test_logs_follow_reads_a_running_build_to_its_end_without_repeats(
-    make_project: Callable[[float], Project],
+    project: Project,
 ) -> None:
     import time
 
-    # A build of a few seconds: one of about a second could end before `logs` starts on
-    # a loaded machine, and then there is nothing left to follow.
-    project = make_project(SLOW)
+    from pipectl.clock import Clock
+    from tests.sandbox.steered_clock import steer
+
+    # The run stands still in the build's PRE_BUILD phase (lines written, BUILD still to
+    # come) until `logs --follow` has read it once, however slow this machine is: a
+    # build that ended before `logs` started would leave nothing to follow.
+    clock = steer(project.server)
+    clock.hold()
     assert project.cli("run").exit_code == 0
     codebuild = project.client("codebuild")
-    deadline = time.monotonic() + 20
-    while not codebuild.list_builds_for_project(projectName="hello-web-build")["ids"]:
-        assert time.monotonic() < deadline, "no build started"
-        time.sleep(0.05)
-    result = project.cli("logs", "--follow", "--interval", "0.05")
+
+    def current_phase() -> str | None:
+        ids = codebuild.list_builds_for_project(projectName="hello-web-build")["ids"]
+        return codebuild.batch_get_builds(ids=ids)["builds"][0]["currentPhase"] if ids else None
+
+    clock.step_until(current_phase, lambda phase: phase == "PRE_BUILD")
+
+    def sleep(seconds: float) -> None:
+        clock.resume()  # the first read is done: let the build go on
+        time.sleep(seconds)
+
+    result = run_cli(["--endpoint-url", project.server.url, "logs", "--follow",
+                      "--interval", "0.05"], clock=Clock(sleep=sleep))
     assert result.exit_code == 0, result.output
     assert "(IN_PROGRESS)" in result.stderr  # it really followed a running build
     assert result.stdout.count("Entering phase BUILD") == 1
