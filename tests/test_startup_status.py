@@ -149,3 +149,31 @@ def test_aws_clients_do_not_import_boto3() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_status_imports_none_of_the_watch_s_model() -> None:
+    """`status` shows stages, a run and a service: building the watch loop's dataclasses
+    (runs.model, runs.exit_status), the spec model (pydantic) or rich is start-up time
+    it would pay for nothing (the speed target is in bench/)."""
+    code = ("import sys; import pipectl.runs.status, pipectl.ui.status_view, "
+            "pipectl.spec.partial, pipectl.cli.cmd_status; "
+            "print(sorted(m for m in ('pipectl.runs.model', 'pipectl.runs.exit_status', "
+            "'pydantic', 'rich', 'boto3') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_load_balancer_answer_without_its_lists_means_no_url() -> None:
+    """The model requires neither TargetGroups nor LoadBalancers in an answer."""
+    clients = StubbedClients({"elbv2": [
+        ("describe_target_groups", {}, {"TargetGroupArns": [TARGET_GROUP]})]})
+    doc = service_doc(assign_public_ip=None, target_group=TARGET_GROUP)
+    assert service_url(clients, CLUSTER, doc, 8080) is None
+    clients = StubbedClients({"elbv2": [
+        ("describe_target_groups",
+         {"TargetGroups": [{"TargetGroupArn": TARGET_GROUP, "LoadBalancerArns": [BALANCER]}]},
+         {"TargetGroupArns": [TARGET_GROUP]}),
+        ("describe_load_balancers", {}, {"LoadBalancerArns": [BALANCER]})]})
+    assert service_url(clients, CLUSTER, doc, 8080) is None
+    clients.assert_all_answered()

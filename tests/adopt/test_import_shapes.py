@@ -55,11 +55,13 @@ ROUND_TRIPS = {
         "pull_request": [{"branches": {"includes": ["main"]}, "events": ["OPEN"]}]}}},
     "codecommit-v1": {"source": {"provider": "codecommit", "repository": "hello-web",
                                  "branch": "release"},
+                      "deploy": {"log_retention_days": 365},
                       "pipeline": {"type": "V1", "execution_mode": "SUPERSEDED"}},
     "s3-v2-variables": {"source": {"provider": "s3", "bucket": "hello-web-source",
                                    "key": "app/source.zip"},
                         "pipeline": {"type": "V2", "execution_mode": "PARALLEL",
                                      "variables": {"STAGE": "prod"}},
+                        "deploy": {"log_retention_days": None},
                         "build": {"cache": "none", "compute_type": "BUILD_GENERAL1_MEDIUM",
                                   "env": {"PRICE": "$$5"}},
                         "image": {"keep_images": 12, "immutable_tags": False},
@@ -71,7 +73,8 @@ ROUND_TRIPS = {
 def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
         variant: str, client: Callable[[str], Any], network: dict[str, Any], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    sections = {"deploy": {"create_service": network}, **ROUND_TRIPS[variant]}
+    variant_deploy = ROUND_TRIPS[variant].get("deploy", {})
+    sections = {**ROUND_TRIPS[variant], "deploy": {"create_service": network, **variant_deploy}}
     source = ROUND_TRIPS[variant].get("source", {})
     if source.get("provider") == "s3":  # the source bucket is the user's: it exists
         client("s3").create_bucket(Bucket=source["bucket"])
@@ -87,6 +90,9 @@ def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
     spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
     assert "role_arn" not in spec["build"] and "role_arn" not in spec["pipeline"]
     assert spec["deploy"]["create_service"] == network
+    # The task's log group keeps its retention (null: never expire).
+    assert spec["deploy"].get("log_retention_days", 30) == \
+        ROUND_TRIPS[variant].get("deploy", {}).get("log_retention_days", 30)
     assert spec["pipeline"].get("triggers") == \
         ROUND_TRIPS[variant].get("pipeline", {}).get("triggers")
     assert not (target / "buildspec.yml").exists()  # the project reads it from the source

@@ -200,4 +200,5 @@ def test_a_parallel_run_stopped_between_two_actions_of_a_stage_ends_as_stopped()
     aws.assert_all_used()
     last = events[-1]
     assert isinstance(last, Finished) and last.result.outcome == "stopped", last
+    assert [s.status for s in last.snapshot.stages] == ["Succeeded", "Stopped", "Pending"]
     assert aws.calls["codepipeline:ListActionExecutions"] == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pipectl.adopt.model import Notes
@@ -17,7 +17,8 @@ from pipectl.adopt.stages import ThreeActions, three_actions
 from pipectl.aws.session import AwsSession
 from pipectl.errors import NotFound
 from pipectl.plan.calls import call, read
-from pipectl.resources.common import Placement, tag_dict
+from pipectl.resources.common import ADOPTED_TAG, MANAGED_TAG, Placement, tag_dict
+from pipectl.resources.logs import awslogs_groups
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class LivePipeline:
     repository: dict[str, Any] | None  # None: no repository found (or none named)
     repository_name: str | None
     lifecycle_policy: str | None
+    #: The retention (days; None: never expire) of each awslogs group of the task, for a
+    #: service pipectl created (it created the groups); empty otherwise.
+    log_retention: dict[str, int | None] = field(default_factory=dict)
 
 
 def _parallel(*calls: Callable[[], Any]) -> list[Any]:
@@ -96,13 +100,28 @@ def read_pipeline(aws: AwsSession, name: str, notes: Notes) -> LivePipeline:
         repository_name = repository_from_images(task_definition, aws.region, account)
         repository, policy = _parallel(lambda: _repository(aws, repository_name),
                                        lambda: _lifecycle_policy(aws, repository_name))
+    service_tags = tag_dict(service.get("tags"), "key", "value")
+    managed = service_tags.get(MANAGED_TAG) == name and ADOPTED_TAG not in service_tags
+    retention = _log_retention(aws, task_definition) if managed else {}
     return LivePipeline(
         name=name, account=account, region=aws.region, declaration=declaration,
         tags=tag_dict(tags.get("tags"), "key", "value"), actions=actions, project=project,
         service=service, task_definition=task_definition,
         bucket_tags=tag_dict((bucket_tagging or {}).get("TagSet")),
         repository=repository, repository_name=repository_name, lifecycle_policy=policy,
+        log_retention=retention,
     )
+
+
+def _log_retention(aws: AwsSession, task: dict[str, Any]) -> dict[str, int | None]:
+    """The retention of the task's awslogs groups that exist (pipectl created them)."""
+    out: dict[str, int | None] = {}
+    for group in awslogs_groups(task, aws.region):
+        got = call(aws, "logs", "DescribeLogGroups", group, logGroupNamePrefix=group, limit=1)
+        for found in got.get("logGroups", []):
+            if found.get("logGroupName") == group:
+                out[group] = found.get("retentionInDays")
+    return out
 
 
 def _repository(aws: AwsSession, name: str | None) -> dict[str, Any] | None:

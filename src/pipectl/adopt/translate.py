@@ -175,7 +175,25 @@ def deploy_section(live: LivePipeline, task: dict[str, Any], notes: Notes) -> di
     if created is not None:
         section["create_service"] = created
         section.update(rollout_settings(live, notes))
+        section.update(log_retention(live, notes))
     return section
+
+
+def log_retention(live: LivePipeline, notes: Notes) -> dict[str, Any]:
+    """deploy.log_retention_days, from the task's log group where it is not the default."""
+    if not live.log_retention:
+        return {}
+    days = set(live.log_retention.values())
+    retention = next(iter(live.log_retention.values()))
+    if len(days) > 1:
+        for group, kept in live.log_retention.items():
+            if kept != retention:
+                notes.add(f"CloudWatch log group {group}", "retentionInDays", kept,
+                          CHANGED_BY_CREATE)
+    from pipectl.spec.deploy import DeploySettings
+
+    default = DeploySettings.model_fields["log_retention_days"].default
+    return {} if retention == default else {"log_retention_days": retention}
 
 
 def rollout_settings(live: LivePipeline, notes: Notes) -> dict[str, Any]:

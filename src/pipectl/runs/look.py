@@ -125,6 +125,8 @@ class RunLook:
             execution_doc = pipeline_reads.execution(self.clients, self.pipeline,
                                                      self.execution_id)
             self.memory.status = str(execution_doc.get("status", self.memory.status))
+            if parallel:
+                stages = _cut_short(stages, self.memory.status)
         if not parallel and self.memory.status in FINAL_EXECUTION_STATUSES and all(
             s.status == "Pending" for s in stages
         ):
@@ -320,6 +322,15 @@ def _map_actions(
     stages: tuple[StageView, ...], fn: Callable[[ActionView], ActionView]
 ) -> tuple[StageView, ...]:
     return tuple(replace(s, actions=tuple(fn(a) for a in s.actions)) for s in stages)
+
+
+def _cut_short(stages: tuple[StageView, ...], status: str) -> tuple[StageView, ...]:
+    """A run over (stopped, say) between two actions of a stage: that stage, which its
+    action executions left in progress, ends as the run did."""
+    if status not in FINAL_EXECUTION_STATUSES:
+        return stages
+    return tuple(replace(s, status=status) if s.status in RUNNING_STATUSES else s
+                 for s in stages)
 
 
 def _failed_revision(progress: DeployProgress) -> str | None:

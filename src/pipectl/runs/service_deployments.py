@@ -221,7 +221,9 @@ def describe(clients: Clients, arns: list[str]) -> list[ServiceDeployment] | Non
         if _unsupported(exc):
             return None
         raise
-    return [parse(d) for d in answer.get("serviceDeployments", [])]
+    # One without its ARN (the model does not require it) names no deployment: passed over.
+    return [parse(d) for d in answer.get("serviceDeployments", [])
+            if d.get("serviceDeploymentArn")]
 
 
 def revision_task_definitions(clients: Clients, arns: Iterable[str]) -> dict[str, str]:
