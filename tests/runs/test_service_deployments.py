@@ -17,6 +17,7 @@ from pipectl.runs import service_deployments
 from pipectl.runs.model import Finished, RunResult, ServiceTarget, WatchEvent
 from pipectl.runs.watch import WatchOptions, watch_run
 from tests.runs.world import (
+    ACCOUNT,
     BUILD_ID,
     CLUSTER,
     PIPELINE,
@@ -381,3 +382,18 @@ def test_a_retry_after_a_rollback_is_not_taken_for_that_rollback() -> None:
     assert isinstance(last, Finished)
     assert last.result.outcome == "succeeded", last.result.reason
     assert not any("rolling back" in m for m in lines(events))
+
+
+def test_a_service_revision_without_its_arn_or_task_definition_names_nothing() -> None:
+    # Neither serviceRevisionArn nor taskDefinition is required by ECS's model: the watch
+    # maps the revisions that have both and passes over the others, without a KeyError.
+    aws = StubbedClients()
+    revision = f"arn:aws:ecs:us-east-1:{ACCOUNT}:service-revision/{CLUSTER}/web/1"
+    aws.add("ecs", "describe_service_revisions", {"serviceRevisions": [
+        {"taskDefinition": task_def(7)},
+        {"serviceRevisionArn": revision + "2"},
+        {"serviceRevisionArn": revision, "taskDefinition": task_def(8)},
+    ]})
+    service_deployments.forget_support()
+    got = service_deployments.revision_task_definitions(aws, [revision, revision + "2"])
+    assert got == {revision: task_def(8)}
