@@ -2,8 +2,9 @@
 
 The sandbox runs the pipeline for real (builds walk their phases and write logs, ECS
 rolls out tasks, the circuit breaker rolls back); faults are injected through its
-control API. Time is scaled so a whole run takes a fraction of a second, except where
-a test needs to act while the run is still going.
+control API. Time is scaled so a whole run takes a fraction of a second; a test that
+must act while the run is still going holds the sandbox's clock (tests.sandbox.steered_clock)
+rather than hope that a slower run lasts long enough on a loaded machine.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tests.conftest import REPO_ROOT, CliResult, aws_calls, run_cli
 pytestmark = pytest.mark.e2e
 
 FAST = 0.01  # a run in well under a second
-SLOW = 0.1  # a run of a few seconds: time to stop it or press Ctrl-C
+SLOW = 0.1  # a run of a few seconds
 URL_PREFIX = "http://203.0.113."  # the sandbox gives tasks documentation addresses
 
 
@@ -143,8 +144,15 @@ def test_a_failed_build_exits_1_with_the_phase_log_tail_and_hint(project: Projec
 def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
     project: Project,
 ) -> None:
+    from tests.sandbox.steered_clock import steer
+
     project.fault(type="deploy")
-    result = project.cli("run", "--watch", "--interval", "0.05")
+    # watch paces the run (a simulated second a look): it sees the rollback long before
+    # the Deploy action's own timeout, however slow its looks are on a loaded machine.
+    clock = steer(project.server)
+    clock.hold()
+    result = run_cli(["--endpoint-url", project.server.url, "run", "--watch", "--interval",
+                      "0.05"], clock=clock.pacing(1.0))
     assert result.exit_code == 1, result.output
     assert "ROLLED BACK" in result.stdout
     assert "stopped task: CannotPullContainerError" in result.stdout
@@ -162,7 +170,14 @@ def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
 
 
 def test_timeout_exits_4_and_the_run_goes_on(project: Project) -> None:
+    from tests.sandbox.steered_clock import steer
+
+    # The run stands still until watch has given up on it: on a loaded machine a run of
+    # half a second could otherwise end before watch's first look.
+    clock = steer(project.server)
+    clock.hold()
     result = project.cli("run", "--watch", "--timeout", "0.05s", "--interval", "0.02")
+    clock.resume()
     assert result.exit_code == 4, result.output
     reattach = f"pipectl --endpoint-url {project.server.url} watch "
     assert "gave up waiting" in result.stderr and reattach in result.stderr
@@ -171,9 +186,15 @@ def test_timeout_exits_4_and_the_run_goes_on(project: Project) -> None:
 
 
 def test_ctrl_c_exits_130_says_how_to_reattach_and_leaves_the_run_going(
-    make_project: Callable[[float], Project],
+    project: Project,
 ) -> None:
-    project = make_project(SLOW)
+    from tests.sandbox.steered_clock import steer, wait_for
+
+    # The run is held in its build from the moment it gets there until the end of the
+    # test: the Ctrl-C comes while it runs, however slowly this machine starts pipectl.
+    clock = steer(project.server)
+    clock.hold()
+    codepipeline = project.client("codepipeline")
     child = subprocess.Popen(
         [sys.executable, "-m", "pipectl", "--endpoint-url", project.server.url, "run",
          "--watch", "--interval", "0.1"],
@@ -181,12 +202,17 @@ def test_ctrl_c_exits_130_says_how_to_reattach_and_leaves_the_run_going(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
+        wait_for("the run to start", lambda: bool(codepipeline.list_pipeline_executions(
+            pipelineName="hello-web")["pipelineExecutionSummaries"]))
+        clock.step_until(
+            lambda: codepipeline.get_pipeline_state(name="hello-web")["stageStates"][1],
+            lambda stage: stage.get("latestExecution", {}).get("status") == "InProgress")
         assert child.stdout is not None
         for line in child.stdout:  # wait until the run is visibly under way
             if "stage Build: InProgress" in line:
                 break
         child.send_signal(signal.SIGINT)
-        _, stderr = child.communicate(timeout=20)
+        _, stderr = child.communicate(timeout=120)
     finally:
         if child.poll() is None:
             child.kill()
@@ -223,16 +249,19 @@ def test_status_history_and_logs_after_runs(project: Project) -> None:
     assert "imagedefinitions.json" in logs.stdout
 
 
-def test_stop_ends_a_run_that_watch_then_reports_as_stopped(
-    make_project: Callable[[float], Project],
-) -> None:
-    project = make_project(SLOW)
+def test_stop_ends_a_run_that_watch_then_reports_as_stopped(project: Project) -> None:
+    from tests.sandbox.steered_clock import steer
+
+    # The run stands still until it is stopped: however slow this machine, it is going.
+    clock = steer(project.server)
+    clock.hold()
     started = project.cli("run")
     assert started.exit_code == 0, started.output
     execution_id = started.stdout.strip()
     stopped = project.cli("stop", "--abandon", "--reason", "bad commit")
     assert stopped.exit_code == 0, stopped.output
     assert f"stopping run {execution_id}" in stopped.stdout
+    clock.resume()
     watched = project.cli("watch", execution_id, "--interval", "0.1", "--timeout", "60s")
     assert watched.exit_code == 1, watched.output
     assert "STOPPED" in watched.stdout and "was stopped" in watched.stderr

@@ -15,9 +15,12 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pipectl.sandbox.server import SandboxServer
+
+if TYPE_CHECKING:
+    from pipectl.clock import Clock
 
 T = TypeVar("T")
 
@@ -82,6 +85,15 @@ class SteeredClock:
             stepped += nominal_step
             value = read()
         return value
+
+    def pacing(self, nominal_seconds: float) -> Clock:
+        """A clock for an in-process pipectl command whose every pause moves this held
+        clock on by ``nominal_seconds`` instead of waiting: the command paces the run,
+        and sees it at the same points however slow its looks are."""
+        from pipectl.clock import Clock
+
+        assert self.held, "pacing() moves a held clock only"
+        return Clock(sleep=lambda seconds: self.step(nominal_seconds))
 
 
 def steer(server: SandboxServer) -> SteeredClock:

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from pipectl.sandbox.server import SandboxServer
 from tests.sandbox.fixtures import Names, create_pipeline_resources
-from tests.sandbox.polling import action, control, wait_for_execution, wait_until
+from tests.sandbox.polling import action, control, wait_for_execution
 from tests.sandbox.shapes import assert_output_shape
 from tests.sandbox.steered_clock import steer
 
@@ -197,15 +197,18 @@ def test_start_is_idempotent_with_a_client_token_and_resolves_variables(
     assert missing.value.response["Error"]["Code"] == "PipelineNotFoundException"
 
 
-# A build long enough that a loaded machine still sees it running when it stops it.
-@pytest.mark.time_scale(0.1)
-def test_stop_lets_the_running_action_finish_then_stops(client: Callable[[str], Any]) -> None:
+def test_stop_lets_the_running_action_finish_then_stops(
+    client: Callable[[str], Any], sandbox: SandboxServer
+) -> None:
     names = create_pipeline_resources(client)
     codepipeline = client("codepipeline")
+    # The run is held in its build while it is stopped, however slow this machine is.
+    clock = steer(sandbox)
+    clock.hold()
     execution_id = codepipeline.start_pipeline_execution(name=names.pipeline)[
         "pipelineExecutionId"
     ]
-    wait_until(
+    clock.step_until(
         lambda: codepipeline.get_pipeline_state(name=names.pipeline)["stageStates"][1],
         lambda stage: stage.get("latestExecution", {}).get("status") == "InProgress",
     )
@@ -221,6 +224,7 @@ def test_stop_lets_the_running_action_finish_then_stops(client: Callable[[str], 
         )
     assert twice.value.response["Error"]["Code"] == "DuplicatedStopRequestException"
 
+    clock.resume()  # the build runs to its end, and then the run stops
     assert wait_for_execution(codepipeline, names.pipeline, execution_id) == "Stopped"
     state = codepipeline.get_pipeline_state(name=names.pipeline)
     assert state["stageStates"][1]["latestExecution"]["status"] == "Stopped"
@@ -231,19 +235,22 @@ def test_stop_lets_the_running_action_finish_then_stops(client: Callable[[str], 
     assert summary["stopTrigger"] == {"reason": "changed my mind"}
 
 
-# A build long enough that a loaded machine still sees it running when it stops it.
-@pytest.mark.time_scale(0.1)
-def test_stop_and_abandon_stops_at_once(client: Callable[[str], Any]) -> None:
+def test_stop_and_abandon_stops_at_once(
+    client: Callable[[str], Any], sandbox: SandboxServer
+) -> None:
     names = create_pipeline_resources(client)
     codepipeline, codebuild = client("codepipeline"), client("codebuild")
+    # The run is held in its build while it is stopped, however slow this machine is.
+    clock = steer(sandbox)
+    clock.hold()
     execution_id = codepipeline.start_pipeline_execution(name=names.pipeline)[
         "pipelineExecutionId"
     ]
-    wait_until(
+    clock.step_until(
         lambda: action(codepipeline, names.pipeline, execution_id, "Source")["status"],
         lambda status: status == "Succeeded",
     )
-    build_id = wait_until(
+    build_id = clock.step_until(
         lambda: codepipeline.get_pipeline_state(name=names.pipeline)["stageStates"][1][
             "actionStates"][0].get("latestExecution", {}).get("externalExecutionId"),
         bool,
