@@ -147,6 +147,22 @@ def test_the_trimmed_model_is_cached_and_reused(tmp_path: Path,
     assert cached.read_text().startswith("{\"")
 
 
+def test_a_new_cache_file_replaces_the_copies_made_for_an_older_key(tmp_path: Path) -> None:
+    # A botocore upgrade changes the key: the copy of the old model is dropped, not kept
+    # for ever beside the new one; other models' copies stay.
+    models = tmp_path / "botocore-models"
+    models.mkdir()
+    version = botocore.loaders.Loader().determine_latest_version("ec2", "service-2")
+    older = models / f"ec2-{version}-0123456789abcdef0123.json"
+    other = models / "ecs-2014-11-13-0123456789abcdef0123.json"
+    for path in (older, other):
+        path.write_text("{}")
+    TrimmingLoader(tmp_path).load_service_model("ec2", "service-2")
+    kept = sorted(path.name for path in models.iterdir())
+    assert other.name in kept and older.name not in kept
+    assert len(kept) == 2
+
+
 def test_every_call_pipectl_makes_on_a_trimmed_service_is_kept() -> None:
     """Read the code: each method called on a client of a trimmed service is listed."""
     for service, kept in OPERATIONS_USED.items():

@@ -48,7 +48,7 @@ class Project:
             headers={"Content-Type": "application/json",
                      "Authorization": f"Bearer {self.sandbox.token}"},
         )
-        with urllib.request.urlopen(request, timeout=10) as answer:
+        with urllib.request.urlopen(request, timeout=60) as answer:
             return json.loads(answer.read() or b"null")
 
     def fault(self, **fault: Any) -> Any:

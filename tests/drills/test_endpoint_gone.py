@@ -9,31 +9,14 @@ must find the run and give its verdict.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pipectl.sandbox.server import start_server
 from tests.conftest import run_cli
-from tests.drills.conftest import CallHook, use_token
+from tests.drills.conftest import CallHook
 from tests.drills.project import Project
-from tests.drills.workspace import write_workspace
-
-#: A run of a few seconds: still going when the endpoint goes, and when watch comes back.
-SLOW_TIME_SCALE = 0.05
-
-
-@pytest.fixture
-def slow_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    monkeypatch.chdir(tmp_path)
-    server = start_server(port=0, time_scale=SLOW_TIME_SCALE)
-    use_token(server, monkeypatch)
-    try:
-        yield Project(server, write_workspace(tmp_path))
-    finally:
-        server.stop()
+from tests.sandbox.steered_clock import steer
 
 
 class GoOfflineAfter:
@@ -54,13 +37,24 @@ class GoOfflineAfter:
 
 @pytest.mark.usefixtures("quick_retries")
 def test_watch_fails_clearly_when_the_endpoint_goes_away_and_reattaches_later(
-    slow_project: Project, call_hooks: list[CallHook], monkeypatch: pytest.MonkeyPatch
+    project: Project, call_hooks: list[CallHook]
 ) -> None:
-    project = slow_project
     assert project.cli("create").exit_code == 0
+    # The run stands still mid-build while the endpoint is away (the sandbox's clock is
+    # held), so that however slow this machine is, watch comes back to a run in progress.
+    clock = steer(project.sandbox)
+    clock.hold()
     started = project.cli("run")
     assert started.exit_code == 0, started.output
     execution = started.stdout.strip()
+    codepipeline = project.client("codepipeline")
+
+    def build_stage() -> str:
+        stages = codepipeline.get_pipeline_state(name=project.spec.names.pipeline)
+        build = next(s for s in stages["stageStates"] if s["stageName"] == "Build")
+        return str(build.get("latestExecution", {}).get("status"))
+
+    clock.step_until(build_stage, lambda status: status == "InProgress")
 
     call_hooks.append(GoOfflineAfter(project, looks=1))
     lost = project.cli("watch", execution, "--interval", "0.05")
@@ -79,10 +73,11 @@ def test_watch_fails_clearly_when_the_endpoint_goes_away_and_reattaches_later(
                         f"watch {execution}"), reattach
 
     project.clear_faults()
-    # The run went on in AWS meanwhile; watch comes back to it before it ends.
-    run = project.client("codepipeline").get_pipeline_execution(
+    # The run is still going when the endpoint is back; watch comes back to it.
+    run = codepipeline.get_pipeline_execution(
         pipelineName=project.spec.names.pipeline, pipelineExecutionId=execution)
     assert run["pipelineExecution"]["status"] == "InProgress"
+    clock.resume()
     # The very command the hint gave.
     program, *args = shlex.split(reattach)
     assert program == "pipectl"

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 def faults(project: Project) -> Any:
     request = urllib.request.Request(f"{project.server.url}/_pipectl/faults",
                                      headers={"Authorization": f"Bearer {project.server.token}"})
-    with urllib.request.urlopen(request, timeout=5) as answer:
+    with urllib.request.urlopen(request, timeout=60) as answer:
         return json.loads(answer.read())
 
 

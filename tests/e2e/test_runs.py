@@ -2,8 +2,9 @@
 
 The sandbox runs the pipeline for real (builds walk their phases and write logs, ECS
 rolls out tasks, the circuit breaker rolls back); faults are injected through its
-control API. Time is scaled so a whole run takes a fraction of a second, except where
-a test needs to act while the run is still going.
+control API. Time is scaled so a whole run takes a fraction of a second; a test that
+must act while the run is still going holds the sandbox's clock (tests.sandbox.steered_clock)
+rather than hope that a slower run lasts long enough on a loaded machine.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tests.conftest import REPO_ROOT, CliResult, aws_calls, run_cli
 pytestmark = pytest.mark.e2e
 
 FAST = 0.01  # a run in well under a second
-SLOW = 0.1  # a run of a few seconds: time to stop it or press Ctrl-C
+SLOW = 0.1  # a run of a few seconds
 URL_PREFIX = "http://203.0.113."  # the sandbox gives tasks documentation addresses
 
 
@@ -47,7 +48,7 @@ class Project:
             f"{self.server.url}/_pipectl/faults", data=json.dumps(spec).encode(),
             headers={"Content-Type": "application/json",
                      "Authorization": f"Bearer {self.server.token}"}, method="POST")
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             assert response.status == 201
 
     def client(self, service: str) -> Any:
@@ -143,11 +144,18 @@ def test_a_failed_build_exits_1_with_the_phase_log_tail_and_hint(project: Projec
 def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
     project: Project,
 ) -> None:
+    from tests.sandbox.steered_clock import steer
+
     # The first run deploys to a service with no task yet (its ScaleUp action starts
     # them): the breaker has tasks to count from the second run on.
     assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0
     project.fault(type="deploy")
-    result = project.cli("run", "--watch", "--interval", "0.05")
+    # watch paces the run (a simulated second a look): it sees the rollback long before
+    # the Deploy action's own timeout, however slow its looks are on a loaded machine.
+    clock = steer(project.server)
+    clock.hold()
+    result = run_cli(["--endpoint-url", project.server.url, "run", "--watch", "--interval",
+                      "0.05"], clock=clock.pacing(1.0))
     assert result.exit_code == 1, result.output
     assert "ROLLED BACK" in result.stdout
     assert "stopped task: CannotPullContainerError" in result.stdout
@@ -165,7 +173,14 @@ def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
 
 
 def test_timeout_exits_4_and_the_run_goes_on(project: Project) -> None:
+    from tests.sandbox.steered_clock import steer
+
+    # The run stands still until watch has given up on it: on a loaded machine a run of
+    # half a second could otherwise end before watch's first look.
+    clock = steer(project.server)
+    clock.hold()
     result = project.cli("run", "--watch", "--timeout", "0.05s", "--interval", "0.02")
+    clock.resume()
     assert result.exit_code == 4, result.output
     reattach = f"pipectl --endpoint-url {project.server.url} watch "
     assert "gave up waiting" in result.stderr and reattach in result.stderr
@@ -174,9 +189,15 @@ def test_timeout_exits_4_and_the_run_goes_on(project: Project) -> None:
 
 
 def test_ctrl_c_exits_130_says_how_to_reattach_and_leaves_the_run_going(
-    make_project: Callable[[float], Project],
+    project: Project,
 ) -> None:
-    project = make_project(SLOW)
+    from tests.sandbox.steered_clock import steer, wait_for
+
+    # The run is held in its build from the moment it gets there until the end of the
+    # test: the Ctrl-C comes while it runs, however slowly this machine starts pipectl.
+    clock = steer(project.server)
+    clock.hold()
+    codepipeline = project.client("codepipeline")
     child = subprocess.Popen(
         [sys.executable, "-m", "pipectl", "--endpoint-url", project.server.url, "run",
          "--watch", "--interval", "0.1"],
@@ -184,12 +205,17 @@ def test_ctrl_c_exits_130_says_how_to_reattach_and_leaves_the_run_going(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
+        wait_for("the run to start", lambda: bool(codepipeline.list_pipeline_executions(
+            pipelineName="hello-web")["pipelineExecutionSummaries"]))
+        clock.step_until(
+            lambda: codepipeline.get_pipeline_state(name="hello-web")["stageStates"][1],
+            lambda stage: stage.get("latestExecution", {}).get("status") == "InProgress")
         assert child.stdout is not None
         for line in child.stdout:  # wait until the run is visibly under way
             if "stage Build: InProgress" in line:
                 break
         child.send_signal(signal.SIGINT)
-        _, stderr = child.communicate(timeout=20)
+        _, stderr = child.communicate(timeout=120)
     finally:
         if child.poll() is None:
             child.kill()
@@ -226,16 +252,19 @@ def test_status_history_and_logs_after_runs(project: Project) -> None:
     assert "imagedefinitions.json" in logs.stdout
 
 
-def test_stop_ends_a_run_that_watch_then_reports_as_stopped(
-    make_project: Callable[[float], Project],
-) -> None:
-    project = make_project(SLOW)
+def test_stop_ends_a_run_that_watch_then_reports_as_stopped(project: Project) -> None:
+    from tests.sandbox.steered_clock import steer
+
+    # The run stands still until it is stopped: however slow this machine, it is going.
+    clock = steer(project.server)
+    clock.hold()
     started = project.cli("run")
     assert started.exit_code == 0, started.output
     execution_id = started.stdout.strip()
     stopped = project.cli("stop", "--abandon", "--reason", "bad commit")
     assert stopped.exit_code == 0, stopped.output
     assert f"stopping run {execution_id}" in stopped.stdout
+    clock.resume()
     watched = project.cli("watch", execution_id, "--interval", "0.1", "--timeout", "60s")
     assert watched.exit_code == 1, watched.output
     assert "STOPPED" in watched.stdout and "was stopped" in watched.stderr
@@ -267,20 +296,33 @@ def test_rollback_puts_the_previous_revision_back(project: Project) -> None:
 
 
 def test_logs_follow_reads_a_running_build_to_its_end_without_repeats(
-    make_project: Callable[[float], Project],
+    project: Project,
 ) -> None:
     import time
 
-    # A build of a few seconds: one of about a second could end before `logs` starts on
-    # a loaded machine, and then there is nothing left to follow.
-    project = make_project(SLOW)
+    from pipectl.clock import Clock
+    from tests.sandbox.steered_clock import steer
+
+    # The run stands still in the build's PRE_BUILD phase (lines written, BUILD still to
+    # come) until `logs --follow` has read it once, however slow this machine is: a
+    # build that ended before `logs` started would leave nothing to follow.
+    clock = steer(project.server)
+    clock.hold()
     assert project.cli("run").exit_code == 0
     codebuild = project.client("codebuild")
-    deadline = time.monotonic() + 20
-    while not codebuild.list_builds_for_project(projectName="hello-web-build")["ids"]:
-        assert time.monotonic() < deadline, "no build started"
-        time.sleep(0.05)
-    result = project.cli("logs", "--follow", "--interval", "0.05")
+
+    def current_phase() -> str | None:
+        ids = codebuild.list_builds_for_project(projectName="hello-web-build")["ids"]
+        return codebuild.batch_get_builds(ids=ids)["builds"][0]["currentPhase"] if ids else None
+
+    clock.step_until(current_phase, lambda phase: phase == "PRE_BUILD")
+
+    def sleep(seconds: float) -> None:
+        clock.resume()  # the first read is done: let the build go on
+        time.sleep(seconds)
+
+    result = run_cli(["--endpoint-url", project.server.url, "logs", "--follow",
+                      "--interval", "0.05"], clock=Clock(sleep=sleep))
     assert result.exit_code == 0, result.output
     assert "(IN_PROGRESS)" in result.stderr  # it really followed a running build
     assert result.stdout.count("Entering phase BUILD") == 1

@@ -21,11 +21,13 @@ import pytest
 from pipectl.sandbox.server import SandboxServer, start_server
 from tests.conftest import run_cli
 from tests.e2e.test_runs import URL_PREFIX, checkout
+from tests.sandbox.steered_clock import steer, wait_for
 from tests.system_tools import require_tool
 
 pytestmark = pytest.mark.e2e
 
-# A run of several seconds: long enough to read the screen while it moves.
+# A run of several seconds once the test lets it go; the moments the screen must show
+# (a build phase running, the rollout) are held on the sandbox's clock until it shows them.
 TIME_SCALE = 0.1
 EXIT_MARK = "pipectl exited with"
 # What a terminal shows when a program writes escape sequences it does not understand,
@@ -102,6 +104,43 @@ def sandbox_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         server.stop()
 
 
+class HeldRun:
+    """The run pipectl starts in the terminal, held on the sandbox's clock at the moments
+    the screen must show, however slowly pipectl starts and draws on a loaded machine."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        import boto3
+
+        self.clock = steer(server)
+        self.clock.hold()
+        session = boto3.session.Session(aws_access_key_id=server.token,
+                                        aws_secret_access_key="sandbox",
+                                        region_name="us-east-1")
+        self.codepipeline = session.client("codepipeline", endpoint_url=server.url)
+        self.ecs = session.client("ecs", endpoint_url=server.url)
+
+    def _stage(self, name: str) -> str:
+        stages = self.codepipeline.get_pipeline_state(name="hello-web")["stageStates"]
+        stage = next(s for s in stages if s["stageName"] == name)
+        return str(stage.get("latestExecution", {}).get("status"))
+
+    def until_building(self) -> None:
+        """Once pipectl has started the run: on to its build, and hold there."""
+        wait_for("the run to start", lambda: bool(self.codepipeline.list_pipeline_executions(
+            pipelineName="hello-web")["pipelineExecutionSummaries"]))
+        self.clock.step_until(lambda: self._stage("Build"), lambda s: s == "InProgress")
+
+    def until_rolling_out(self) -> None:
+        """On to the new deployment's rollout, and hold there."""
+        def rollout() -> tuple[str, str]:
+            service = self.ecs.describe_services(cluster="hello-web",
+                                                 services=["hello-web"])["services"][0]
+            primary = service["deployments"][0]
+            return primary["taskDefinition"], primary["rolloutState"]
+
+        self.clock.step_until(rollout, lambda r: r[0].endswith(":2") and r[1] == "IN_PROGRESS")
+
+
 def open_terminal(tmp_path: Path, width: int, height: int) -> Terminal:
     tmux = require_tool("tmux")
     return Terminal(tmux, tmp_path / "tmux.sock", width, height)
@@ -126,9 +165,11 @@ def test_a_person_watches_a_run_to_the_end(
     sandbox_project: SandboxServer, tmp_path: Path, width: int, height: int
 ) -> None:
     terminal = open_terminal(tmp_path, width, height)
+    run = HeldRun(sandbox_project)
     try:
         terminal.start(pipectl_command(sandbox_project, "run", "--watch", "--interval", "0.2"),
                        tmp_path / "project")
+        run.until_building()
         # While the build runs: the stages, the build action and its phase in progress.
         moving = terminal.wait_for(
             lambda s: re.search(r"phase (" + "|".join(PHASES) + r") \(running\)", s) is not None,
@@ -140,9 +181,11 @@ def test_a_person_watches_a_run_to_the_end(
         assert_fits(moving, width)
         assert not terminal.cursor_visible(), "the live view hides the cursor while it draws"
         # The rollout, as it happens.
-        rolling = terminal.wait_for(lambda s: "rollout " in s and "running " in s,
+        run.until_rolling_out()
+        rolling = terminal.wait_for(lambda s: "rollout IN_PROGRESS" in s and "running " in s,
                                     "the rollout line")
         assert_fits(rolling, width)
+        run.clock.resume()
         # The end: the verdict and where the service answers stay on screen.
         final = terminal.wait_for(lambda s: EXIT_MARK in s, "pipectl exit")
         text = "\n".join(final)
@@ -159,9 +202,11 @@ def test_ctrl_c_leaves_a_clean_screen_and_says_how_to_reattach(
     sandbox_project: SandboxServer, tmp_path: Path
 ) -> None:
     terminal = open_terminal(tmp_path, 80, 24)
+    run = HeldRun(sandbox_project)
     try:
         terminal.start(pipectl_command(sandbox_project, "run", "--watch", "--interval", "0.2"),
                        tmp_path / "project")
+        run.until_building()
         terminal.wait_for(lambda s: "(running)" in s, "the build running")
         terminal.keys("C-c")
         final = terminal.wait_for(lambda s: EXIT_MARK in s, "pipectl exit")

@@ -15,8 +15,9 @@ import pytest
 
 from pipectl.runs import service_deployments
 from pipectl.runs.model import Finished, RunResult, ServiceTarget, WatchEvent
-from pipectl.runs.watch import WatchOptions, watch_run
+from pipectl.runs.watch import RunWatcher, WatchOptions
 from tests.runs.world import (
+    ACCOUNT,
     BUILD_ID,
     CLUSTER,
     PIPELINE,
@@ -210,8 +211,8 @@ class World:
 def watch(world: World) -> tuple[list[WatchEvent], RunResult]:
     aws = StubbedClients(script=world)
     clock = FakeClock(now=DOCUMENTED_AT.timestamp())
-    events = list(watch_run(aws, PIPELINE, RUN, options=WatchOptions(target=TARGET),
-                            clock=clock, sleep=clock.sleep, jitter=lambda: 0.5))
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=WatchOptions(target=TARGET),
+                             clock=clock, sleep=clock.sleep, jitter=lambda: 0.5))
     last = events[-1]
     assert isinstance(last, Finished)
     return events, last.result
@@ -314,8 +315,8 @@ def test_an_endpoint_without_service_deployments_falls_back_once_and_silently() 
 
     aws = StubbedClients(script=script)
     clock = FakeClock(now=DOCUMENTED_AT.timestamp())
-    events = list(watch_run(aws, PIPELINE, RUN, options=WatchOptions(target=TARGET),
-                            clock=clock, sleep=clock.sleep, jitter=lambda: 0.5))
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=WatchOptions(target=TARGET),
+                             clock=clock, sleep=clock.sleep, jitter=lambda: 0.5))
     result = events[-1]
     assert isinstance(result, Finished) and result.result.ok, result
     assert world.calls["ListServiceDeployments"] == 1  # asked once, for the whole process
@@ -375,9 +376,24 @@ def test_a_retry_after_a_rollback_is_not_taken_for_that_rollback() -> None:
 
     aws = StubbedClients(script=script)
     clock = FakeClock(now=T0 + retried_at)
-    events = list(watch_run(aws, PIPELINE, RUN, options=WatchOptions(target=TARGET),
-                            clock=clock, sleep=clock.sleep, jitter=lambda: 0.5))
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=WatchOptions(target=TARGET),
+                             clock=clock, sleep=clock.sleep, jitter=lambda: 0.5))
     last = events[-1]
     assert isinstance(last, Finished)
     assert last.result.outcome == "succeeded", last.result.reason
     assert not any("rolling back" in m for m in lines(events))
+
+
+def test_a_service_revision_without_its_arn_or_task_definition_names_nothing() -> None:
+    # Neither serviceRevisionArn nor taskDefinition is required by ECS's model: the watch
+    # maps the revisions that have both and passes over the others, without a KeyError.
+    aws = StubbedClients()
+    revision = f"arn:aws:ecs:us-east-1:{ACCOUNT}:service-revision/{CLUSTER}/web/1"
+    aws.add("ecs", "describe_service_revisions", {"serviceRevisions": [
+        {"taskDefinition": task_def(7)},
+        {"serviceRevisionArn": revision + "2"},
+        {"serviceRevisionArn": revision, "taskDefinition": task_def(8)},
+    ]})
+    service_deployments.forget_support()
+    got = service_deployments.revision_task_definitions(aws, [revision, revision + "2"])
+    assert got == {revision: task_def(8)}

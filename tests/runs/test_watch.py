@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from pipectl.runs.model import Finished, RunResult, ServiceTarget, Update, WatchEvent
-from pipectl.runs.watch import WatchOptions, watch_run
+from pipectl.runs.watch import RunWatcher, WatchOptions
 from tests.runs.world import (
     BUILD_ID,
     CLUSTER,
@@ -70,8 +70,8 @@ def old_deploy() -> dict[str, Any]:
 def run(aws: StubbedClients, clock: FakeClock, **options: Any) -> tuple[list[WatchEvent],
                                                                         RunResult]:
     opts = WatchOptions(target=TARGET, **options)
-    events = list(watch_run(aws, PIPELINE, RUN, options=opts, clock=clock, sleep=clock.sleep,
-                            jitter=lambda: 0.5))
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=opts, clock=clock, sleep=clock.sleep,
+                             jitter=lambda: 0.5))
     aws.assert_all_used()
     last = events[-1]
     assert isinstance(last, Finished)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pipectl.runs.model import Finished, RunResult, ServiceTarget, Update
-from pipectl.runs.watch import WatchOptions, watch_run
+from pipectl.runs.watch import RunWatcher, WatchOptions
 from tests.runs.world import (
     BUILD_ID,
     CLUSTER,
@@ -166,8 +166,8 @@ def watch_quietly(build_fails_at: float | None = None
 
     options = WatchOptions(target=ServiceTarget(CLUSTER, SERVICE, "web", 8080),
                            find_url=False)
-    events = list(watch_run(aws, PIPELINE, RUN, options=options, clock=clock, sleep=sleep,
-                            jitter=lambda: 0.5))
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=options, clock=clock, sleep=sleep,
+                             jitter=lambda: 0.5))
     aws.assert_all_used()
     last = events[-1]
     assert isinstance(last, Finished)
@@ -220,8 +220,8 @@ def test_each_look_shows_what_changed_since_the_one_before() -> None:
     options = WatchOptions(target=ServiceTarget(CLUSTER, SERVICE, "web", 8080),
                            find_url=False)
     seen = 0
-    for event in watch_run(aws, PIPELINE, RUN, options=options, clock=clock,
-                           sleep=clock.sleep, jitter=lambda: 0.5):
+    for event in RunWatcher(aws, PIPELINE, RUN, options=options, clock=clock,
+                            sleep=clock.sleep, jitter=lambda: 0.5):
         if not isinstance(event, Update):
             continue
         [build_action] = [a for s in event.snapshot.stages for a in s.actions
@@ -261,8 +261,8 @@ def test_interval_still_overrides_the_schedule(interval: float) -> None:
     run = QuietRun(clock)
     aws = StubbedClients(script=run.respond)
     options = WatchOptions(timeout=60.0, interval=interval, find_url=False)
-    events = list(watch_run(aws, PIPELINE, RUN, options=options, clock=clock,
-                            sleep=clock.sleep))
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=options, clock=clock,
+                             sleep=clock.sleep))
     assert isinstance(events[-1], Finished) and events[-1].result.outcome == "timed_out"
     assert set(clock.sleeps) == {interval}
     assert aws.calls["codepipeline:GetPipelineState"] == 61

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipectl.runs.model import Finished, RunResult, ServiceTarget, Update
-from pipectl.runs.watch import WatchOptions, watch_run
+from pipectl.runs.watch import RunWatcher, WatchOptions
 from tests.runs.test_watch_economy import DEPLOY_ENDS, RUN, QuietRun, watch_quietly
 from tests.runs.world import (
     ACCOUNT,
@@ -107,8 +107,8 @@ def watch_parallel(build_fails_at: float | None = None
     aws = StubbedClients(script=run.respond)
     options = WatchOptions(target=ServiceTarget(CLUSTER, SERVICE, "web", 8080),
                            find_url=False)
-    events = list(watch_run(aws, PIPELINE, RUN, options=options, clock=clock,
-                            sleep=clock.sleep, jitter=lambda: 0.5))
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=options, clock=clock,
+                             sleep=clock.sleep, jitter=lambda: 0.5))
     aws.assert_all_used()
     last = events[-1]
     assert isinstance(last, Finished)
@@ -195,8 +195,8 @@ def test_a_parallel_run_stopped_between_two_actions_of_a_stage_ends_as_stopped()
     aws.add("codepipeline", "get_pipeline_execution", {"pipelineExecution": {
         "pipelineName": PIPELINE, "pipelineExecutionId": RUN, "status": "Stopped",
         "statusSummary": "Stopped by user"}})
-    events = list(watch_run(aws, PIPELINE, RUN, options=WatchOptions(timeout=60.0),
-                            clock=clock, sleep=clock.sleep))
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=WatchOptions(timeout=60.0),
+                             clock=clock, sleep=clock.sleep))
     aws.assert_all_used()
     last = events[-1]
     assert isinstance(last, Finished) and last.result.outcome == "stopped", last

@@ -33,7 +33,9 @@ def control(sandbox: Any, method: str, path: str, body: dict[str, Any] | None = 
         sandbox.url + path, data=data, method=method,
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {sandbox.token}"},
     )
-    with urllib.request.urlopen(request, timeout=5) as answer:
+    # The timeout only bounds a hang: a reset of every moto backend on a loaded machine
+    # takes seconds.
+    with urllib.request.urlopen(request, timeout=60) as answer:
         return json.loads(answer.read())
 
 

@@ -17,6 +17,7 @@ import pytest
 from pipectl.sandbox.server import SandboxServer
 from tests.sandbox.fixtures import create_pipeline_resources
 from tests.sandbox.polling import action, wait_for_execution
+from tests.sandbox.steered_clock import steer
 
 
 def _aws_executable() -> str | None:
@@ -41,11 +42,14 @@ def aws(url: str, *args: str) -> Any:
 
 
 @pytest.mark.skipif(AWS is None, reason="the aws CLI is not installed (the dev extra has it)")
-@pytest.mark.time_scale(0.1)
 def test_the_aws_cli_follows_the_same_run(
     client: Callable[[str], Any], sandbox: SandboxServer
 ) -> None:
     names = create_pipeline_resources(client)
+    # The run stands still until the aws CLI's first look (a process that starts slowly
+    # on a loaded machine), then goes on with real time.
+    clock = steer(sandbox)
+    clock.hold()
     started = aws(sandbox.url, "codepipeline", "start-pipeline-execution", "--name", names.pipeline)
     execution_id = started["pipelineExecutionId"]
 
@@ -57,6 +61,7 @@ def test_the_aws_cli_follows_the_same_run(
         state = aws(sandbox.url, "codepipeline", "get-pipeline-state", "--name", names.pipeline)
         statuses = [s.get("latestExecution", {}).get("status", "") for s in state["stageStates"]]
         seen.append(statuses)
+        clock.resume()
         if statuses == ["Succeeded"] * 3:
             break
         assert "Failed" not in statuses

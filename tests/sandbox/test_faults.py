@@ -14,6 +14,7 @@ from pipectl.sandbox.server import SandboxServer
 from tests.sandbox.fixtures import create_pipeline_resources
 from tests.sandbox.polling import action, control, wait_for_execution, wait_until
 from tests.sandbox.shapes import assert_output_shape
+from tests.sandbox.steered_clock import steer
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
@@ -89,6 +90,10 @@ def test_a_deploy_fault_trips_the_circuit_breaker_rolls_back_and_times_out_the_a
     names = create_pipeline_resources(client, deploy_timeout_minutes=1)
     control(sandbox, "POST", "/_pipectl/faults", {"type": "deploy"})
     codepipeline, ecs = client("codepipeline"), client("ecs")
+    # The run is held at the moment the breaker has fired: the Deploy action's timeout (a
+    # minute, 0.6 s here) must not pass while a loaded machine looks.
+    clock = steer(sandbox)
+    clock.hold()
     execution_id = codepipeline.start_pipeline_execution(name=names.pipeline)[
         "pipelineExecutionId"
     ]
@@ -98,7 +103,7 @@ def test_a_deploy_fault_trips_the_circuit_breaker_rolls_back_and_times_out_the_a
             "services"][0]
         return next((d for d in service["deployments"] if d["rolloutState"] == "FAILED"), None)
 
-    failed = wait_until(failed_deployment, bool)
+    failed = clock.step_until(failed_deployment, bool)
     assert failed is not None
     assert failed["rolloutStateReason"] == "ECS deployment circuit breaker: tasks failed to start."
     assert failed["failedTasks"] >= 3
@@ -120,6 +125,7 @@ def test_a_deploy_fault_trips_the_circuit_breaker_rolls_back_and_times_out_the_a
     )
     assert names.repository_uri in failures[0]["stoppedReason"]
 
+    clock.resume()
     assert wait_for_execution(codepipeline, names.pipeline, execution_id) == "Failed"
     assert_output_shape(codepipeline, "ListActionExecutions", codepipeline.list_action_executions(
         pipelineName=names.pipeline, filter={"pipelineExecutionId": execution_id}))
@@ -185,18 +191,35 @@ def test_throttling_and_5xx_faults_hit_the_chosen_operations_deterministically(
     assert slow.value.response["Error"]["Code"] == "SlowDown"
 
 
+class StoppedTime:
+    """The time the offline fault counts on, moved on by the test only."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
 def test_offline_takes_the_endpoint_away_and_gives_it_back(
-    client: Callable[[str], Any], sandbox: SandboxServer
+    client: Callable[[str], Any], sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import boto3
+
+    from pipectl.sandbox import faults
 
     session = boto3.session.Session(
         aws_access_key_id=sandbox.token, aws_secret_access_key="sandbox", region_name="us-east-1"
     )
     codepipeline = session.client("codepipeline", endpoint_url=sandbox.url, config=NO_RETRIES)
+    # The 0.3 s are counted on a clock the test moves: a call that a loaded machine makes
+    # late still comes while the endpoint is away.
+    stopped = StoppedTime()
+    monkeypatch.setattr(faults, "time", stopped)
     control(sandbox, "POST", "/_pipectl/faults", {"type": "offline", "seconds": 0.3})
     with pytest.raises((ConnectionClosedError, EndpointConnectionError)):
         codepipeline.list_pipelines()
+    stopped.now += 0.3
     wait_until(
         lambda: control(sandbox, "GET", "/_pipectl/faults")["offline"], lambda v: v is None
     )

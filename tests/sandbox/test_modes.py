@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from tests.sandbox.conftest import WATCHING_TIME_SCALE
+from pipectl.sandbox.server import SandboxServer
 from tests.sandbox.fixtures import create_pipeline_resources
 from tests.sandbox.polling import action, wait_for_execution
+from tests.sandbox.steered_clock import steer
 
 
 def _start(codepipeline: Any, name: str, count: int) -> list[str]:
@@ -19,14 +18,23 @@ def _start(codepipeline: Any, name: str, count: int) -> list[str]:
     ]
 
 
-@pytest.mark.time_scale(WATCHING_TIME_SCALE)
-def test_superseded_a_newer_run_replaces_the_one_waiting(client: Callable[[str], Any]) -> None:
+def test_superseded_a_newer_run_replaces_the_one_waiting(
+    client: Callable[[str], Any], sandbox: SandboxServer
+) -> None:
     names = create_pipeline_resources(client, execution_mode="SUPERSEDED")
     codepipeline = client("codepipeline")
-    first, second, third = _start(codepipeline, names.pipeline, 3)
+    # The three start while the first is still in Source, however slow this machine is.
+    clock = steer(sandbox)
+    clock.hold()
+    started = []
+    for _ in range(3):
+        started += _start(codepipeline, names.pipeline, 1)
+        clock.step(0.1)  # a moment apart, as pushes come
+    first, second, third = started
     state = codepipeline.get_pipeline_state(name=names.pipeline)
     # The second run waits to enter Source until the third arrives and replaces it.
     assert state["stageStates"][0]["inboundExecution"]["pipelineExecutionId"] == third
+    clock.resume()
     statuses = [wait_for_execution(codepipeline, names.pipeline, e) for e in (first, second, third)]
     assert statuses == ["Succeeded", "Superseded", "Succeeded"]
     summaries = codepipeline.list_pipeline_executions(pipelineName=names.pipeline)[

@@ -133,7 +133,7 @@ def test_a_request_the_layer_cannot_parse_gets_a_clear_error(sandbox: SandboxSer
         method="POST",
     )
     with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(request, timeout=5)
+        urllib.request.urlopen(request, timeout=60)
     assert caught.value.code == 400
     answer = json.loads(caught.value.read())
     assert answer["__type"] == "SerializationException"

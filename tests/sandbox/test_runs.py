@@ -12,10 +12,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pipectl.sandbox.server import SandboxServer
-from tests.sandbox.conftest import WATCHING_TIME_SCALE
 from tests.sandbox.fixtures import Names, create_pipeline_resources
-from tests.sandbox.polling import action, control, wait_for_execution, wait_until
+from tests.sandbox.polling import action, control, wait_for_execution
 from tests.sandbox.shapes import assert_output_shape
+from tests.sandbox.steered_clock import steer
 
 BUILD_PHASES = [
     "SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD",
@@ -23,12 +23,16 @@ BUILD_PHASES = [
 ]
 
 
-@pytest.mark.time_scale(WATCHING_TIME_SCALE)
 def test_a_run_moves_through_stages_build_phases_and_rollout_to_success(
-    client: Callable[[str], Any],
+    client: Callable[[str], Any], sandbox: SandboxServer,
 ) -> None:
     names = create_pipeline_resources(client)
     codepipeline, codebuild, ecs = client("codepipeline"), client("codebuild"), client("ecs")
+    # The watcher paces the run: the sandbox's clock moves half a simulated second
+    # between two looks, so every state that lasts that long is seen, however slow
+    # the looks are on a busy machine.
+    clock = steer(sandbox)
+    clock.hold()
     started = codepipeline.start_pipeline_execution(name=names.pipeline)
     assert_output_shape(codepipeline, "StartPipelineExecution", started)
     execution_id = started["pipelineExecutionId"]
@@ -66,10 +70,12 @@ def test_a_run_moves_through_stages_build_phases_and_rollout_to_success(
         rollout = (primary["rolloutState"], primary["runningCount"])
         if primary["taskDefinition"].endswith(":2") and rollout not in seen_rollouts:
             seen_rollouts.append(rollout)
+        clock.step(0.5)
+    clock.resume()
 
     assert execution["pipelineExecution"]["status"] == "Succeeded"
-    # Stages were seen in progress (Build and Deploy last long enough to be seen even on
-    # a busy machine), in order, and each ended Succeeded.
+    # Stages were seen in progress (Build and Deploy last many steps), in order, and each
+    # ended Succeeded.
     for stage in ("Source", "Build", "Deploy"):
         assert (stage, "Succeeded") in seen_stages
     in_progress = [s for s, status in seen_stages if status == "InProgress"]
@@ -191,15 +197,18 @@ def test_start_is_idempotent_with_a_client_token_and_resolves_variables(
     assert missing.value.response["Error"]["Code"] == "PipelineNotFoundException"
 
 
-# A build long enough that a loaded machine still sees it running when it stops it.
-@pytest.mark.time_scale(0.1)
-def test_stop_lets_the_running_action_finish_then_stops(client: Callable[[str], Any]) -> None:
+def test_stop_lets_the_running_action_finish_then_stops(
+    client: Callable[[str], Any], sandbox: SandboxServer
+) -> None:
     names = create_pipeline_resources(client)
     codepipeline = client("codepipeline")
+    # The run is held in its build while it is stopped, however slow this machine is.
+    clock = steer(sandbox)
+    clock.hold()
     execution_id = codepipeline.start_pipeline_execution(name=names.pipeline)[
         "pipelineExecutionId"
     ]
-    wait_until(
+    clock.step_until(
         lambda: codepipeline.get_pipeline_state(name=names.pipeline)["stageStates"][1],
         lambda stage: stage.get("latestExecution", {}).get("status") == "InProgress",
     )
@@ -215,6 +224,7 @@ def test_stop_lets_the_running_action_finish_then_stops(client: Callable[[str], 
         )
     assert twice.value.response["Error"]["Code"] == "DuplicatedStopRequestException"
 
+    clock.resume()  # the build runs to its end, and then the run stops
     assert wait_for_execution(codepipeline, names.pipeline, execution_id) == "Stopped"
     state = codepipeline.get_pipeline_state(name=names.pipeline)
     assert state["stageStates"][1]["latestExecution"]["status"] == "Stopped"
@@ -225,19 +235,22 @@ def test_stop_lets_the_running_action_finish_then_stops(client: Callable[[str], 
     assert summary["stopTrigger"] == {"reason": "changed my mind"}
 
 
-# A build long enough that a loaded machine still sees it running when it stops it.
-@pytest.mark.time_scale(0.1)
-def test_stop_and_abandon_stops_at_once(client: Callable[[str], Any]) -> None:
+def test_stop_and_abandon_stops_at_once(
+    client: Callable[[str], Any], sandbox: SandboxServer
+) -> None:
     names = create_pipeline_resources(client)
     codepipeline, codebuild = client("codepipeline"), client("codebuild")
+    # The run is held in its build while it is stopped, however slow this machine is.
+    clock = steer(sandbox)
+    clock.hold()
     execution_id = codepipeline.start_pipeline_execution(name=names.pipeline)[
         "pipelineExecutionId"
     ]
-    wait_until(
+    clock.step_until(
         lambda: action(codepipeline, names.pipeline, execution_id, "Source")["status"],
         lambda status: status == "Succeeded",
     )
-    build_id = wait_until(
+    build_id = clock.step_until(
         lambda: codepipeline.get_pipeline_state(name=names.pipeline)["stageStates"][1][
             "actionStates"][0].get("latestExecution", {}).get("externalExecutionId"),
         bool,

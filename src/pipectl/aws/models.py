@@ -28,9 +28,12 @@ resolves exactly as botocore resolves it.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
@@ -53,6 +56,8 @@ ENDPOINT_PREFIXES: frozenset[str] = frozenset({
 })
 #: The cache key of a model kept whole (less its documentation).
 ALL_OPERATIONS = frozenset({"*"})
+#: A cache file's name after its label: the key's digest.
+_CACHE_NAME = re.compile(r"[0-9a-f]{20}\.json")
 #: Bumped when the trimming itself changes, so old cache files are not reused.
 FORMAT = 2
 
@@ -306,10 +311,17 @@ def _shape_refs(shape: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    """Write a cache file, and drop the copies of the same model made for an older key
+    (a botocore upgrade, an older FORMAT), which nothing reads any more."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
     except OSError:
-        pass  # a read-only home: trimmed in memory every time, which is still correct
+        return  # a read-only home: trimmed in memory every time, which is still correct
+    label = path.name[:-len("-0123456789abcdef0123.json")]
+    for stale in path.parent.glob(f"{glob.escape(label)}-*.json"):
+        if stale != path and _CACHE_NAME.fullmatch(stale.name[len(label) + 1:]):
+            with contextlib.suppress(OSError):  # another process may have removed it
+                stale.unlink()

@@ -53,7 +53,7 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     from pipectl.errors import AwsError
     from pipectl.runs.exit_status import interrupted, lost_watch, reattach_command, verdict_error
     from pipectl.runs.model import ServiceTarget
-    from pipectl.runs.watch import WatchOptions, watch_run
+    from pipectl.runs.watch import RunWatcher, WatchOptions
     from pipectl.ui.run_view import follow, make_view
 
     spec = app.partial_spec()
@@ -66,9 +66,9 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     view = make_view(app.env, show_logs=show_logs)
     reattach = reattach_command(execution_id, app.suggest)
     try:
-        events = watch_run(session, spec.pipeline, execution_id, options=options,
-                           clock=app.clock.wall, sleep=app.clock.sleep,
-                           monotonic=app.clock.monotonic, summary=summary)
+        events = RunWatcher(session, spec.pipeline, execution_id, options=options,
+                            clock=app.clock.wall, sleep=app.clock.sleep,
+                            monotonic=app.clock.monotonic, summary=summary)
         result = follow(view, _hints_with_global_options(events, app))
     except KeyboardInterrupt:
         raise interrupted(execution_id, reattach) from None

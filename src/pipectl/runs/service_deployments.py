@@ -239,8 +239,10 @@ def revision_task_definitions(clients: Clients, arns: Iterable[str]) -> dict[str
         if _unsupported(exc):
             return {}
         raise
-    return {str(r["serviceRevisionArn"]): str(r.get("taskDefinition"))
-            for r in answer.get("serviceRevisions", []) if r.get("taskDefinition")}
+    # Neither member is required by the model: a revision without both names nothing.
+    return {str(r["serviceRevisionArn"]): str(r["taskDefinition"])
+            for r in answer.get("serviceRevisions", [])
+            if r.get("serviceRevisionArn") and r.get("taskDefinition")}
 
 
 def pick(found: list[dict[str, Any]], since: float | None,

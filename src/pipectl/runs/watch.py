@@ -53,6 +53,9 @@ class WatchOptions:
 
 
 class RunWatcher:
+    """Follow one execution: iterating it yields an Update per look and a Finished at the
+    end. ``summary``: its ListPipelineExecutions summary, if the caller has it already."""
+
     def __init__(
         self,
         clients: Clients,
@@ -79,6 +82,9 @@ class RunWatcher:
         self.looks = RunLook(clients, pipeline, execution_id, self.clock,
                              target=self.options.target, logs=self.options.logs,
                              log_lines=self.options.log_lines, summary=summary or {})
+
+    def __iter__(self) -> Iterator[WatchEvent]:
+        return self.events()
 
     def events(self) -> Iterator[WatchEvent]:
         begun = self.clock()
@@ -176,25 +182,6 @@ class RunWatcher:
             revision=snapshot.revision,
         )
         return Finished(snapshot, result)
-
-
-def watch_run(
-    clients: Clients,
-    pipeline: str,
-    execution_id: str,
-    *,
-    options: WatchOptions | None = None,
-    clock: Callable[[], float] | None = None,
-    sleep: Callable[[float], None] | None = None,
-    jitter: Callable[[], float] | None = None,
-    monotonic: Callable[[], float] | None = None,
-    summary: dict[str, Any] | None = None,
-) -> Iterator[WatchEvent]:
-    """Follow one execution; yields Update per look and a Finished at the end.
-    ``summary``: its ListPipelineExecutions summary, if the caller has it already."""
-    watcher = RunWatcher(clients, pipeline, execution_id, options=options, clock=clock,
-                         sleep=sleep, jitter=jitter, monotonic=monotonic, summary=summary)
-    return watcher.events()
 
 
 def _deploying(snapshot: RunSnapshot) -> bool:
