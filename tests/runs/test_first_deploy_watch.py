@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipectl.runs.model import Finished, RunResult, ServiceTarget, Update, WatchEvent
-from pipectl.runs.watch import WatchOptions, watch_run
+from pipectl.runs.watch import RunWatcher, WatchOptions
 from tests.runs.world import (
     ACCOUNT,
     CLUSTER,
@@ -96,7 +96,7 @@ def _succeeded(aws: StubbedClients) -> None:
 
 def _run(aws: StubbedClients) -> tuple[list[WatchEvent], RunResult]:
     clock = FakeClock()
-    events = list(watch_run(aws, PIPELINE, RUN, options=WatchOptions(
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=WatchOptions(
         target=TARGET, find_url=False), clock=clock, sleep=clock.sleep, jitter=lambda: 0.5))
     aws.assert_all_used()
     last = events[-1]
