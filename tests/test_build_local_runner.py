@@ -427,7 +427,7 @@ def test_ctrl_c_ends_the_build_and_what_it_runs(tmp_path: Path) -> None:
             if line.strip() == "[build] started":
                 break
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 130
+        assert process.wait(timeout=60) == 130
     finally:
         if process.poll() is None:
             process.kill()

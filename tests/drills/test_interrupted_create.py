@@ -89,7 +89,7 @@ def test_sigint_to_a_real_create_process(project: Project) -> None:
             if "created" in line:
                 process.send_signal(signal.SIGINT)
                 break
-        out, err = process.communicate(timeout=30)
+        out, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()

@@ -18,7 +18,7 @@ from tests.conftest import run_cli, run_cli_process
 from tests.sandbox.polling import control, wait_until
 
 
-def _gone(pid: int, timeout: float = 10.0) -> bool:
+def _gone(pid: int, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not pid_alive(pid):
@@ -112,7 +112,7 @@ def test_the_sandbox_stops_by_itself_when_idle(tmp_path: Path) -> None:
     )
     assert started.returncode == 0, started.stderr
     pid = int(json.loads(started.stdout)["pid"])
-    assert _gone(pid, timeout=15), "the idle sandbox did not stop"
+    assert _gone(pid), "the idle sandbox did not stop"
     assert not state_file(os.environ).exists()
 
 
