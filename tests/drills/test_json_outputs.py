@@ -58,7 +58,9 @@ def test_update_history_logs_and_destroy_as_json(project: Project) -> None:
     answer = json.loads(kept.stdout)
     assert answer["ok"] is True and answer["pipeline"] == "drill-web"
     actions = {r["kind"]: r["action"] for r in answer["plan"]["resources"]}
+    # ... and the ScaleUp action's log group, which holds that action's log.
     assert actions["s3-bucket"] == actions["ecr-repository"] == "keep", actions
+    assert actions["logs-log-group"] == "keep", actions
     assert actions["codepipeline"] == "delete"
     inventory = project.inventory()
     assert not inventory["pipelines"]
@@ -67,7 +69,8 @@ def test_update_history_logs_and_destroy_as_json(project: Project) -> None:
     forced = project.cli("destroy", "--yes", "--force", "-o", "json")
     assert forced.exit_code == 0, forced.output
     gone = {r["kind"]: r["action"] for r in json.loads(forced.stdout)["plan"]["resources"]}
-    assert gone == {"ecr-repository": "delete", "s3-bucket": "delete"}, gone
+    assert gone == {"ecr-repository": "delete", "s3-bucket": "delete",
+                    "logs-log-group": "delete"}, gone
     inventory = project.inventory()
     assert not inventory["buckets"] and not inventory["repositories"]
 

@@ -92,7 +92,7 @@ def test_create_converges_updates_one_field_and_destroys(
     # --- create, in a real process --------------------------------------------------
     created = run_cli_process([*endpoint, "create"], cwd=tmp_path)
     assert created.returncode == 0, created.stderr
-    assert "Done: 17 created." in created.stdout
+    assert "Done: 18 created." in created.stdout
 
     pipeline = aws("codepipeline", "get-pipeline", "--name", "hello-web")["pipeline"]
     # Once through the installed `aws` executable itself: the same answer.
@@ -172,6 +172,10 @@ def test_create_converges_updates_one_field_and_destroys(
     [log_group] = aws("logs", "describe-log-groups",
                       "--log-group-name-prefix", "/ecs/hello-web")["logGroups"]
     assert (log_group["logGroupName"], log_group["retentionInDays"]) == ("/ecs/hello-web", 30)
+    # So does the ScaleUp action's, which CodePipeline would make with no retention.
+    [action_group] = aws("logs", "describe-log-groups", "--log-group-name-prefix",
+                         "/aws/codepipeline/hello-web")["logGroups"]
+    assert action_group["retentionInDays"] == 30
     log_tags = aws("logs", "list-tags-for-resource", "--resource-arn",
                    log_group["logGroupArn"])["tags"]
     assert log_tags == {"pipectl:pipeline": "hello-web", "team": "web"}
@@ -198,7 +202,7 @@ def test_create_converges_updates_one_field_and_destroys(
     diff_lines = [line.strip() for line in plan.stdout.splitlines() if " -> " in line]
     assert diff_lines == ["environment.computeType: BUILD_GENERAL1_SMALL -> "
                           "BUILD_GENERAL1_MEDIUM"]
-    assert "1 to update, 16 unchanged" in plan.stdout
+    assert "1 to update, 17 unchanged" in plan.stdout
     updated = run_cli([*endpoint, "-v", "update"])
     assert updated.exit_code == 0, updated.output
     assert {op for op in aws_calls(updated.stderr) if op.endswith("UpdateProject")} == {
@@ -212,12 +216,14 @@ def test_create_converges_updates_one_field_and_destroys(
         "--log-stream-name", "web/web/0123456789abcdef")  # as a task that ran writes them
     destroyed = run_cli([*endpoint, "destroy", "--yes"])
     assert destroyed.exit_code == 0, destroyed.output
-    assert "9 deleted, 1 kept." in destroyed.stdout
+    assert "10 deleted, 1 kept." in destroyed.stdout
     assert ("Kept CloudWatch log group /ecs/hello-web: it holds logs; --force deletes it "
             "with its contents.") in destroyed.stdout
     assert aws("logs", "describe-log-groups", "--log-group-name-prefix",
                "/ecs/hello-web")["logGroups"]
     assert aws("codepipeline", "list-pipelines")["pipelines"] == []
+    assert aws("logs", "describe-log-groups", "--log-group-name-prefix",
+               "/aws/codepipeline/hello-web")["logGroups"] == []  # no run wrote to it
     assert aws("codebuild", "batch-get-projects", "--names", "hello-web-build")["projects"] == []
     assert aws("ecr", "describe-repositories")["repositories"] == []
     assert "NoSuchEntity" in aws.fails("iam", "get-role", "--role-name", "hello-web-codebuild")

@@ -18,7 +18,7 @@ MANIFEST = json.dumps({
                "digest": "sha256:" + "a" * 64},
     "layers": []})
 DELETE_ORDER = ["codepipeline", "ecs-service", "ecs-task-definition", "logs-log-group",
-                "ecs-cluster",
+                "logs-log-group", "ecs-cluster",
                 "codebuild-project", "iam-role", "iam-role", "ecr-repository", "s3-bucket"]
 
 

@@ -40,8 +40,9 @@ def described(retention: int | None, name: str = LOG_GROUP) -> dict[str, Any]:
 
 
 def group_of(state: DesiredState) -> LogGroup:
+    """The task's group (the ScaleUp action's is the other one: see below)."""
     assert state.ecs is not None
-    [group] = state.ecs.log_groups
+    [group] = [g for g in state.ecs.log_groups if g.name == LOG_GROUP]
     return group
 
 
@@ -58,7 +59,8 @@ def test_a_group_in_another_region_or_without_awslogs_is_not_planned() -> None:
             "awslogs-group": "/ecs/elsewhere", "awslogs-region": "eu-west-1"}}},
         {"name": "side", "image": "y", "logConfiguration": {"logDriver": "json-file"}}])
     state = make_state(task=other)
-    assert state.ecs is not None and state.ecs.log_groups == ()
+    assert state.ecs is not None
+    assert [g.name for g in state.ecs.log_groups] == ["/aws/codepipeline/hello-web"]
 
 
 def test_no_group_without_create_service() -> None:
@@ -197,3 +199,16 @@ def test_a_retention_cloudwatch_does_not_offer_is_refused(value: int) -> None:
     with pytest.raises(ValidationError, match="not a retention CloudWatch Logs offers"):
         make_spec(deploy={"log_retention_days": value})
 
+
+def test_the_scale_up_action_s_group_is_made_with_the_spec_retention() -> None:
+    # CodePipeline would make the Commands action's group itself, with no retention, and
+    # destroy would leave it behind; pipectl makes it as it makes the task's.
+    state = make_state(make_spec(deploy={"log_retention_days": 7}))
+    assert state.ecs is not None
+    groups = {g.name: g.retention_days for g in state.ecs.log_groups}
+    assert groups == {LOG_GROUP: 7, "/aws/codepipeline/hello-web": 7}
+    create = {"desired_count": 0, "subnets": ["subnet-0abc1234"],
+              "security_groups": ["sg-0abc1234"]}
+    zero = make_state(make_spec(deploy={"create_service": create}))
+    assert zero.ecs is not None  # no ScaleUp action, no group of it
+    assert [g.name for g in zero.ecs.log_groups] == [LOG_GROUP]

@@ -23,7 +23,7 @@ ALL_KINDS = [
     "s3-bucket", "s3-bucket-versioning", "s3-bucket-encryption", "s3-public-access-block",
     "s3-bucket-policy", "ecr-repository", "ecr-lifecycle-policy", "iam-role", "iam-role",
     "iam-role-policy", "iam-role-policy", "codebuild-project", "ecs-cluster",
-    "logs-log-group", "ecs-task-definition", "ecs-service", "codepipeline",
+    "logs-log-group", "logs-log-group", "ecs-task-definition", "ecs-service", "codepipeline",
 ]
 
 
@@ -48,10 +48,12 @@ def test_after_create_the_plan_is_empty_with_at_most_two_reads_per_resource(
     assert session.counter.mutating() == {}
     reads = {k: n for k, n in session.counter.counts.items() if k != "sts:GetCallerIdentity"}
     assert sum(reads.values()) <= 2 * len(plan.steps)
-    # one read per operation and resource: the two roles are the only doubles, and the
-    # service (its planner, and the task definition's, which compares the revision it runs)
-    assert {k for k, n in reads.items() if n > 1} == {"iam:GetRole", "iam:GetRolePolicy",
-                                                      "ecs:DescribeServices"}
+    # one read per operation and resource: the two roles and the two log groups (the
+    # task's and the ScaleUp action's) are the only doubles, and the service (its planner,
+    # and the task definition's, which compares the revision it runs)
+    assert {k for k, n in reads.items() if n > 1} == {
+        "iam:GetRole", "iam:GetRolePolicy", "logs:DescribeLogGroups",
+        "logs:ListTagsForResource", "ecs:DescribeServices"}
 
 
 def test_created_resources_match_the_spec(aws: AwsSession, state: DesiredState) -> None:

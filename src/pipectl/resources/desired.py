@@ -182,8 +182,12 @@ def desired_state(
             Service(names.service, names.cluster, placement, task.family, create.desired_count,
                     tuple(create.subnets), tuple(create.security_groups),
                     create.assign_public_ip, tags, spec.deploy.deployment_configuration()),
+            # The task's awslogs groups, and the ScaleUp action's: CodePipeline would make
+            # that one with no retention, and destroy would leave it behind.
             tuple(LogGroup(group, placement, spec.deploy.log_retention_days, tags)
-                  for group in awslogs_groups(task_definition, placement.region)),
+                  for group in (*awslogs_groups(task_definition, placement.region),
+                                *([commands_log_group(names.pipeline)] if scale_up_to
+                                  else []))),
         )
     pipeline = Pipeline(
         name=names.pipeline, placement=placement,
