@@ -16,7 +16,7 @@ from pipectl.errors import ExitStatus
 from tests.adopt import console
 from tests.conftest import run_cli
 from tests.moto_fixes import report_event_bridge
-from tests.resources.specs import spec_data, write_project
+from tests.resources.specs import spec_data, task_definition, write_project
 
 
 @pytest.fixture
@@ -48,15 +48,16 @@ def _import_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 
 
 ROUND_TRIPS = {
-    "github-v2-queued": {},
+    "github-v2-queued": {"deploy": {"log_retention_days": 365}},
     "github-v2-triggers": {"pipeline": {"triggers": {
         "push": [{"branches": {"includes": ["main"], "excludes": ["wip/*"]},
                   "file_paths": {"includes": ["src/**"]}}, {"tags": {"includes": ["v*"]}}],
         "pull_request": [{"branches": {"includes": ["main"]}, "events": ["OPEN"]}]}}},
+    # V1: no Commands action to scale a new service up, so pipectl creates none.
     "codecommit-v1": {"source": {"provider": "codecommit", "repository": "hello-web",
                                  "branch": "release"},
-                      "deploy": {"log_retention_days": 365},
-                      "pipeline": {"type": "V1", "execution_mode": "SUPERSEDED"}},
+                      "pipeline": {"type": "V1", "execution_mode": "SUPERSEDED"},
+                      "deploy": {"create_service": None}},
     "s3-v2-variables": {"source": {"provider": "s3", "bucket": "hello-web-source",
                                    "key": "app/source.zip"},
                         "pipeline": {"type": "V2", "execution_mode": "PARALLEL",
@@ -78,6 +79,12 @@ def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
     source = ROUND_TRIPS[variant].get("source", {})
     if source.get("provider") == "s3":  # the source bucket is the user's: it exists
         client("s3").create_bucket(Bucket=source["bucket"])
+    owned = sections["deploy"]["create_service"] is not None
+    if not owned:  # the service exists before, made by its owner
+        client("ecs").create_cluster(clusterName="hello-cluster")
+        client("ecs").register_task_definition(**task_definition())
+        client("ecs").create_service(cluster="hello-cluster", serviceName="hello-web",
+                                     taskDefinition="hello-web", desiredCount=1)
     original = tmp_path / "original"
     write_project(original, spec=spec_data(**sections))
     monkeypatch.chdir(original)
@@ -89,7 +96,9 @@ def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
     assert "live settings the spec cannot hold" not in result.stdout, result.stdout
     spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
     assert "role_arn" not in spec["build"] and "role_arn" not in spec["pipeline"]
-    assert spec["deploy"]["create_service"] == network
+    # The desired count too: the service waits at 0 for its first run, whose ScaleUp
+    # action raises it to the spec's count; import reads that count back.
+    assert spec["deploy"].get("create_service") == (network if owned else None)
     # The task's log group keeps its retention (null: never expire).
     assert spec["deploy"].get("log_retention_days", 30) == \
         ROUND_TRIPS[variant].get("deploy", {}).get("log_retention_days", 30)

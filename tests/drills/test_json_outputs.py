@@ -74,7 +74,9 @@ def test_update_history_logs_and_destroy_as_json(project: Project) -> None:
 
 def test_stop_as_json(project: Project) -> None:
     assert project.cli("create").exit_code == 0
-    # A deploy whose tasks never start stays in progress: there is a run to stop.
+    # The first run brings the service up; then a deploy whose tasks never start stays
+    # in progress: there is a run to stop.
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0
     project.fault(type="deploy")
     started = project.cli("run")
     assert started.exit_code == 0, started.output

@@ -46,6 +46,9 @@ def test_alarms_are_planned_converged_and_a_run_they_roll_back_exits_1_naming_th
     assert config["minimumHealthyPercent"] == 50
     assert "17 unchanged" in project.cli("plan").stdout
 
+    # The first run brings the new service up (no task before it): the alarm then has a
+    # deployment with tasks to fail.
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0
     project.fault(type="deploy", alarm=ALARM)
     # watch paces the run (a simulated second a look): it sees the rollback long before
     # the Deploy action's own timeout, however slow its looks are on a loaded machine.

@@ -74,7 +74,7 @@ def test_insights_json_durations_are_codepipelines(three_runs: Project, tmp_path
                  "--pipeline-name", "hello-web")["actionExecutionDetails"]
     reported = {(run["id"], step["stage"], step["action"]): step
                 for run in report["runs"] for step in run["steps"] if step["kind"] == "action"}
-    assert len(reported) == 9  # three actions in each of three runs
+    assert len(reported) == 12  # four actions (Deploy's ScaleUp too) in each of three runs
     for detail in listed:
         key = (detail["pipelineExecutionId"], detail["stageName"], detail["actionName"])
         expected = seconds(detail["lastUpdateTime"]) - seconds(detail["startTime"])

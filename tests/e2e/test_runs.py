@@ -158,6 +158,9 @@ def test_a_failed_build_exits_1_with_the_phase_log_tail_and_hint(project: Projec
 def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
     project: Project,
 ) -> None:
+    # The first run deploys to a service with no task yet (its ScaleUp action starts
+    # them): the breaker has tasks to count from the second run on.
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0
     project.fault(type="deploy")
     # Paced: watch sees the rollback long before the Deploy action's own timeout.
     result = project.paced("run", "--watch", "--interval", "0.05")

@@ -67,13 +67,16 @@ def test_created_resources_match_the_spec(aws: AwsSession, state: DesiredState) 
         got = iam.get_role_policy(RoleName=role.name, PolicyName="pipectl")["PolicyDocument"]
         assert got == role.policy
     pipeline = aws.client("codepipeline").get_pipeline(name="hello-web")["pipeline"]
-    assert [(a["actionTypeId"], a["configuration"]) for s in pipeline["stages"]
-            for a in s["actions"]] == [(a["actionTypeId"], a["configuration"])
-                                       for s in state.pipeline.stages for a in s["actions"]]
+    assert [(a["actionTypeId"], a.get("configuration") or {}, a.get("commands"))
+            for s in pipeline["stages"] for a in s["actions"]] == [
+        (a["actionTypeId"], a.get("configuration") or {}, a.get("commands"))
+        for s in state.pipeline.stages for a in s["actions"]]
     service = aws.client("ecs").describe_services(
         cluster="hello-cluster", services=["hello-web"])["services"][0]
     assert service["launchType"] == "FARGATE"
-    assert service["desiredCount"] == 1
+    # No task on the task definition file's placeholder image: the pipeline's first run
+    # raises the count (pipectl.resources.first_deploy).
+    assert service["desiredCount"] == 0
 
 
 def test_drifted_bucket_settings_are_found_and_converged(
@@ -362,3 +365,22 @@ def test_cluster_and_pipeline_tags_removed_by_hand_are_put_back(
     assert make_plan(aws, state).pending == ()
     # tags alone do not make a new pipeline version
     assert pipelines.get_pipeline(name="hello-web")["pipeline"]["version"] == 1
+
+
+def test_a_service_waiting_at_zero_for_its_first_deploy_keeps_its_count(
+        aws: AwsSession, state: DesiredState) -> None:
+    """Created with no task, the service waits for the pipeline's first deploy: neither a
+    re-run of create nor an update (even one that changes its network) starts tasks on
+    the task definition file's placeholder image."""
+    converge(aws, state)
+    ecs = aws.client("ecs")
+    assert make_plan(aws, state).pending == ()
+    ecs.update_service(cluster="hello-cluster", service="hello-web", networkConfiguration={
+        "awsvpcConfiguration": {"subnets": ["subnet-0abc1234"], "assignPublicIp": "DISABLED"}})
+    plan = make_plan(aws, state)
+    assert [d.field for s in plan.pending for d in s.diffs] == [
+        "network.subnets", "network.securityGroups", "network.assignPublicIp"]
+    apply(aws, plan)
+    service = ecs.describe_services(cluster="hello-cluster", services=["hello-web"])
+    assert service["services"][0]["desiredCount"] == 0
+    assert make_plan(aws, state).pending == ()

@@ -19,6 +19,7 @@ BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
 LOGS = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/codebuild/hello-web-build"
 REPO_ARN = f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/hello-web"
 PROJECT_ARN = f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/hello-web-build"
+PIPELINE_LOGS = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/codepipeline/hello-web"
 
 
 def test_codebuild_role_policy_is_exactly_least_privilege() -> None:
@@ -108,10 +109,27 @@ def test_pipeline_role_policy_for_a_github_source() -> None:
             {"Sid": "PassTaskRoles", "Effect": "Allow", "Action": ["iam:PassRole"],
              "Resource": [EXECUTION_ROLE, TASK_ROLE],
              "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}},
+            # The Commands action that scales the new service up logs there, as this role
+            # (AWS's Commands action reference): that pipeline's group only.
+            {"Sid": "CommandsLogs", "Effect": "Allow",
+             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": [PIPELINE_LOGS, f"{PIPELINE_LOGS}:*"]},
             {"Sid": "SourceConnection", "Effect": "Allow",
              "Action": ["codeconnections:UseConnection"], "Resource": [CONNECTION]},
         ],
     }
+
+
+def test_pipeline_role_may_write_commands_logs_only_when_the_pipeline_scales_up() -> None:
+    """A service pipectl does not create (or one at 0 by the spec) gets no Commands
+    action, and its pipeline role no log permission."""
+    for spec in (make_spec(deploy={"create_service": None}),
+                 make_spec(deploy={"create_service": {"desired_count": 0,
+                                                      "subnets": ["subnet-0abc1234"]}})):
+        state = make_state(spec)
+        sids = [s["Sid"] for s in state.pipeline_role.policy["Statement"]]
+        assert "CommandsLogs" not in sids
+        assert [a["name"] for a in state.pipeline.stages[2]["actions"]] == ["Deploy"]
 
 
 def test_pass_role_names_only_the_roles_the_task_definition_has() -> None:

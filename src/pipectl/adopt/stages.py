@@ -13,6 +13,7 @@ from typing import Any
 
 from pipectl.adopt.model import CHANGED_BY_CREATE, Notes
 from pipectl.errors import InvalidInput
+from pipectl.resources.first_deploy import SCALE_UP_ACTION
 from pipectl.resources.pipeline import BUILD_ARTIFACT, SOURCE_ARTIFACT
 
 SOURCE_PROVIDERS = ("CodeStarSourceConnection", "CodeCommit", "S3")
@@ -46,6 +47,13 @@ def _type(action: Mapping[str, Any]) -> tuple[str, str, str, str]:
             str(t.get("version")))
 
 
+def _is_scale_up(action: Mapping[str, Any]) -> bool:
+    """pipectl's own Commands action after the deploy (pipectl.resources.first_deploy):
+    ``create`` makes it again from deploy.create_service."""
+    return action.get("name") == SCALE_UP_ACTION and _type(action)[:3] == (
+        "Compute", "AWS", "Commands")
+
+
 def structure_problems(stages: list[Mapping[str, Any]]) -> list[str]:
     """What keeps the pipeline from being a spec's Source -> Build -> Deploy, for people."""
     problems: list[str] = []
@@ -63,7 +71,8 @@ def structure_problems(stages: list[Mapping[str, Any]]) -> list[str]:
                               for a in actions) or "no action"
             problems.append(f"stage {stage.get('name')}: {kinds}, where a spec has one "
                             f"{category} action ({' | '.join(providers)})")
-        extras = [a for a in actions if fitting and a is not fitting[0]]
+        extras = [a for a in actions if fitting and a is not fitting[0]
+                  and not (category == "Deploy" and _is_scale_up(a))]
         problems += [f"action {stage.get('name')}/{a.get('name')} ({_type(a)[0]} "
                      f"{_type(a)[2]})" for a in extras]
     for _, category, _ in SHAPE[len(stages):]:

@@ -14,6 +14,7 @@ from pipectl.adopt.live import LivePipeline
 from pipectl.adopt.model import CHANGED_BY_CREATE, ImportedPipeline, Notes
 from pipectl.errors import InvalidInput
 from pipectl.resources.common import ADOPTED_TAG, MANAGED_TAG, Placement, tag_dict
+from pipectl.resources.first_deploy import scale_up_count
 from pipectl.resources.pipeline import IMAGE_DEFINITIONS_FILE
 from pipectl.spec import names as rules
 
@@ -234,8 +235,11 @@ def created_service(live: LivePipeline) -> dict[str, Any] | None:
     vpc = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
     if not vpc.get("subnets"):
         return None
-    section: dict[str, Any] = {"desired_count": service.get("desiredCount", 1),
-                               "subnets": list(vpc["subnets"])}
+    count = service.get("desiredCount", 1)
+    if count == 0:
+        # Waiting for the pipeline's first run, whose ScaleUp action raises it.
+        count = scale_up_count(live.declaration) or 0
+    section: dict[str, Any] = {"desired_count": count, "subnets": list(vpc["subnets"])}
     if vpc.get("securityGroups"):
         section["security_groups"] = list(vpc["securityGroups"])
     section["assign_public_ip"] = vpc.get("assignPublicIp") == "ENABLED"

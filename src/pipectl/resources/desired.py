@@ -13,6 +13,7 @@ from pipectl.resources.bucket import ArtifactBucket
 from pipectl.resources.common import Placement, managed_tags
 from pipectl.resources.ecs import Cluster, Service, TaskDefinition
 from pipectl.resources.events import SourceEvents, source_events
+from pipectl.resources.first_deploy import commands_log_group
 from pipectl.resources.logs import LogGroup, awslogs_groups
 from pipectl.resources.pipeline import Pipeline
 from pipectl.resources.project import BuildProject, env_vars
@@ -146,10 +147,16 @@ def desired_state(
     # revisions carry the file's. A bare role name in a policy is MalformedPolicyDocument.
     passed = dict.fromkeys(role_arn(placement, r) for r in (*task.roles, *running_roles))
     deploy = DeployTarget(names.cluster, names.service, task.family, tuple(passed))
+    create = spec.deploy.create_service
+    # The service pipectl creates starts with no task; the pipeline raises it after its
+    # first deploy (pipectl.resources.first_deploy). None: no such action.
+    scale_up_to = create.desired_count if create is not None and create.desired_count else None
     pipeline_role = None if spec.pipeline.role_arn else Role(
         names.pipeline_role, placement, "codepipeline.amazonaws.com",
         pipeline_policy(placement=placement, bucket_arn=bucket.arn, project_arn=project_arn,
-                        deploy=deploy, source=spec.source, pipeline=names.pipeline),
+                        deploy=deploy, source=spec.source, pipeline=names.pipeline,
+                        commands_log_group=commands_log_group(names.pipeline)
+                        if scale_up_to else None),
         f"CodePipeline role of pipeline {spec.name} (managed by pipectl)", tags,
         source_arn=placement.arn("codepipeline", names.pipeline))
     build = spec.build
@@ -168,7 +175,6 @@ def desired_state(
         tags=tags,
     )
     ecs: EcsResources | None = None
-    create = spec.deploy.create_service
     if create is not None:
         ecs = EcsResources(
             Cluster(names.cluster, placement, tags),
@@ -186,7 +192,7 @@ def desired_state(
         execution_mode=spec.pipeline.execution_mode, variables=dict(spec.pipeline.variables),
         source=spec.source, project=names.project, cluster=names.cluster,
         service=names.service, deploy_timeout_minutes=spec.deploy.timeout_minutes, tags=tags,
-        triggers=spec.pipeline.triggers,
+        triggers=spec.pipeline.triggers, scale_up_to=scale_up_to,
     )
     return DesiredState(spec.name, placement, bucket, repository, codebuild_role,
                         pipeline_role, project, ecs, pipeline,

@@ -107,7 +107,9 @@ class Service:
             "cluster": self.cluster,
             "serviceName": self.name,
             "taskDefinition": self.task_family,  # the family: its latest ACTIVE revision
-            "desiredCount": self.desired_count,
+            # No task: that revision's image is the file's placeholder. The pipeline raises
+            # the count after its first deploy (pipectl.resources.first_deploy).
+            "desiredCount": 0,
             "launchType": "FARGATE",
             "networkConfiguration": self.network_configuration,
             "deploymentConfiguration": self.deployment_configuration,
@@ -115,12 +117,13 @@ class Service:
             "tags": tag_list(self.tags, "key", "value"),
         }
 
-    def update_request(self) -> dict[str, Any]:
-        """What pipectl converges on an existing service: never its task definition."""
-        return {
-            "cluster": self.cluster,
-            "service": self.name,
-            "desiredCount": self.desired_count,
-            "networkConfiguration": self.network_configuration,
-            "deploymentConfiguration": self.deployment_configuration,
-        }
+    def update_request(self, *, with_count: bool = True) -> dict[str, Any]:
+        """What pipectl converges on an existing service: never its task definition, and
+        its desired count only when asked (not while the service waits, at 0, for the
+        pipeline's first deploy)."""
+        request: dict[str, Any] = {"cluster": self.cluster, "service": self.name}
+        if with_count:
+            request["desiredCount"] = self.desired_count
+        request["networkConfiguration"] = self.network_configuration
+        request["deploymentConfiguration"] = self.deployment_configuration
+        return request

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pipectl.resources.common import Placement, tag_list
+from pipectl.resources.first_deploy import scale_up_action
 
 if TYPE_CHECKING:
     from pipectl.spec.triggers import Triggers
@@ -69,6 +70,9 @@ class Pipeline:
     deploy_timeout_minutes: int
     tags: dict[str, str] = field(default_factory=dict)
     triggers: Triggers | None = None  # the spec's pipeline.triggers
+    #: The desired count a service pipectl creates (with none) is raised to after its
+    #: first deploy (pipectl.resources.first_deploy); None: no such action.
+    scale_up_to: int | None = None
 
     @property
     def arn(self) -> str:
@@ -86,19 +90,27 @@ class Pipeline:
                 "inputArtifacts": [{"name": SOURCE_ARTIFACT}],
                 "outputArtifacts": [{"name": BUILD_ARTIFACT}],
             }]},
-            {"name": "Deploy", "actions": [{
-                "name": "Deploy",
-                "actionTypeId": action_type("Deploy", "ECS"),
-                "runOrder": 1,
-                "configuration": {
-                    "ClusterName": self.cluster,
-                    "ServiceName": self.service,
-                    "FileName": IMAGE_DEFINITIONS_FILE,
-                    "DeploymentTimeout": str(self.deploy_timeout_minutes),
-                },
-                "inputArtifacts": [{"name": BUILD_ARTIFACT}],
-            }]},
+            {"name": "Deploy", "actions": self.deploy_actions},
         ]
+
+    @property
+    def deploy_actions(self) -> list[dict[str, Any]]:
+        actions: list[dict[str, Any]] = [{
+            "name": "Deploy",
+            "actionTypeId": action_type("Deploy", "ECS"),
+            "runOrder": 1,
+            "configuration": {
+                "ClusterName": self.cluster,
+                "ServiceName": self.service,
+                "FileName": IMAGE_DEFINITIONS_FILE,
+                "DeploymentTimeout": str(self.deploy_timeout_minutes),
+            },
+            "inputArtifacts": [{"name": BUILD_ARTIFACT}],
+        }]
+        if self.scale_up_to:
+            actions.append(scale_up_action(self.cluster, self.service, self.scale_up_to,
+                                           BUILD_ARTIFACT))
+        return actions
 
     def declaration(self) -> dict[str, Any]:
         """The ``pipeline`` member of CreatePipeline / UpdatePipeline."""

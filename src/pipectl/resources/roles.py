@@ -200,8 +200,10 @@ def source_statements(placement: Placement, source: Any) -> list[dict[str, Any]]
 
 def pipeline_policy(
     *, placement: Placement, bucket_arn: str, project_arn: str, deploy: DeployTarget,
-    source: Any, pipeline: str,
+    source: Any, pipeline: str, commands_log_group: str | None = None,
 ) -> dict[str, Any]:
+    """``commands_log_group``: where a Commands action in the pipeline logs (its
+    commands run as this role and call only what DeployService allows)."""
     cluster_arn = placement.arn("ecs", f"cluster/{deploy.cluster}")
     statements = [
         statement("ArtifactObjects", ARTIFACT_OBJECT_ACTIONS,
@@ -232,5 +234,10 @@ def pipeline_policy(
         statements.append(statement(
             "PassTaskRoles", ["iam:PassRole"], list(deploy.passed_roles),
             {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}))
+    if commands_log_group:
+        group = placement.arn("logs", f"log-group:{commands_log_group}")
+        statements.append(statement(
+            "CommandsLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            [group, f"{group}:*"]))
     statements.extend(source_statements(placement, source))
     return {"Version": POLICY_VERSION, "Statement": statements}

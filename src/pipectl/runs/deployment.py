@@ -103,6 +103,35 @@ def new_deployment_completed(service: dict[str, Any], since: float | None) -> bo
     return None
 
 
+def tasks_up(service: dict[str, Any]) -> bool:
+    """Whether the service runs as many tasks as it wants.
+
+    A completed deployment is not yet a served one when the service had no task: a
+    service pipectl creates starts at 0, and the pipeline raises its desired count only
+    after the deploy action's deployment completed (pipectl.resources.first_deploy);
+    the tasks it then starts all run the revision that deployment put there.
+    """
+    return int(service.get("runningCount") or 0) >= int(service.get("desiredCount") or 0)
+
+
+def start_failures(service: dict[str, Any]) -> tuple[int, int] | None:
+    """(failed, threshold) when the PRIMARY deployment's tasks keep failing to start
+    while the service is short of its desired count, else None.
+
+    After a first deploy the service is scaled up on a deployment that has completed
+    (with no task), where no circuit breaker acts: ECS would retry for ever. pipectl
+    gives up at the breaker's own default threshold (half the desired count, 3 to 200).
+    """
+    wanted = int(service.get("desiredCount") or 0)
+    primary = next((d for d in service.get("deployments") or []
+                    if d.get("status") == "PRIMARY"), None)
+    if primary is None or primary.get("rolloutState") not in (None, "COMPLETED"):
+        return None
+    failed = int(primary.get("failedTasks") or 0)
+    threshold = max(3, min(200, -(-max(wanted, 1) // 2)))
+    return (failed, threshold) if failed >= threshold else None
+
+
 def with_service_deployment(
     progress: DeployProgress,
     deployment: ServiceDeployment,

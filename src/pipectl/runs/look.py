@@ -20,7 +20,12 @@ from typing import Any
 
 from pipectl.runs import projections
 from pipectl.runs.deploy_reads import DeploymentReader, Key
-from pipectl.runs.deployment import deploy_progress, new_deployment_completed
+from pipectl.runs.deployment import (
+    deploy_progress,
+    new_deployment_completed,
+    start_failures,
+    tasks_up,
+)
 from pipectl.runs.model import (
     FINAL_BUILD_STATUSES,
     FINAL_EXECUTION_STATUSES,
@@ -283,13 +288,33 @@ class RunLook:
             done = (found.succeeded if found is not None
                     else new_deployment_completed(doc, self.deployments.since(
                         key, self.started_at)))
+            failure = None
+            if done is True and not tasks_up(doc):
+                # A new service scaled up after its first deploy: not served yet.
+                done = None
+                failing = start_failures(doc)
+                if failing is not None:
+                    progress, failure = self._failing_start(key, progress, failing)
             self.memory.deploys[key] = progress
-            checks.append(DeployCheck(key[0], key[1], exists=True, completed=done))
+            checks.append(DeployCheck(key[0], key[1], exists=True, completed=done,
+                                      failure=failure))
+            if failure is not None:
+                break
             if done is False:
                 self.memory.deploys[key] = self._rolled_back(key, progress)
             if done is not True:
                 break
         return tuple(checks)
+
+    def _failing_start(self, key: Key, progress: DeployProgress,
+                       failing: tuple[int, int]) -> tuple[DeployProgress, str]:
+        """Read once why the tasks stopped; the verdict's reason."""
+        reasons = ecs_reads.stopped_task_reasons(self.clients, key[0], key[1],
+                                                 task_definition=progress.task_definition)
+        failure = (f"{failing[0]} tasks of ECS service {key[1]} failed to start "
+                   f"({progress.running}/{progress.desired} running)"
+                   + (f": {reasons[0]}" if reasons else ""))
+        return replace(progress, stopped_reasons=reasons, failure=failure), failure
 
     def _rolled_back(self, key: Key, progress: DeployProgress) -> DeployProgress:
         """Remember the rollback, and read once why the failed revision's tasks stopped."""

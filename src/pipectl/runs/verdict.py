@@ -16,6 +16,8 @@ class DeployCheck:
     service: str
     exists: bool
     completed: bool | None = None  # None: ECS is still rolling it out
+    #: Why the service, its deployment completed, cannot start its tasks (None: it can).
+    failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ def _deployed(checks: tuple[DeployCheck, ...]) -> Verdict | None:
         if not check.exists:
             return Verdict(Outcome.FAILED, f"ECS service {check.service} in cluster "
                            f"{check.cluster} does not exist", diagnosed=True)
+        if check.failure is not None:
+            return Verdict(Outcome.FAILED, check.failure, diagnosed=True)
         if check.completed is None:
             return None  # the pipeline is done but ECS is still rolling out: keep looking
     return Verdict(Outcome.SUCCEEDED, "the pipeline succeeded and the new deployment "

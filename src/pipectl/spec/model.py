@@ -80,6 +80,20 @@ class Spec(Model):
         return self
 
     @model_validator(mode="after")
+    def _first_deploy_needs_v2(self) -> Spec:
+        create = self.deploy.create_service
+        if create is not None and create.desired_count and self.pipeline.type == "V1":
+            # The service starts with no task and a Commands action (V2 only) raises it
+            # after the first deploy: pipectl.resources.first_deploy says why.
+            raise invalid(
+                "deploy.create_service needs pipeline type V2: the service starts with no "
+                "task, and a Commands action (V2 pipelines only) raises it to "
+                f"desired_count ({create.desired_count}) once the first run has deployed a "
+                "built image", "set pipeline.type: V2 (the default), or create the service "
+                "yourself and leave deploy.create_service out", at=("pipeline", "type"))
+        return self
+
+    @model_validator(mode="after")
     def _derived_names(self) -> Spec:
         n = self.names
         if self.build.project is None and not rules.CODEBUILD_PROJECT.match(n.project):

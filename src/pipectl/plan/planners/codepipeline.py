@@ -46,6 +46,8 @@ def canonical_action(action: Mapping[str, Any], region: str) -> dict[str, Any]:
     for key in ("namespace", "roleArn", "timeoutInMinutes"):
         if action.get(key):
             out[key] = action[key]
+    if action.get("commands"):  # a Commands action's (pipectl.resources.first_deploy)
+        out["commands"] = list(action["commands"])
     if action.get("region") and action["region"] != region:
         out["region"] = action["region"]
     return out

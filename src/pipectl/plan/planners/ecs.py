@@ -223,10 +223,18 @@ class ServicePlanner(Planner[Service]):
                          "taskDefinition": service.get("taskDefinition")})
 
     def fields(self, desired: Service) -> dict[str, Any]:
-        return {**canonical_service(desired.create_request()), "tags": dict(desired.tags)}
+        # The spec's count, which the service reaches after the pipeline's first deploy
+        # (it is created with none).
+        request = {**desired.create_request(), "desiredCount": desired.desired_count}
+        return {**canonical_service(request), "tags": dict(desired.tags)}
 
     def compare(self, desired: Service, observed: Observed) -> list[FieldDiff]:
         diffs = super().compare(desired, observed)
+        if observed.fields.get("desiredCount") == 0:
+            # A service at 0 runs no task, maybe because its only revision is the task
+            # definition file's placeholder: the pipeline's next run raises the count once
+            # it has deployed a built image (pipectl.resources.first_deploy), not update.
+            diffs = [d for d in diffs if not changed([d], "desiredCount")]
         if "circuitBreaker" not in observed.fields:
             # An endpoint that reports no deployment configuration: nothing to compare.
             rollout = ("circuitBreaker", "alarms", "minimumHealthyPercent", "maximumPercent")
@@ -243,7 +251,8 @@ class ServicePlanner(Planner[Service]):
     def update(self, ctx: ApplyContext, desired: Service, observed: Observed,
                diffs: list[FieldDiff]) -> None:
         if any(not changed([d], "tags") for d in diffs):
-            call(ctx.aws, "ecs", "UpdateService", desired.name, **desired.update_request())
+            call(ctx.aws, "ecs", "UpdateService", desired.name, **desired.update_request(
+                with_count=changed(diffs, "desiredCount")))
         if changed(diffs, "tags"):
             call(ctx.aws, "ecs", "TagResource", desired.name,
                  resourceArn=observed.facts.get("arn") or desired.arn,

@@ -16,6 +16,7 @@ from typing import Any
 from pipectl.sandbox.codebuild.runner import BuildRunner
 from pipectl.sandbox.codepipeline import views
 from pipectl.sandbox.codepipeline.actions.build import CodeBuildAction
+from pipectl.sandbox.codepipeline.actions.commands import CommandsAction
 from pipectl.sandbox.codepipeline.actions.deploy import EcsDeployAction
 from pipectl.sandbox.codepipeline.actions.source import SourceAction
 from pipectl.sandbox.codepipeline.control import StopAndRetry
@@ -48,6 +49,7 @@ class PipelineEngine(StopAndRetry):
             ("Source", None): SourceAction(runtime),
             ("Build", "CodeBuild"): CodeBuildAction(runtime, builds),
             ("Deploy", "ECS"): EcsDeployAction(runtime, deployments),
+            ("Compute", "Commands"): CommandsAction(runtime, deployments),
         }
 
     def reset(self) -> None:

@@ -8,12 +8,14 @@ from typing import Any
 from pipectl.sandbox.ecs.rollout import (
     DRAIN_AFTER,
     LAUNCH_AFTER,
+    MAX_FAILED_LAUNCHES,
     RUNNING_AFTER,
     STEADY_AFTER,
     Rollout,
 )
 from pipectl.sandbox.ecs.service_deployments import ServiceHistory
 from pipectl.sandbox.ecs.state_machine import RolloutStateMachine
+from pipectl.sandbox.ecs.tasks import unpullable
 from pipectl.sandbox.runtime import Runtime
 
 
@@ -81,7 +83,12 @@ class Deployments(RolloutStateMachine):
         self._recount(service)
 
         def running(due: datetime) -> None:
+            failed = 0
             for task in started:
+                reason = unpullable(task)
+                if reason and task["lastStatus"] != "STOPPED":
+                    self._fail_to_start(task, due, reason)
+                    failed += 1
                 if task["lastStatus"] != "STOPPED":
                     task.update(lastStatus="RUNNING", startedAt=due, pullStoppedAt=due,
                                 connectivity="CONNECTED", connectivityAt=due)
@@ -90,10 +97,28 @@ class Deployments(RolloutStateMachine):
             live = self.service_of(rollout)
             if live is not None:
                 self._recount(live)
-                self.runtime.scheduler.after(due, STEADY_AFTER, lambda d: self._steady_again(
-                    rollout, d))
+                if failed:
+                    self._retry_scale_up(rollout, live, failed, due)
+                elif all(t["lastStatus"] == "RUNNING" for t in started):
+                    self.runtime.scheduler.after(due, STEADY_AFTER,
+                                                 lambda d: self._steady_again(rollout, d))
 
         self.runtime.scheduler.after(at, RUNNING_AFTER, running)
+
+    def _retry_scale_up(self, rollout: Rollout, service: Any, failed: int,
+                        at: datetime) -> None:
+        """Tasks that failed to start are counted on the deployment and started again;
+        no circuit breaker acts on a deployment that has completed, so ECS keeps on
+        trying (the sandbox stops where ECS says it cannot start tasks)."""
+        rollout.failed_launches += failed
+        rollout.deployment["failedTasks"] = rollout.failed_launches
+        rollout.deployment["updatedAt"] = at
+        if rollout.failed_launches >= MAX_FAILED_LAUNCHES * max(service.desired_count, 1):
+            self._event(service, at, f"(service {service.name}) is unable to consistently "
+                                     "start tasks successfully.")
+            return
+        self.runtime.scheduler.after(at, LAUNCH_AFTER, lambda due: self._scale_up(
+            rollout, failed, due))
 
     def _steady_again(self, rollout: Rollout, at: datetime) -> None:
         service = self.service_of(rollout)

@@ -16,6 +16,7 @@ deployment runs. Each rollout is also recorded as a service deployment
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ from pipectl.sandbox.ecs.rollout import (
     Rollout,
 )
 from pipectl.sandbox.ecs.service_deployments import ServiceHistory, breaker_threshold
-from pipectl.sandbox.ecs.tasks import ServiceTasks
+from pipectl.sandbox.ecs.tasks import ServiceTasks, first_image, unpullable
 from pipectl.sandbox.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -172,7 +173,15 @@ class RolloutStateMachine(ServiceTasks):
         if service is None or rollout.state != "IN_PROGRESS":
             return
         if rollout.fault is not None and not rollout.fault.alarm:
-            self._fail_tasks(rollout, service, tasks, at)
+            fault = rollout.fault
+            self._fail_tasks(rollout, service, tasks, at,
+                             lambda task: fault.stopped_reason(first_image(task)))
+            return
+        if any(unpullable(task) for task in tasks):
+            # An image no registry the sandbox knows holds (the task definition file's
+            # placeholder): CannotPullContainerError, counted by the breaker, as on AWS.
+            self._fail_tasks(rollout, service, tasks, at,
+                             lambda task: unpullable(task) or "")
             return
         for task in tasks:
             if task["lastStatus"] != "STOPPED":
@@ -196,15 +205,11 @@ class RolloutStateMachine(ServiceTasks):
         self._drain_old(rollout, service, at)
 
     def _fail_tasks(
-        self, rollout: Rollout, service: Any, tasks: list[dict[str, Any]], at: datetime
+        self, rollout: Rollout, service: Any, tasks: list[dict[str, Any]], at: datetime,
+        reason_of: Callable[[dict[str, Any]], str],
     ) -> None:
-        assert rollout.fault is not None
         for task in tasks:
-            image = task["containers"][0]["image"] if task["containers"] else ""
-            reason = rollout.fault.stopped_reason(image)
-            self._stop_task(task, at, "TaskFailedToStart", reason)
-            for container in task["containers"]:
-                container["reason"] = reason
+            self._fail_to_start(task, at, reason_of(task))
         rollout.failed_launches += len(tasks)
         rollout.deployment["failedTasks"] = rollout.failed_launches
         rollout.deployment["updatedAt"] = at

@@ -8,7 +8,22 @@ from datetime import datetime
 from typing import Any
 
 from pipectl.sandbox import backends
+from pipectl.sandbox.codebuild.images import pull_error
 from pipectl.sandbox.ecs.rollout import Rollout
+
+
+def first_image(task: dict[str, Any]) -> str:
+    return str(task["containers"][0]["image"]) if task["containers"] else ""
+
+
+def unpullable(task: dict[str, Any]) -> str | None:
+    """ECS's stopped reason when a container's image cannot be pulled (neither the
+    sandbox's ECR nor a public registry it knows holds it), else None."""
+    for container in task["containers"]:
+        reason = pull_error(str(container.get("image") or ""))
+        if reason:
+            return reason
+    return None
 
 
 class ServiceTasks:
@@ -157,3 +172,9 @@ class ServiceTasks:
             container.setdefault("exitCode", 0 if code == "ServiceSchedulerInitiated" else 1)
         for attachment in task["attachments"]:
             attachment["status"] = "DELETED"
+
+    def _fail_to_start(self, task: dict[str, Any], at: datetime, reason: str) -> None:
+        """A task that never ran: TaskFailedToStart, the reason on each container too."""
+        self._stop_task(task, at, "TaskFailedToStart", reason)
+        for container in task["containers"]:
+            container["reason"] = reason

@@ -1,2 +1,2 @@
-"""The pipeline's actions, one runner per kind (Source, CodeBuild, ECS deploy) behind
+"""The pipeline's actions, one runner per kind (Source, CodeBuild, ECS deploy, Commands) behind
 one protocol (:class:`base.ActionRunner`)."""

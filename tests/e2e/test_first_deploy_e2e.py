@@ -1,0 +1,144 @@
+"""End to end on the sandbox: the first run of a service pipectl creates. `create` makes it
+with no task; the first `run --watch` deploys the built image and its ScaleUp action
+raises the service to the spec's desired count; no task ever runs the task definition
+file's placeholder image. The aws CLI (an independent reader) checks the service."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.e2e.test_runs import FAST, Project, make_project
+
+pytestmark = pytest.mark.e2e
+__all__ = ["make_project"]
+
+PLACEHOLDER = "replaced-by-each-deploy"
+# The dev extra installs the aws CLI beside the interpreter.
+AWS = next((str(p) for p in [Path(sys.executable).parent / "aws"] if p.exists()),
+           shutil.which("aws"))
+
+
+def aws(project: Project, *args: str) -> Any:
+    assert AWS is not None
+    env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="",
+               AWS_ACCESS_KEY_ID=project.server.token, AWS_SECRET_ACCESS_KEY="sandbox")
+    done = subprocess.run([AWS, "--endpoint-url", project.server.url, "--output", "json",
+                           *args], capture_output=True, text=True, env=env, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def every_task(project: Project) -> list[dict[str, Any]]:
+    arns = [arn for status in ("RUNNING", "STOPPED") for arn in aws(
+        project, "ecs", "list-tasks", "--cluster", "hello-web", "--desired-status",
+        status)["taskArns"]]
+    if not arns:
+        return []
+    return list(aws(project, "ecs", "describe-tasks", "--cluster", "hello-web",
+                    "--tasks", *arns)["tasks"])
+
+
+def set_desired_count(root: Path, count: int) -> None:
+    spec = root / "config" / "pipeline.yml"
+    spec.write_text(spec.read_text().replace("    desired_count: 1\n",
+                                             f"    desired_count: {count}\n", 1))
+
+
+def service(project: Project) -> dict[str, Any]:
+    found = aws(project, "ecs", "describe-services", "--cluster", "hello-web",
+                "--services", "hello-web")["services"]
+    assert len(found) == 1
+    return dict(found[0])
+
+
+@pytest.mark.skipif(AWS is None, reason="the aws CLI is not installed (the dev extra has it)")
+def test_the_first_run_brings_a_new_service_up_on_the_built_image_only(
+    tmp_path: Path, make_project: Callable[[float], Project],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.e2e import test_runs
+
+    real_checkout = test_runs.checkout
+
+    def checkout_wanting_two(root: Path) -> None:
+        real_checkout(root)
+        set_desired_count(root, 2)
+
+    monkeypatch.setattr(test_runs, "checkout", checkout_wanting_two)
+    project = make_project(FAST)
+    created = service(project)
+    assert created["desiredCount"] == 0
+    assert every_task(project) == []
+
+    result = project.cli("run", "--watch", "--interval", "0.05")
+    assert result.exit_code == 0, result.output
+    assert "succeeded after" in result.stdout
+    assert "Deploy/ScaleUp: Succeeded" in result.stdout
+    assert "roll" not in result.stdout.replace("rollout", "")
+
+    after = service(project)
+    assert (after["desiredCount"], after["runningCount"]) == (2, 2)
+    image = aws(project, "ecs", "describe-task-definition", "--task-definition",
+                after["taskDefinition"])["taskDefinition"]["containerDefinitions"][0]["image"]
+    assert ".dkr.ecr.us-east-1.amazonaws.com/hello-web:" in image
+    tasks = every_task(project)
+    assert len(tasks) == 2
+    assert {t["containers"][0]["image"] for t in tasks} == {image}
+    assert not any(PLACEHOLDER in c["image"] for t in tasks for c in t["containers"])
+
+    # A second run: the count is above 0, ScaleUp leaves it; the service stays at 2.
+    again = project.cli("run", "--watch", "--interval", "0.05")
+    assert again.exit_code == 0, again.output
+    assert service(project)["desiredCount"] == 2
+    log = aws(project, "logs", "filter-log-events", "--log-group-name",
+              "/aws/codepipeline/hello-web")["events"]
+    assert any("wants 2 tasks: its desired count stays" in e["message"] for e in log)
+
+
+@pytest.mark.skipif(AWS is None, reason="the aws CLI is not installed (the dev extra has it)")
+def test_an_image_not_in_ecr_fails_with_cannot_pull_container_error(
+    make_project: Callable[[float], Project], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sidecar whose image no registry the sandbox knows holds: its tasks stop with
+    CannotPullContainerError, and watch says so instead of waiting for ever."""
+    from tests.e2e import test_runs
+
+    real_checkout = test_runs.checkout
+
+    def checkout_with_sidecar(root: Path) -> None:
+        real_checkout(root)
+        path = root / "config" / "task_definition.json"
+        document = json.loads(path.read_text())
+        document["containerDefinitions"].append({
+            "name": "log-router", "essential": True,
+            "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/log-router:missing"})
+        path.write_text(json.dumps(document, indent=2))
+
+    monkeypatch.setattr(test_runs, "checkout", checkout_with_sidecar)
+    project = make_project(FAST)
+    result = project.cli("run", "--watch", "--interval", "0.05")
+    assert result.exit_code == 1, result.output
+    assert "CannotPullContainerError" in result.output
+    assert "log-router:missing" in result.output
+    stopped = [t for t in every_task(project) if t["lastStatus"] == "STOPPED"]
+    assert stopped and all(t["stopCode"] == "TaskFailedToStart" for t in stopped)
+    assert all(t["stoppedReason"].startswith("CannotPullContainerError:") for t in stopped)
+
+
+def test_the_spec_in_the_checkout_wants_one_task() -> None:
+    """The tests above edit this line of the reference spec: it must be there."""
+    from tests.conftest import REPO_ROOT
+
+    spec = yaml.safe_load((REPO_ROOT / "config" / "pipeline.yml").read_text())
+    assert spec["deploy"]["create_service"]["desired_count"] == 1
