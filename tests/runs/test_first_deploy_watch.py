@@ -97,7 +97,7 @@ def _succeeded(aws: StubbedClients) -> None:
 def _run(aws: StubbedClients) -> tuple[list[WatchEvent], RunResult]:
     clock = FakeClock()
     events = list(RunWatcher(aws, PIPELINE, RUN, options=WatchOptions(
-        target=TARGET, find_url=False), clock=clock, sleep=clock.sleep, jitter=lambda: 0.5))
+        target=TARGET, find_url=False), clock=clock.as_clock(), jitter=lambda: 0.5))
     aws.assert_all_used()
     last = events[-1]
     assert isinstance(last, Finished)

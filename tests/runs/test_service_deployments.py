@@ -212,7 +212,7 @@ def watch(world: World) -> tuple[list[WatchEvent], RunResult]:
     aws = StubbedClients(script=world)
     clock = FakeClock(now=DOCUMENTED_AT.timestamp())
     events = list(RunWatcher(aws, PIPELINE, RUN, options=WatchOptions(target=TARGET),
-                             clock=clock, sleep=clock.sleep, jitter=lambda: 0.5))
+                             clock=clock.as_clock(), jitter=lambda: 0.5))
     last = events[-1]
     assert isinstance(last, Finished)
     return events, last.result
@@ -316,7 +316,7 @@ def test_an_endpoint_without_service_deployments_falls_back_once_and_silently() 
     aws = StubbedClients(script=script)
     clock = FakeClock(now=DOCUMENTED_AT.timestamp())
     events = list(RunWatcher(aws, PIPELINE, RUN, options=WatchOptions(target=TARGET),
-                             clock=clock, sleep=clock.sleep, jitter=lambda: 0.5))
+                             clock=clock.as_clock(), jitter=lambda: 0.5))
     result = events[-1]
     assert isinstance(result, Finished) and result.result.ok, result
     assert world.calls["ListServiceDeployments"] == 1  # asked once, for the whole process
@@ -377,7 +377,7 @@ def test_a_retry_after_a_rollback_is_not_taken_for_that_rollback() -> None:
     aws = StubbedClients(script=script)
     clock = FakeClock(now=T0 + retried_at)
     events = list(RunWatcher(aws, PIPELINE, RUN, options=WatchOptions(target=TARGET),
-                             clock=clock, sleep=clock.sleep, jitter=lambda: 0.5))
+                             clock=clock.as_clock(), jitter=lambda: 0.5))
     last = events[-1]
     assert isinstance(last, Finished)
     assert last.result.outcome == "succeeded", last.result.reason

@@ -70,7 +70,7 @@ def old_deploy() -> dict[str, Any]:
 def run(aws: StubbedClients, clock: FakeClock, **options: Any) -> tuple[list[WatchEvent],
                                                                         RunResult]:
     opts = WatchOptions(target=TARGET, **options)
-    events = list(RunWatcher(aws, PIPELINE, RUN, options=opts, clock=clock, sleep=clock.sleep,
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=opts, clock=clock.as_clock(),
                              jitter=lambda: 0.5))
     aws.assert_all_used()
     last = events[-1]

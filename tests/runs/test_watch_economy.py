@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from pipectl.clock import Clock
 from pipectl.runs.model import Finished, RunResult, ServiceTarget, Update
 from pipectl.runs.watch import RunWatcher, WatchOptions
 from tests.runs.world import (
@@ -166,7 +167,8 @@ def watch_quietly(build_fails_at: float | None = None
 
     options = WatchOptions(target=ServiceTarget(CLUSTER, SERVICE, "web", 8080),
                            find_url=False)
-    events = list(RunWatcher(aws, PIPELINE, RUN, options=options, clock=clock, sleep=sleep,
+    paced = Clock(monotonic=clock, wall=clock, sleep=sleep)
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=options, clock=paced,
                              jitter=lambda: 0.5))
     aws.assert_all_used()
     last = events[-1]
@@ -220,8 +222,8 @@ def test_each_look_shows_what_changed_since_the_one_before() -> None:
     options = WatchOptions(target=ServiceTarget(CLUSTER, SERVICE, "web", 8080),
                            find_url=False)
     seen = 0
-    for event in RunWatcher(aws, PIPELINE, RUN, options=options, clock=clock,
-                            sleep=clock.sleep, jitter=lambda: 0.5):
+    for event in RunWatcher(aws, PIPELINE, RUN, options=options, clock=clock.as_clock(),
+                            jitter=lambda: 0.5):
         if not isinstance(event, Update):
             continue
         [build_action] = [a for s in event.snapshot.stages for a in s.actions
@@ -261,8 +263,7 @@ def test_interval_still_overrides_the_schedule(interval: float) -> None:
     run = QuietRun(clock)
     aws = StubbedClients(script=run.respond)
     options = WatchOptions(timeout=60.0, interval=interval, find_url=False)
-    events = list(RunWatcher(aws, PIPELINE, RUN, options=options, clock=clock,
-                             sleep=clock.sleep))
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=options, clock=clock.as_clock()))
     assert isinstance(events[-1], Finished) and events[-1].result.outcome == "timed_out"
     assert set(clock.sleeps) == {interval}
     assert aws.calls["codepipeline:GetPipelineState"] == 61

@@ -107,8 +107,8 @@ def watch_parallel(build_fails_at: float | None = None
     aws = StubbedClients(script=run.respond)
     options = WatchOptions(target=ServiceTarget(CLUSTER, SERVICE, "web", 8080),
                            find_url=False)
-    events = list(RunWatcher(aws, PIPELINE, RUN, options=options, clock=clock,
-                             sleep=clock.sleep, jitter=lambda: 0.5))
+    events = list(RunWatcher(aws, PIPELINE, RUN, options=options, clock=clock.as_clock(),
+                             jitter=lambda: 0.5))
     aws.assert_all_used()
     last = events[-1]
     assert isinstance(last, Finished)
@@ -196,7 +196,7 @@ def test_a_parallel_run_stopped_between_two_actions_of_a_stage_ends_as_stopped()
         "pipelineName": PIPELINE, "pipelineExecutionId": RUN, "status": "Stopped",
         "statusSummary": "Stopped by user"}})
     events = list(RunWatcher(aws, PIPELINE, RUN, options=WatchOptions(timeout=60.0),
-                             clock=clock, sleep=clock.sleep))
+                             clock=clock.as_clock()))
     aws.assert_all_used()
     last = events[-1]
     assert isinstance(last, Finished) and last.result.outcome == "stopped", last

@@ -13,6 +13,8 @@ import boto3
 from botocore import xform_name
 from botocore.stub import ANY, Stubber
 
+from pipectl.clock import Clock
+
 T0 = 1_800_000_000.0
 PIPELINE = "hello-web"
 CLUSTER = "hello-cluster"
@@ -41,6 +43,10 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+    def as_clock(self) -> Clock:
+        """The app's Clock on this fake time: wall and monotonic alike, sleeping moves it."""
+        return Clock(monotonic=self, wall=self, sleep=self.sleep)
 
 
 @dataclass(frozen=True)

@@ -67,8 +67,7 @@ def follow_run(app: AppContext, execution_id: str, *, timeout: float | None,
     reattach = reattach_command(execution_id, app.suggest)
     try:
         events = RunWatcher(session, spec.pipeline, execution_id, options=options,
-                            clock=app.clock.wall, sleep=app.clock.sleep,
-                            monotonic=app.clock.monotonic, summary=summary)
+                            clock=app.clock, summary=summary)
         result = follow(view, _hints_with_global_options(events, app))
     except KeyboardInterrupt:
         raise interrupted(execution_id, reattach) from None

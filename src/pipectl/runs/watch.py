@@ -11,12 +11,12 @@ again). The clock and sleep are parameters, so tests drive the loop with a fake 
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from pipectl.aws.errors import is_throttling
+from pipectl.clock import SYSTEM_CLOCK, Clock
 from pipectl.errors import PipectlError
 from pipectl.runs.diagnose import diagnose
 from pipectl.runs.look import RunLook
@@ -63,20 +63,17 @@ class RunWatcher:
         execution_id: str,
         *,
         options: WatchOptions | None = None,
-        clock: Callable[[], float] | None = None,
-        sleep: Callable[[float], None] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
         jitter: Callable[[], float] | None = None,
-        monotonic: Callable[[], float] | None = None,
         summary: dict[str, Any] | None = None,
     ) -> None:
         self.clients = clients
         self.pipeline = pipeline
         self.execution_id = execution_id
         self.options = options or WatchOptions()
-        self.clock = clock or time.time  # for what is compared with AWS's timestamps
-        # The --timeout deadline; a caller that gives only ``clock`` (a fake) runs on it.
-        self.monotonic = monotonic or clock or time.monotonic
-        self.sleep = sleep or time.sleep
+        self.clock = clock.wall  # for what is compared with AWS's timestamps
+        self.monotonic = clock.monotonic  # the --timeout deadline
+        self.sleep = clock.sleep
         self.schedule = PollSchedule(interval=self.options.interval,
                                      random=jitter or random.random)
         self.looks = RunLook(clients, pipeline, execution_id, self.clock,
