@@ -11,11 +11,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pipectl.clock import Clock
 from pipectl.sandbox.server import SandboxServer
 from pipectl.spec.load import load_spec
 from pipectl.spec.model import Spec
 from tests.conftest import CliResult, run_cli
 from tests.drills.workspace import REGION, SANDBOX_ACCOUNT
+from tests.sandbox.steered_clock import paced
 
 #: Every service pipectl talks to (the fault drills disturb all of them).
 SERVICES = ("sts", "iam", "s3", "ecr", "ecs", "codebuild", "codepipeline", "logs", "ssm")
@@ -34,10 +36,16 @@ class Project:
     def spec(self) -> Spec:
         return load_spec(self.spec_path, dict(os.environ))
 
-    def cli(self, *args: str, environ: dict[str, str] | None = None) -> CliResult:
+    def cli(self, *args: str, environ: dict[str, str] | None = None,
+            clock: Clock | None = None) -> CliResult:
         """``pipectl --endpoint-url URL -c SPEC ARGS...`` in-process, as a user types it."""
         return run_cli(["--endpoint-url", self.url, "-c", str(self.spec_path), *args],
-                       environ=environ)
+                       environ=environ, clock=clock)
+
+    def paced(self, *args: str) -> CliResult:
+        """``cli(ARGS)`` of a watch that paces the run (tests.sandbox.steered_clock.paced)."""
+        with paced(self.sandbox) as clock:
+            return self.cli(*args, clock=clock)
 
     # --- the sandbox's control API -------------------------------------------------
 

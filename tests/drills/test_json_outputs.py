@@ -115,7 +115,9 @@ def test_retry_and_rollback_as_json(project: Project) -> None:
 
 def test_watch_logs_streams_the_build_lines(project: Project) -> None:
     assert project.cli("create").exit_code == 0
-    watched = project.cli("run", "--watch", "--logs", "--interval", "0.05")
+    # Paced: watch follows the build as it runs (a run of a second could end before its
+    # first look on a loaded machine).
+    watched = project.paced("run", "--watch", "--logs", "--interval", "0.05")
     assert watched.exit_code == 0, watched.output
     streamed = [line for line in watched.stdout.splitlines() if " | " in line]
     assert any("Running command" in line for line in streamed), watched.stdout
@@ -123,7 +125,7 @@ def test_watch_logs_streams_the_build_lines(project: Project) -> None:
     texts = [line.split(" | ", 1)[1] for line in streamed]
     assert len(texts) == len(set(texts))
 
-    as_json = project.cli("run", "--watch", "--logs", "--interval", "0.05", "-o", "json")
+    as_json = project.paced("run", "--watch", "--logs", "--interval", "0.05", "-o", "json")
     assert as_json.exit_code == 0, as_json.output
     log_events = [e for e in _lines(as_json) if "line" in e]
     assert any("Running command" in e["line"] for e in log_events), as_json.stdout

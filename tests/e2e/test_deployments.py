@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
 from tests.e2e.test_runs import FAST, Project, make_project
-from tests.sandbox.steered_clock import steer
 
 pytestmark = pytest.mark.e2e
 __all__ = ["make_project"]  # the fixture, shared with the run tests
@@ -54,11 +52,7 @@ def test_alarms_are_planned_converged_and_a_run_they_roll_back_exits_1_naming_th
     project.fault(type="deploy", alarm=ALARM)
     # watch paces the run (a simulated second a look): it sees the rollback long before
     # the Deploy action's own timeout, however slow its looks are on a loaded machine.
-    clock = steer(project.server)
-    clock.hold()
-    result = run_cli(["--endpoint-url", project.server.url, "run", "--watch", "--interval",
-                      "0.05"], clock=clock.pacing(1.0))
-    clock.resume()
+    result = project.paced("run", "--watch", "--interval", "0.05")
     assert result.exit_code == 1, result.output
     assert "ROLLED BACK" in result.stdout
     # watch ends as soon as the rollback is certain: ECS may still be rolling back.

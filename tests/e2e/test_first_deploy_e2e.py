@@ -81,7 +81,8 @@ def test_the_first_run_brings_a_new_service_up_on_the_built_image_only(
     assert created["desiredCount"] == 0
     assert every_task(project) == []
 
-    result = project.cli("run", "--watch", "--interval", "0.05")
+    # Paced: watch sees each action of the run, however slow its looks on a loaded machine.
+    result = project.paced("run", "--watch", "--interval", "0.05")
     assert result.exit_code == 0, result.output
     assert "succeeded after" in result.stdout
     assert "Deploy/ScaleUp: Succeeded" in result.stdout
@@ -127,7 +128,8 @@ def test_an_image_not_in_ecr_fails_with_cannot_pull_container_error(
 
     monkeypatch.setattr(test_runs, "checkout", checkout_with_sidecar)
     project = make_project(FAST)
-    result = project.cli("run", "--watch", "--interval", "0.05")
+    # Paced: watch sees the tasks fail long before the Deploy action's own timeout.
+    result = project.paced("run", "--watch", "--interval", "0.05")
     assert result.exit_code == 1, result.output
     assert "CannotPullContainerError" in result.output
     assert "log-router:missing" in result.output

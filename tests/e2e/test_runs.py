@@ -23,8 +23,10 @@ from typing import Any
 
 import pytest
 
+from pipectl.clock import Clock
 from pipectl.sandbox.server import SandboxServer, start_server
 from tests.conftest import REPO_ROOT, CliResult, aws_calls, run_cli
+from tests.sandbox.steered_clock import paced, steer, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -40,8 +42,17 @@ class Project:
         self.root = root
         self.server = server
 
-    def cli(self, *args: str, tty: bool = False, stdin: str = "") -> CliResult:
-        return run_cli(["--endpoint-url", self.server.url, *args], tty=tty, stdin=stdin)
+    def cli(self, *args: str, tty: bool = False, stdin: str = "",
+            clock: Clock | None = None) -> CliResult:
+        return run_cli(["--endpoint-url", self.server.url, *args], tty=tty, stdin=stdin,
+                       clock=clock)
+
+    def paced(self, *args: str) -> CliResult:
+        """``pipectl ARGS`` (a watch) that paces the run: the sandbox's clock moves a
+        simulated second a look, so the watch looks as often, and sees the run at the
+        same points, however slow its looks are on a loaded machine."""
+        with paced(self.server) as clock:
+            return self.cli(*args, clock=clock)
 
     def fault(self, **spec: Any) -> None:
         request = urllib.request.Request(
@@ -105,7 +116,9 @@ def project(make_project: Callable[[float], Project]) -> Project:
 
 
 def test_run_watch_succeeds_and_says_where_the_service_answers(project: Project) -> None:
-    result = project.cli("-v", "run", "--watch", "--interval", "0.05")
+    # Paced: watch looks many times (a run of half a second could end before its first
+    # look on a loaded machine, and the call counts below compare with the looks).
+    result = project.paced("-v", "run", "--watch", "--interval", "0.05")
     assert result.exit_code == 0, result.output
     assert "succeeded after" in result.stdout
     assert "the pipeline succeeded and the new deployment completed" in result.stdout
@@ -120,7 +133,8 @@ def test_run_watch_succeeds_and_says_where_the_service_answers(project: Project)
 
 
 def test_json_lines_end_with_the_result(project: Project) -> None:
-    result = project.cli("run", "--watch", "--interval", "0.05", "-o", "json")
+    # Paced: watch sees the run move (its stages, actions, phases and deployment).
+    result = project.paced("run", "--watch", "--interval", "0.05", "-o", "json")
     assert result.exit_code == 0, result.output
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert objects[0]["event"] == "run_started"
@@ -144,18 +158,12 @@ def test_a_failed_build_exits_1_with_the_phase_log_tail_and_hint(project: Projec
 def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
     project: Project,
 ) -> None:
-    from tests.sandbox.steered_clock import steer
-
     # The first run deploys to a service with no task yet (its ScaleUp action starts
     # them): the breaker has tasks to count from the second run on.
     assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0
     project.fault(type="deploy")
-    # watch paces the run (a simulated second a look): it sees the rollback long before
-    # the Deploy action's own timeout, however slow its looks are on a loaded machine.
-    clock = steer(project.server)
-    clock.hold()
-    result = run_cli(["--endpoint-url", project.server.url, "run", "--watch", "--interval",
-                      "0.05"], clock=clock.pacing(1.0))
+    # Paced: watch sees the rollback long before the Deploy action's own timeout.
+    result = project.paced("run", "--watch", "--interval", "0.05")
     assert result.exit_code == 1, result.output
     assert "ROLLED BACK" in result.stdout
     assert "stopped task: CannotPullContainerError" in result.stdout
@@ -173,8 +181,6 @@ def test_a_circuit_breaker_rollback_exits_1_with_the_stopped_task_reason(
 
 
 def test_timeout_exits_4_and_the_run_goes_on(project: Project) -> None:
-    from tests.sandbox.steered_clock import steer
-
     # The run stands still until watch has given up on it: on a loaded machine a run of
     # half a second could otherwise end before watch's first look.
     clock = steer(project.server)
@@ -191,8 +197,6 @@ def test_timeout_exits_4_and_the_run_goes_on(project: Project) -> None:
 def test_ctrl_c_exits_130_says_how_to_reattach_and_leaves_the_run_going(
     project: Project,
 ) -> None:
-    from tests.sandbox.steered_clock import steer, wait_for
-
     # The run is held in its build from the moment it gets there until the end of the
     # test: the Ctrl-C comes while it runs, however slowly this machine starts pipectl.
     clock = steer(project.server)
@@ -253,8 +257,6 @@ def test_status_history_and_logs_after_runs(project: Project) -> None:
 
 
 def test_stop_ends_a_run_that_watch_then_reports_as_stopped(project: Project) -> None:
-    from tests.sandbox.steered_clock import steer
-
     # The run stands still until it is stopped: however slow this machine, it is going.
     clock = steer(project.server)
     clock.hold()
@@ -299,9 +301,6 @@ def test_logs_follow_reads_a_running_build_to_its_end_without_repeats(
     project: Project,
 ) -> None:
     import time
-
-    from pipectl.clock import Clock
-    from tests.sandbox.steered_clock import steer
 
     # The run stands still in the build's PRE_BUILD phase (lines written, BUILD still to
     # come) until `logs --follow` has read it once, however slow this machine is: a

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TypeVar
 
@@ -101,6 +102,20 @@ def steer(server: SandboxServer) -> SteeredClock:
     clock = SteeredClock(server.time_scale)
     server.engine.scheduler.now = clock
     return clock
+
+
+@contextmanager
+def paced(server: SandboxServer, nominal_seconds: float = 1.0) -> Iterator[Clock]:
+    """The clock to give an in-process ``pipectl ... --watch``: the run it watches is held
+    and moves ``nominal_seconds`` a look, so the watch looks as often, and sees the run at
+    the same points, however slow its looks are on a loaded machine. Runs on with real
+    time afterwards."""
+    clock = steer(server)
+    clock.hold()
+    try:
+        yield clock.pacing(nominal_seconds)
+    finally:
+        clock.resume()
 
 
 def wait_for(what: str, done: Callable[[], bool], timeout: float = 120.0) -> None:
