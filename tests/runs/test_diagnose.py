@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pipectl.runs.diagnose import diagnose, hint_for
-from pipectl.runs.model import ActionView, DeployProgress, RunSnapshot, StageView
+from pipectl.runs.model import RunSnapshot
+from pipectl.runs.progress import DeployProgress
+from pipectl.runs.views import ActionView, StageView
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -8,19 +8,9 @@ import json
 
 from rich.console import Console
 
-from pipectl.runs.model import (
-    ActionView,
-    BuildPhase,
-    BuildProgress,
-    Change,
-    DeployProgress,
-    Diagnosis,
-    Finished,
-    RunResult,
-    RunSnapshot,
-    StageView,
-    Update,
-)
+from pipectl.runs.model import Change, Diagnosis, Finished, RunResult, RunSnapshot, Update
+from pipectl.runs.progress import BuildPhase, BuildProgress, DeployProgress
+from pipectl.runs.views import ActionView, StageView
 from pipectl.ui.environment import Environment
 from pipectl.ui.run_view import LiveView, follow, make_view, render_snapshot
 

@@ -8,8 +8,9 @@ from pipectl.insights.model import Report, Run, Summary
 from pipectl.insights.rules import RULES, Context
 from pipectl.insights.stats import dominant, median, percentile, step_stats, waste
 from pipectl.insights.timeline import run_steps
-from pipectl.runs.model import FINAL_EXECUTION_STATUSES, epoch
+from pipectl.runs.model import FINAL_EXECUTION_STATUSES
 from pipectl.runs.projections import summary_revision
+from pipectl.runs.values import epoch
 
 
 def analyse(evidence: Evidence, now: float) -> Report:

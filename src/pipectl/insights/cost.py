@@ -7,7 +7,7 @@ import math
 from pipectl.insights import prices
 from pipectl.insights.evidence import Doc, Evidence
 from pipectl.insights.model import ACTION, RunCost, Step
-from pipectl.runs.model import epoch
+from pipectl.runs.values import epoch
 
 SECONDS_PER_MONTH = 30 * 86400.0
 #: The shortest span of run starts a monthly rate is drawn from: two runs seconds apart

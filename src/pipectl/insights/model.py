@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipectl.runs.model import iso_time
+from pipectl.runs.values import iso_time
 
 #: Step kinds. An ``action`` is CodePipeline's action execution, with its own duration;
 #: ``phase`` (CodeBuild) and ``rollout`` (ECS) steps lie inside an action; a ``gap`` is

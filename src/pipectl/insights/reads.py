@@ -18,9 +18,9 @@ from pipectl.aws.errors import aws_call
 from pipectl.aws.log_events import read_log_page
 from pipectl.aws.paging import pages
 from pipectl.insights.evidence import Doc, Evidence, Target
-from pipectl.runs.model import epoch
 from pipectl.runs.reads import Clients
 from pipectl.runs.reads.codepipeline import recent_executions
+from pipectl.runs.values import epoch
 
 #: Build logs read for cache hits: the latest builds are what the cache state is now.
 LOGGED_BUILDS = 5

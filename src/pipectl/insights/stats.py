@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from pipectl.insights.evidence import Evidence
 from pipectl.insights.model import ACTION, GAP, Run, Step, StepStats, Waste
-from pipectl.runs.model import epoch
+from pipectl.runs.values import epoch
 
 #: A run waiting longer than this before its first action was queued behind another.
 QUEUE_WAIT_S = 5.0

@@ -13,7 +13,7 @@ from typing import Any
 
 from pipectl.insights.evidence import Doc, Evidence
 from pipectl.insights.model import ACTION, GAP, PHASE, ROLLOUT, Step
-from pipectl.runs.model import epoch
+from pipectl.runs.values import epoch
 
 #: Shorter gaps are clock noise, not time anyone could win back.
 MIN_GAP = 0.05

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from pipectl.runs.deployment import deployment_facts, deployment_line
-from pipectl.runs.model import Change, DeployProgress, image_tag, task_definition_label
+from pipectl.runs.model import Change
+from pipectl.runs.progress import DeployProgress
+from pipectl.runs.values import image_tag, task_definition_label
 
 
 def deploy_changes(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pipectl.errors import PipectlError
 from pipectl.runs import service_deployments as sd
 from pipectl.runs.deployment import with_service_deployment
-from pipectl.runs.model import DeployProgress
+from pipectl.runs.progress import DeployProgress
 from pipectl.runs.reads import Clients
 
 Key = tuple[str, str]  # (cluster, service)

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from pipectl.runs.model import DeployProgress, RevisionCount, epoch, task_definition_label
+from pipectl.runs.progress import DeployProgress, RevisionCount
 from pipectl.runs.service_deployments import ROLLBACK_WORDS, ServiceDeployment
+from pipectl.runs.values import epoch, task_definition_label
 
 #: AWS and local clocks differ a little: a deployment this close before the run is ours.
 CLOCK_SLACK = 5.0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pipectl.runs.model import ActionView, Diagnosis, RunSnapshot
+from pipectl.runs.model import Diagnosis, RunSnapshot
+from pipectl.runs.views import ActionView
 
 #: (pattern found in error details, phase messages, log lines, stopped-task reasons or
 #: service events; what to do). The first match wins, so the most specific come first.

@@ -19,10 +19,10 @@ from pipectl.aws.pool import Outcome, ThrottleAwarePool
 from pipectl.errors import PipectlError
 from pipectl.resources.common import MANAGED_TAG, Placement
 from pipectl.runs.history import RunSummary, run_summary
-from pipectl.runs.model import task_definition_label
 from pipectl.runs.reads import Clients
 from pipectl.runs.reads import codepipeline as pipeline_reads
 from pipectl.runs.reads import ecs as ecs_reads
+from pipectl.runs.values import task_definition_label
 
 #: DescribeServices takes at most this many services a call.
 SERVICES_PER_CALL = 10

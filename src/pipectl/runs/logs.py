@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 
 from pipectl.aws.log_events import read_log_page
 from pipectl.errors import NotFound
-from pipectl.runs.model import FINAL_BUILD_STATUSES, BuildProgress
+from pipectl.runs.model import FINAL_BUILD_STATUSES
+from pipectl.runs.progress import BuildProgress
 from pipectl.runs.reads import Clients
 from pipectl.runs.reads import codebuild as build_reads
 

@@ -30,21 +30,19 @@ from pipectl.runs.model import (
     FINAL_BUILD_STATUSES,
     FINAL_EXECUTION_STATUSES,
     RUNNING_STATUSES,
-    ActionView,
-    BuildProgress,
-    DeployProgress,
     RunSnapshot,
     ServiceTarget,
-    StageView,
-    epoch,
 )
+from pipectl.runs.progress import BuildProgress, DeployProgress
 from pipectl.runs.projections import PipelineLayout
 from pipectl.runs.reads import Clients
 from pipectl.runs.reads import codebuild as build_reads
 from pipectl.runs.reads import codepipeline as pipeline_reads
 from pipectl.runs.reads import ecs as ecs_reads
 from pipectl.runs.reads import logs as log_reads
+from pipectl.runs.values import epoch
 from pipectl.runs.verdict import DeployCheck, Seen
+from pipectl.runs.views import ActionView, StageView
 
 
 @dataclass

@@ -10,20 +10,8 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
-# The stage views, build and deployment progress and plain values are the run model's
-# vocabulary too: imported from here by the commands that follow runs, from their own
-# modules by status and history.
-from pipectl.runs.progress import BuildPhase as BuildPhase
-from pipectl.runs.progress import BuildProgress as BuildProgress
-from pipectl.runs.progress import DeployProgress as DeployProgress
-from pipectl.runs.progress import RevisionCount as RevisionCount
-from pipectl.runs.values import epoch as epoch
-from pipectl.runs.values import format_duration as format_duration
-from pipectl.runs.values import image_tag as image_tag
-from pipectl.runs.values import iso_time as iso_time
-from pipectl.runs.values import task_definition_label as task_definition_label
-from pipectl.runs.views import ActionView as ActionView
-from pipectl.runs.views import StageView as StageView
+from pipectl.runs.values import iso_time, task_definition_label
+from pipectl.runs.views import ActionView, StageView
 
 #: CodePipeline statuses after which an execution no longer changes.
 FINAL_EXECUTION_STATUSES = frozenset({"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"})

@@ -15,11 +15,13 @@ from pipectl.errors import InvalidInput, NotFound, PipectlError
 from pipectl.runs.deploy_changes import deploy_changes
 from pipectl.runs.deploy_reads import DeploymentReader
 from pipectl.runs.deployment import deploy_progress
-from pipectl.runs.model import Change, DeployProgress, epoch, task_definition_label
+from pipectl.runs.model import Change
 from pipectl.runs.polling import PollSchedule
+from pipectl.runs.progress import DeployProgress
 from pipectl.runs.reads import Clients
 from pipectl.runs.reads import ecs as ecs_reads
 from pipectl.runs.service_deployments import ServiceDeployment
+from pipectl.runs.values import epoch, task_definition_label
 
 
 @dataclass(frozen=True)

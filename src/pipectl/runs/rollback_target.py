@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipectl.runs import service_deployments as sd
-from pipectl.runs.model import epoch, iso_time
 from pipectl.runs.reads import Clients
+from pipectl.runs.values import epoch, iso_time
 
 RUNNING = ("PENDING", "IN_PROGRESS")
 

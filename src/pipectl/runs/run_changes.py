@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from pipectl.runs.deploy_changes import deploy_changes
-from pipectl.runs.model import ActionView, BuildProgress, Change, RunSnapshot, format_duration
+from pipectl.runs.model import Change, RunSnapshot
+from pipectl.runs.progress import BuildProgress
+from pipectl.runs.values import format_duration
+from pipectl.runs.views import ActionView
 
 
 def describe_changes(before: RunSnapshot | None, after: RunSnapshot) -> list[Change]:

@@ -23,7 +23,6 @@ from pipectl.runs.look import RunLook
 from pipectl.runs.model import (
     RUNNING_STATUSES,
     Change,
-    DeployProgress,
     Finished,
     Outcome,
     RunResult,
@@ -31,11 +30,12 @@ from pipectl.runs.model import (
     ServiceTarget,
     Update,
     WatchEvent,
-    format_duration,
 )
 from pipectl.runs.polling import PollSchedule
+from pipectl.runs.progress import DeployProgress
 from pipectl.runs.reads import Clients
 from pipectl.runs.run_changes import describe_changes
+from pipectl.runs.values import format_duration
 from pipectl.runs.verdict import Verdict, verdict
 
 #: Changes that say the run moved on (and keep the schedule at its moving pace).

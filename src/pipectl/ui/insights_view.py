@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from pipectl.insights import prices
 from pipectl.insights.model import ACTION, GAP, Recommendation, Report, Run, Step, Summary
-from pipectl.runs.model import format_duration, iso_time
+from pipectl.runs.values import format_duration, iso_time
 from pipectl.ui.environment import Environment
 
 BAR_WIDTH = 40

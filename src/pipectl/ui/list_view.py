@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipectl.runs.model import format_duration, task_definition_label
+from pipectl.runs.values import format_duration, task_definition_label
 
 if TYPE_CHECKING:
     from pipectl.runs.fleet import FleetReport, FleetRow

@@ -11,17 +11,14 @@ from typing import Any, Protocol
 from pipectl.runs.deployment import deployment_line
 from pipectl.runs.model import (
     RUNNING_STATUSES,
-    ActionView,
     Finished,
     RunResult,
     RunSnapshot,
     Update,
     WatchEvent,
-    format_duration,
-    image_tag,
-    iso_time,
-    task_definition_label,
 )
+from pipectl.runs.values import format_duration, image_tag, iso_time, task_definition_label
+from pipectl.runs.views import ActionView
 from pipectl.ui.environment import Environment
 from pipectl.ui.printable import printable
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from pipectl.runs.model import Diagnosis, RunResult, format_duration
+from pipectl.runs.model import Diagnosis, RunResult
+from pipectl.runs.values import format_duration
 from pipectl.ui.text import WIDTH, clip, wrap
 
 

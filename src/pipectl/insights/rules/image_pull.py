@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipectl.insights.cost import task_hourly_rate
 from pipectl.insights.model import Recommendation
 from pipectl.insights.rules.base import MIN_SAVING_S, Context, med, seconds
-from pipectl.runs.model import epoch
+from pipectl.runs.values import epoch
 
 SLOW_PULL_S = 10.0
 #: Slimmer layers, zstd and lazy loading (SOCI) typically halve a pull: an estimate.

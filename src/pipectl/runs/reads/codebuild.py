@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipectl.aws.errors import aws_call
-from pipectl.runs.model import BuildPhase, BuildProgress
+from pipectl.runs.progress import BuildPhase, BuildProgress
 from pipectl.runs.reads import Clients
 
 
