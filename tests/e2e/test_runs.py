@@ -31,7 +31,6 @@ from tests.sandbox.steered_clock import paced, steer, wait_for
 pytestmark = pytest.mark.e2e
 
 FAST = 0.01  # a run in well under a second
-SLOW = 0.1  # a run of a few seconds
 URL_PREFIX = "http://203.0.113."  # the sandbox gives tasks documentation addresses
 
 
