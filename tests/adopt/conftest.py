@@ -3,13 +3,13 @@ CodeBuild UpdateProject) and boto3 clients on it, for pipelines made by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pipectl.sandbox.server import SandboxServer, start_server
+from tests.sandbox.conftest import client  # noqa: F401 - the fixture, on this sandbox
 
 
 @pytest.fixture
@@ -23,23 +23,6 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
         for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             monkeypatch.setenv(key, credentials[key])
         yield running
-
-
-@pytest.fixture
-def client(sandbox: SandboxServer) -> Callable[[str], Any]:
-    import boto3
-
-    session = boto3.session.Session(
-        aws_access_key_id=sandbox.token, aws_secret_access_key="sandbox",
-        region_name="us-east-1")
-    cache: dict[str, Any] = {}
-
-    def make(service: str) -> Any:
-        if service not in cache:
-            cache[service] = session.client(service, endpoint_url=sandbox.url)
-        return cache[service]
-
-    return make
 
 
 @pytest.fixture

@@ -7,30 +7,22 @@ The real `pipectl` against the sandbox over HTTP, checked with the `aws` CLI.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pipectl.sandbox.server import SandboxServer, start_server
+from pipectl.sandbox.server import SandboxServer
 from tests.conftest import run_cli
-from tests.e2e.test_create_e2e import AwsCli
+from tests.e2e.test_create_e2e import AwsCli, server
 from tests.resources.specs import ACCOUNT, spec_data, write_project
 
 pytestmark = pytest.mark.e2e
+__all__ = ["server"]  # the fixture, shared with the create tests
 
 PIPELINE_ARN = f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:hello-web"
 RULE = "hello-web-source-change"
 ROLE = "hello-web-events"
-
-
-@pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
-    with start_server(port=0, source_dir=tmp_path) as running:
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", running.token)
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sandbox")
-        yield running
 
 
 def project(tmp_path: Path, source: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
