@@ -16,6 +16,15 @@ from pipectl.cli.main import main
 from pipectl.clock import Clock
 from pipectl.ui.environment import Environment
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    # In-process moto answers the planners' parallel reads from several threads at once,
+    # as the sandbox serves requests: the same correction as the sandbox's.
+    from pipectl.sandbox.moto_threads import keep_choices_per_request
+
+    keep_choices_per_request()
+
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
