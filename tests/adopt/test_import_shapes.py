@@ -1,5 +1,5 @@
-"""import on moto (in-process): round trips, refusals, and the report of what a spec
-cannot hold."""
+"""import on moto (in-process): round trips, refusals (planted links among them), and the
+report of what a spec cannot hold."""
 
 from __future__ import annotations
 
@@ -224,6 +224,68 @@ def test_pipeline_variables_a_spec_refuses_are_reported_not_written(
     spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
     assert spec["pipeline"]["variables"] == {"TARGET": "eu"}
     assert run_cli(["validate"]).exit_code == 0
+
+
+#: The "Docker sample for CodeBuild" way: the project names the repository in its own
+#: variables (no REPOSITORY_URI), the buildspec builds the image URI from them.
+SAMPLE_REGISTRY = "$AWS_ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com"
+SAMPLE_IMAGE = f"{SAMPLE_REGISTRY}/$IMAGE_REPO_NAME:$IMAGE_TAG"
+SAMPLE_LOGIN = ("aws ecr get-login-password --region $AWS_DEFAULT_REGION"
+                f" | docker login --username AWS --password-stdin {SAMPLE_REGISTRY}")
+SAMPLE_BUILDSPEC = f"""version: 0.2
+phases:
+  pre_build:
+    commands:
+      - {SAMPLE_LOGIN}
+  build:
+    commands:
+      - docker build -t {SAMPLE_IMAGE} .
+  post_build:
+    commands:
+      - docker push {SAMPLE_IMAGE}
+      - printf '[{{"name":"app","imageUri":"%s"}}]' {SAMPLE_IMAGE} > imagedefinitions.json
+artifacts:
+  files: imagedefinitions.json
+"""
+
+
+def test_without_repository_uri_the_task_definitions_image_names_the_repository(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repository = "acme/web-images"  # not the name pipectl would derive (hello-console)
+    console.make_console_pipeline(client, repository=repository, project={
+        "source": {"type": "CODEPIPELINE", "buildspec": SAMPLE_BUILDSPEC,
+                   "location": console.NAME},
+        "environment": {
+            "type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL", "privilegedMode": True,
+            "environmentVariables": [
+                {"name": "AWS_ACCOUNT_ID", "value": console.ACCOUNT, "type": "PLAINTEXT"},
+                {"name": "IMAGE_REPO_NAME", "value": repository, "type": "PLAINTEXT"},
+                {"name": "IMAGE_TAG", "value": "latest", "type": "PLAINTEXT"}]},
+    })
+    client("ecr").put_image_scanning_configuration(
+        repositoryName=repository, imageScanningConfiguration={"scanOnPush": True})
+
+    result, target = _import_elsewhere(tmp_path, monkeypatch, console.NAME, "-o", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert not [w for w in report["warnings"] if w["field"] == "image repository"], report
+    spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
+    # The repository the service's image is in, with its settings read from ECR.
+    assert spec["image"] == {"repository": repository, "scan_on_push": True,
+                             "immutable_tags": False, "keep_images": None}
+    assert spec["build"]["env"] == {"AWS_ACCOUNT_ID": console.ACCOUNT,
+                                    "IMAGE_REPO_NAME": repository, "IMAGE_TAG": "latest"}
+    assert spec["build"]["image_variables"] is False
+    assert run_cli(["validate"]).exit_code == 0
+    planned = run_cli(["plan", "-o", "json"])
+    assert planned.exit_code == 0, planned.output
+    resources = json.loads(planned.stdout)["resources"]
+    ecr = [r for r in resources if r["kind"] == "ecr-repository"]
+    assert [(r["name"], r["action"]) for r in ecr] == [(repository, "update")], ecr
+    assert {c["field"] for c in ecr[0]["changes"]} == {"tags.pipectl:pipeline",
+                                                       "tags.pipectl:adopted"}
+    assert not {r["action"] for r in resources} & {"create", "delete"}, resources
 
 
 def _planted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
