@@ -66,15 +66,26 @@ def test_insights_json_durations_are_codepipelines(three_runs: Project, tmp_path
     assert {r["status"] for r in report["runs"]} == {"Succeeded"}
     listed = aws(three_runs.server.url, "codepipeline", "list-action-executions",
                  "--pipeline-name", "hello-web")["actionExecutionDetails"]
+    stages = aws(three_runs.server.url, "codepipeline", "get-pipeline",
+                 "--name", "hello-web")["pipeline"]["stages"]
+    actions = sum(len(stage["actions"]) for stage in stages)
+    assert actions == 4  # Source, Build, Deploy and Deploy's ScaleUp
+    # Every action of each of the three runs, once: an empty or partial answer fails here.
+    assert len(listed) == 3 * actions, [(d["stageName"], d["actionName"]) for d in listed]
     reported = {(run["id"], step["stage"], step["action"]): step
                 for run in report["runs"] for step in run["steps"] if step["kind"] == "action"}
-    assert len(reported) == 12  # four actions (Deploy's ScaleUp too) in each of three runs
+    assert len(reported) == 3 * actions
+    compared = set()
     for detail in listed:
         key = (detail["pipelineExecutionId"], detail["stageName"], detail["actionName"])
+        assert key in reported, f"insights has no step for {key}"
         expected = seconds(detail["lastUpdateTime"]) - seconds(detail["startTime"])
         assert abs(reported[key]["duration_s"] - expected) < 1.0, key
         assert abs(seconds(reported[key]["start"].replace("Z", "+00:00"))
                    - seconds(detail["startTime"])) < 1.0
+        compared.add(key)
+    # ... and every step of kind "action" insights reports was one of them.
+    assert compared == set(reported)
     latest = report["runs"][0]
     kinds = {s["kind"] for s in latest["steps"]}
     assert {"action", "phase", "rollout"} <= kinds
