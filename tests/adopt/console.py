@@ -98,23 +98,26 @@ def stages(**source_configuration: str) -> list[dict[str, Any]]:
 
 def make_console_pipeline(client: Callable[[str], Any], *,
                           project: dict[str, Any] | None = None,
-                          pipeline: dict[str, Any] | None = None) -> None:
+                          pipeline: dict[str, Any] | None = None,
+                          repository: str = REPOSITORY) -> None:
     """Every resource, made as the console makes them; ``project`` and ``pipeline``
-    override members of CreateProject's and of the pipeline declaration."""
+    override members of CreateProject's and of the pipeline declaration; the task's
+    image is in ECR repository ``repository``."""
     iam = client("iam")
     for name, service in ((BUILD_ROLE, "codebuild.amazonaws.com"),
                           (PIPELINE_ROLE, "codepipeline.amazonaws.com")):
         iam.create_role(RoleName=name, Path="/service-role/",
                         AssumeRolePolicyDocument=_trust(service))
     client("s3").create_bucket(Bucket=BUCKET)
-    client("ecr").create_repository(repositoryName=REPOSITORY)
+    client("ecr").create_repository(repositoryName=repository)
     ecs = client("ecs")
     ecs.create_cluster(clusterName=CLUSTER)
     ecs.register_task_definition(
         family=FAMILY, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
         cpu="256", memory="512", executionRoleArn=EXECUTION_ROLE_ARN,
         containerDefinitions=[{
-            "name": "app", "image": f"{REPOSITORY_URI}:latest", "essential": True,
+            "name": "app", "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{repository}:latest",
+            "essential": True,
             "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
         }])
     subnet = client("ec2").describe_subnets()["Subnets"][0]["SubnetId"]

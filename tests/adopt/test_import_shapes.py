@@ -1,5 +1,5 @@
-"""import on moto (in-process): round trips, refusals, and the report of what a spec
-cannot hold."""
+"""import on moto (in-process): round trips, refusals (planted links among them), and the
+report of what a spec cannot hold."""
 
 from __future__ import annotations
 
@@ -224,3 +224,123 @@ def test_pipeline_variables_a_spec_refuses_are_reported_not_written(
     spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
     assert spec["pipeline"]["variables"] == {"TARGET": "eu"}
     assert run_cli(["validate"]).exit_code == 0
+
+
+#: The "Docker sample for CodeBuild" way: the project names the repository in its own
+#: variables (no REPOSITORY_URI), the buildspec builds the image URI from them.
+SAMPLE_REGISTRY = "$AWS_ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com"
+SAMPLE_IMAGE = f"{SAMPLE_REGISTRY}/$IMAGE_REPO_NAME:$IMAGE_TAG"
+SAMPLE_LOGIN = ("aws ecr get-login-password --region $AWS_DEFAULT_REGION"
+                f" | docker login --username AWS --password-stdin {SAMPLE_REGISTRY}")
+SAMPLE_BUILDSPEC = f"""version: 0.2
+phases:
+  pre_build:
+    commands:
+      - {SAMPLE_LOGIN}
+  build:
+    commands:
+      - docker build -t {SAMPLE_IMAGE} .
+  post_build:
+    commands:
+      - docker push {SAMPLE_IMAGE}
+      - printf '[{{"name":"app","imageUri":"%s"}}]' {SAMPLE_IMAGE} > imagedefinitions.json
+artifacts:
+  files: imagedefinitions.json
+"""
+
+
+def test_without_repository_uri_the_task_definitions_image_names_the_repository(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repository = "acme/web-images"  # not the name pipectl would derive (hello-console)
+    console.make_console_pipeline(client, repository=repository, project={
+        "source": {"type": "CODEPIPELINE", "buildspec": SAMPLE_BUILDSPEC,
+                   "location": console.NAME},
+        "environment": {
+            "type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL", "privilegedMode": True,
+            "environmentVariables": [
+                {"name": "AWS_ACCOUNT_ID", "value": console.ACCOUNT, "type": "PLAINTEXT"},
+                {"name": "IMAGE_REPO_NAME", "value": repository, "type": "PLAINTEXT"},
+                {"name": "IMAGE_TAG", "value": "latest", "type": "PLAINTEXT"}]},
+    })
+    client("ecr").put_image_scanning_configuration(
+        repositoryName=repository, imageScanningConfiguration={"scanOnPush": True})
+
+    result, target = _import_elsewhere(tmp_path, monkeypatch, console.NAME, "-o", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert not [w for w in report["warnings"] if w["field"] == "image repository"], report
+    spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
+    # The repository the service's image is in, with its settings read from ECR.
+    assert spec["image"] == {"repository": repository, "scan_on_push": True,
+                             "immutable_tags": False, "keep_images": None}
+    assert spec["build"]["env"] == {"AWS_ACCOUNT_ID": console.ACCOUNT,
+                                    "IMAGE_REPO_NAME": repository, "IMAGE_TAG": "latest"}
+    assert spec["build"]["image_variables"] is False
+    assert run_cli(["validate"]).exit_code == 0
+    planned = run_cli(["plan", "-o", "json"])
+    assert planned.exit_code == 0, planned.output
+    resources = json.loads(planned.stdout)["resources"]
+    ecr = [r for r in resources if r["kind"] == "ecr-repository"]
+    assert [(r["name"], r["action"]) for r in ecr] == [(repository, "update")], ecr
+    assert {c["field"] for c in ecr[0]["changes"]} == {"tags.pipectl:pipeline",
+                                                       "tags.pipectl:adopted"}
+    assert not {r["action"] for r in resources} & {"create", "delete"}, resources
+
+
+def _planted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The directory the user imports into, and one outside it that a link leads to."""
+    target, outside = tmp_path / "imported", tmp_path / "outside"
+    target.mkdir()
+    outside.mkdir()
+    monkeypatch.chdir(target)
+    return target, outside
+
+
+def _refused(result: Any, message: str, link: str) -> None:
+    assert result.exit_code == ExitStatus.INVALID_INPUT, result.output
+    assert f"error: {message}; import never writes through one" in result.stderr
+    assert f"hint: remove the link ({link}), or run `pipectl import` in another " \
+        "directory" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_dangling_link_is_refused_and_its_target_not_created(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    console.make_console_pipeline(client)
+    target, outside = _planted(tmp_path, monkeypatch)
+    (target / "buildspec.yml").symlink_to(outside / "planted")
+    for args in ([], ["--force"]):
+        result = run_cli(["import", console.NAME, *args])
+        _refused(result, "buildspec.yml is a symbolic link", "buildspec.yml")
+        assert not (outside / "planted").exists()
+        # All or none: the spec and task definition, checked fine, were not written either.
+        assert sorted(p.name for p in target.iterdir()) == ["buildspec.yml"]
+
+
+def test_force_leaves_a_linked_file_and_its_target_alone(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    console.make_console_pipeline(client)
+    target, outside = _planted(tmp_path, monkeypatch)
+    (outside / "task.json").write_text("precious\n")
+    (target / "config").mkdir()
+    (target / "config" / "task_definition.json").symlink_to(outside / "task.json")
+    result = run_cli(["import", console.NAME, "--force", "-o", "json"])
+    _refused(result, "config/task_definition.json is a symbolic link",
+             "config/task_definition.json")
+    assert json.loads(result.stdout)["exit_code"] == ExitStatus.INVALID_INPUT
+    assert (outside / "task.json").read_text() == "precious\n"
+    assert (target / "config" / "task_definition.json").is_symlink()
+    assert sorted(p.name for p in (target / "config").iterdir()) == ["task_definition.json"]
+    assert not (target / "buildspec.yml").exists()
+
+
+def test_a_linked_config_directory_is_refused(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    console.make_console_pipeline(client)
+    target, outside = _planted(tmp_path, monkeypatch)
+    (target / "config").symlink_to(outside, target_is_directory=True)
+    result = run_cli(["import", console.NAME, "--force"])
+    _refused(result, "config/pipeline.yml is in config, which is a symbolic link", "config")
+    assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in target.iterdir()) == ["config"]
