@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,20 +16,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_runs import FAST, Project, make_project  # noqa: F401 (fixture)
+from tests.sandbox.test_aws_cli import AWS, aws
 
 pytestmark = pytest.mark.e2e
-
-_BESIDE_PYTHON = Path(sys.executable).parent / "aws"
-AWS = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else shutil.which("aws")
-
-
-def aws(url: str, *args: str) -> Any:
-    assert AWS is not None
-    env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
-    done = subprocess.run([AWS, "--endpoint-url", url, "--output", "json", *args],
-                          capture_output=True, text=True, env=env, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def seconds(value: Any) -> float:

@@ -38,7 +38,8 @@ def aws(url: str, *args: str) -> Any:
         capture_output=True, text=True, env=env, timeout=60, check=False,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    # Commands with nothing to say (put-metric-alarm, set-alarm-state) print nothing.
+    return json.loads(done.stdout) if done.stdout.strip() else None
 
 
 @pytest.mark.skipif(AWS is None, reason="the aws CLI is not installed (the dev extra has it)")
