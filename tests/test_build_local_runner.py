@@ -340,12 +340,8 @@ def test_json_output_of_a_failed_build(in_tmp: Path) -> None:
               - exit_with() { return "$1"; }; exit_with 4
         """, "-o", "json")
     assert result.exit_code == 1
-    decoder = json.JSONDecoder()
-    events, text = [], result.stdout
-    while text.strip():
-        obj, end = decoder.raw_decode(text.lstrip())
-        events.append(obj)
-        text = text.lstrip()[end:]
+    # JSON lines, one object a line to the end: the error object included.
+    events = [json.loads(line) for line in result.stdout.splitlines()]
     finished = next(e for e in events if e.get("event") == "build_finished")
     assert finished["succeeded"] is False
     assert finished["failed_phase"] == "build"

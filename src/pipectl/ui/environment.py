@@ -33,6 +33,9 @@ class Environment:
     #: The clock commands run on; None: the system's (tests pass a fake one).
     clock: Clock | None = None
     _console: Any = field(default=None, repr=False)
+    #: Whether stdout is a stream of JSON lines (watch, logs --follow, build --local):
+    #: whatever follows, the error object included, is one line too.
+    json_lines: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.stdout_isatty is None:
@@ -73,7 +76,8 @@ class Environment:
     def write_json(self, obj: Any, *, lines: bool = False) -> None:
         import json  # only commands with JSON output pay for it
 
-        indent = None if lines else 2
+        self.json_lines = self.json_lines or lines
+        indent = None if self.json_lines else 2
         self.stdout.write(json.dumps(obj, indent=indent, default=str, sort_keys=False) + "\n")
         self.stdout.flush()
 
