@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,29 @@ import pytest
 from pipectl.cli.main import main
 from pipectl.clock import Clock
 from pipectl.ui.environment import Environment
+from tests import artifacts, ci_gate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+_SESSION_START = pytest.StashKey[float]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Under CI=true a skipped test fails the session (tests/ci_gate.py).
+    ci_gate.pytest_configure(config)
+    config.stash[_SESSION_START] = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            config: pytest.Config) -> None:
+    """Where this session's screenshots and terminal screens are (xdist: the controller's
+    summary, whichever worker wrote them)."""
+    if hasattr(config, "workerinput"):
+        return
+    # A second of slack: a file's mtime comes from a coarser clock than time.time().
+    kept = artifacts.kept_since(config.stash[_SESSION_START] - 1)
+    if kept:
+        terminalreporter.write_line(
+            f"test artifacts ({len(kept)} kept by this session): {artifacts.artifacts_dir()}")
 
 
 @dataclass

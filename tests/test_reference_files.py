@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from pipectl.buildspec.model import Buildspec
 from pipectl.buildspec.reader import load_buildspec as read_buildspec_file
 from pipectl.spec.load import load_spec
 from tests.conftest import REPO_ROOT, run_cli
+from tests.system_tools import FROM_DEV_EXTRA, require_tool
 
 SCAFFOLD = REPO_ROOT / "src" / "pipectl" / "scaffold"
 #: What the buildspec may take from outside: the project's variables and CodeBuild's own.
@@ -31,12 +30,8 @@ SPEC_VARIABLES = ("GITHUB_CONNECTION_ARN", "GITHUB_REPOSITORY", "GITHUB_BRANCH",
 
 
 def tool(name: str) -> str:
-    """The linter from the venv running the tests (its bin/ may not be on PATH)."""
-    found = shutil.which(name, path=f"{Path(sys.executable).parent}{os.pathsep}"
-                                     f"{os.environ.get('PATH', '')}")
-    if found is None:
-        pytest.skip(f"{name} is not installed (`pip install -e .[dev]` brings it)")
-    return found
+    """A linter of the dev extra (shellcheck, hadolint), from the venv running the tests."""
+    return require_tool(name, install=FROM_DEV_EXTRA)
 
 
 def clean_environ() -> dict[str, str]:

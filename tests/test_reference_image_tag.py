@@ -8,12 +8,13 @@ commit's 7 characters tell apart): the tag must still be a valid one.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.system_tools import FROM_BASE_SYSTEM, require_tool
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCKER_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -31,12 +32,12 @@ def image_tag(revision: str) -> str:
     script = "\n".join(tag_commands()) + '\nprintf %s "$IMAGE_TAG"\n'
     env = {"CODEBUILD_RESOLVED_SOURCE_VERSION": revision, "CODEBUILD_BUILD_NUMBER": "12",
            "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
+    bash = require_tool("bash", install=FROM_BASE_SYSTEM)
+    done = subprocess.run([bash, "-c", script], env=env, capture_output=True, text=True,
                           check=True)
     return done.stdout
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 @pytest.mark.parametrize(("revision", "expected"), [
     ("4f2a9c1b7d3e5f60718293a4b5c6d7e8f9012345", "4f2a9c1"),
     ("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY", "s3-3HL4kqtJlcpXroDTDmJ_rmSpXd3dIbrHY"),
@@ -49,7 +50,6 @@ def test_every_revision_gives_a_valid_docker_tag(revision: str, expected: str) -
     assert DOCKER_TAG.match(tag)
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_a_long_version_id_is_cut_to_a_docker_tag_s_128_characters() -> None:
     tag = image_tag("a+" * 100)
     assert len(tag) == 128 and DOCKER_TAG.match(tag)

@@ -19,6 +19,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 
 from pipectl.errors import InvalidInput
+from pipectl.safe_files import refuse_links, write_file
 from pipectl.spec import names as rules
 
 SPEC_TEMPLATE = "pipeline.yml"
@@ -180,14 +181,13 @@ def port_mismatch(values: InitValues) -> str | None:
 def write_files(files: list[PlannedFile], directory: Path, *, force: bool) -> list[FileResult]:
     """Write what is missing (everything with ``force``); report each file.
 
-    A symbolic link is never written through, nor a directory reached through one: a
-    link planted in a checkout (``Dockerfile -> ~/.bashrc``) would otherwise have ``init``
-    create or overwrite its target. Every target is checked before anything is written.
+    Never through a symbolic link (see pipectl.safe_files): every target is checked
+    before anything is written.
     """
     targets = [planned.path if planned.path.is_absolute() else directory / planned.path
                for planned in files]
     for planned, target in zip(files, targets, strict=True):
-        _refuse_links(target, directory, str(planned.path))
+        refuse_links(target, directory, str(planned.path), "init")
     results = []
     for planned, target in zip(files, targets, strict=True):
         exists = os.path.lexists(target)
@@ -195,35 +195,10 @@ def write_files(files: list[PlannedFile], directory: Path, *, force: bool) -> li
         if exists and not force:
             results.append(FileResult(shown, "skipped"))
             continue
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _refuse_links(target, directory, shown)  # nothing swapped in meanwhile
-            _write_no_follow(target, planned.content)
-        except OSError as exc:
-            raise InvalidInput(f"cannot write {shown}: {exc.strerror or exc}",
-                               hint="check the directory's permissions") from None
+        write_file(target, directory, shown, planned.content, "init")
         results.append(FileResult(shown, "overwritten" if exists else "written",
                                   planned.placeholders))
     return results
-
-
-def _refuse_links(target: Path, directory: Path, shown: str) -> None:
-    """InvalidInput if ``target`` or a directory between ``directory`` and it is a link."""
-    inside = target.is_relative_to(directory)
-    parents = [p for p in target.parents if p != directory and p.is_relative_to(directory)] \
-        if inside else []
-    for path in (target, *parents):
-        if path.is_symlink():
-            what = "is" if path == target else f"is in {path}, which is"
-            raise InvalidInput(f"{shown} {what} a symbolic link; init never writes through one",
-                               hint=f"remove the link ({path}) or write the file yourself")
-
-
-def _write_no_follow(target: Path, content: bytes) -> None:
-    # O_NOFOLLOW: a link created after the check still makes the open fail (ELOOP).
-    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
 
 
 def _scaffold_files() -> Iterator[tuple[str, Traversable]]:

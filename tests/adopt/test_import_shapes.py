@@ -1,5 +1,5 @@
-"""import on moto (in-process): round trips, refusals, and the report of what a spec
-cannot hold."""
+"""import on moto (in-process): round trips, refusals (planted links among them), and the
+report of what a spec cannot hold."""
 
 from __future__ import annotations
 
@@ -286,3 +286,61 @@ def test_without_repository_uri_the_task_definitions_image_names_the_repository(
     assert {c["field"] for c in ecr[0]["changes"]} == {"tags.pipectl:pipeline",
                                                        "tags.pipectl:adopted"}
     assert not {r["action"] for r in resources} & {"create", "delete"}, resources
+
+
+def _planted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The directory the user imports into, and one outside it that a link leads to."""
+    target, outside = tmp_path / "imported", tmp_path / "outside"
+    target.mkdir()
+    outside.mkdir()
+    monkeypatch.chdir(target)
+    return target, outside
+
+
+def _refused(result: Any, message: str, link: str) -> None:
+    assert result.exit_code == ExitStatus.INVALID_INPUT, result.output
+    assert f"error: {message}; import never writes through one" in result.stderr
+    assert f"hint: remove the link ({link}), or run `pipectl import` in another " \
+        "directory" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_dangling_link_is_refused_and_its_target_not_created(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    console.make_console_pipeline(client)
+    target, outside = _planted(tmp_path, monkeypatch)
+    (target / "buildspec.yml").symlink_to(outside / "planted")
+    for args in ([], ["--force"]):
+        result = run_cli(["import", console.NAME, *args])
+        _refused(result, "buildspec.yml is a symbolic link", "buildspec.yml")
+        assert not (outside / "planted").exists()
+        # All or none: the spec and task definition, checked fine, were not written either.
+        assert sorted(p.name for p in target.iterdir()) == ["buildspec.yml"]
+
+
+def test_force_leaves_a_linked_file_and_its_target_alone(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    console.make_console_pipeline(client)
+    target, outside = _planted(tmp_path, monkeypatch)
+    (outside / "task.json").write_text("precious\n")
+    (target / "config").mkdir()
+    (target / "config" / "task_definition.json").symlink_to(outside / "task.json")
+    result = run_cli(["import", console.NAME, "--force", "-o", "json"])
+    _refused(result, "config/task_definition.json is a symbolic link",
+             "config/task_definition.json")
+    assert json.loads(result.stdout)["exit_code"] == ExitStatus.INVALID_INPUT
+    assert (outside / "task.json").read_text() == "precious\n"
+    assert (target / "config" / "task_definition.json").is_symlink()
+    assert sorted(p.name for p in (target / "config").iterdir()) == ["task_definition.json"]
+    assert not (target / "buildspec.yml").exists()
+
+
+def test_a_linked_config_directory_is_refused(
+        client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    console.make_console_pipeline(client)
+    target, outside = _planted(tmp_path, monkeypatch)
+    (target / "config").symlink_to(outside, target_is_directory=True)
+    result = run_cli(["import", console.NAME, "--force"])
+    _refused(result, "config/pipeline.yml is in config, which is a symbolic link", "config")
+    assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in target.iterdir()) == ["config"]

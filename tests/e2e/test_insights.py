@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,17 +18,13 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_runs import FAST, Project, make_project  # noqa: F401 (fixture)
+from tests.system_tools import aws_cli
 
 pytestmark = pytest.mark.e2e
 
-_BESIDE_PYTHON = Path(sys.executable).parent / "aws"
-AWS = str(_BESIDE_PYTHON) if _BESIDE_PYTHON.exists() else shutil.which("aws")
-
-
 def aws(url: str, *args: str) -> Any:
-    assert AWS is not None
     env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
-    done = subprocess.run([AWS, "--endpoint-url", url, "--output", "json", *args],
+    done = subprocess.run([aws_cli(), "--endpoint-url", url, "--output", "json", *args],
                           capture_output=True, text=True, env=env, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -61,8 +55,8 @@ def three_runs(make_project: Callable[[float], Project]) -> Project:  # noqa: F8
     return project
 
 
-@pytest.mark.skipif(AWS is None, reason="the aws CLI is not installed (the dev extra has it)")
 def test_insights_json_durations_are_codepipelines(three_runs: Project, tmp_path: Path) -> None:
+    aws_cli()  # missing, it skips before the run (fails under CI=true)
     page = tmp_path / "insights.html"
     result = three_runs.cli("insights", "-o", "json", "--runs", "3", "--html", str(page))
     assert result.exit_code == 0, result.output
@@ -72,15 +66,26 @@ def test_insights_json_durations_are_codepipelines(three_runs: Project, tmp_path
     assert {r["status"] for r in report["runs"]} == {"Succeeded"}
     listed = aws(three_runs.server.url, "codepipeline", "list-action-executions",
                  "--pipeline-name", "hello-web")["actionExecutionDetails"]
+    stages = aws(three_runs.server.url, "codepipeline", "get-pipeline",
+                 "--name", "hello-web")["pipeline"]["stages"]
+    actions = sum(len(stage["actions"]) for stage in stages)
+    assert actions == 4  # Source, Build, Deploy and Deploy's ScaleUp
+    # Every action of each of the three runs, once: an empty or partial answer fails here.
+    assert len(listed) == 3 * actions, [(d["stageName"], d["actionName"]) for d in listed]
     reported = {(run["id"], step["stage"], step["action"]): step
                 for run in report["runs"] for step in run["steps"] if step["kind"] == "action"}
-    assert len(reported) == 12  # four actions (Deploy's ScaleUp too) in each of three runs
+    assert len(reported) == 3 * actions
+    compared = set()
     for detail in listed:
         key = (detail["pipelineExecutionId"], detail["stageName"], detail["actionName"])
+        assert key in reported, f"insights has no step for {key}"
         expected = seconds(detail["lastUpdateTime"]) - seconds(detail["startTime"])
         assert abs(reported[key]["duration_s"] - expected) < 1.0, key
         assert abs(seconds(reported[key]["start"].replace("Z", "+00:00"))
                    - seconds(detail["startTime"])) < 1.0
+        compared.add(key)
+    # ... and every step of kind "action" insights reports was one of them.
+    assert compared == set(reported)
     latest = report["runs"][0]
     kinds = {s["kind"] for s in latest["steps"]}
     assert {"action", "phase", "rollout"} <= kinds

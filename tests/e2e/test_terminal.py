@@ -4,6 +4,9 @@ sees it (`capture-pane`), while the run moves, after it ends, and after Ctrl-C.
 Rendered text in a test is not a terminal: a line one column too wide wraps and pushes
 the view down on every refresh, a cursor left hidden or an escape code printed raw is
 invisible in a string. tmux interprets what pipectl writes exactly as a terminal does.
+
+The screens a test read at its checkpoints, and the last one, are kept as test artifacts
+(tests/artifacts.py) as `terminal-<test>-<width>x<height>-<moment>.txt`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from pipectl.sandbox.server import SandboxServer, start_server
+from tests import artifacts
 from tests.conftest import run_cli
 from tests.e2e.test_runs import URL_PREFIX, checkout
 from tests.sandbox.steered_clock import steer, wait_for
@@ -40,7 +44,8 @@ PHASES = ("SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "
 class Terminal:
     """One tmux server of its own (its own socket), one window of a fixed size."""
 
-    def __init__(self, tmux: str, socket: Path, width: int, height: int) -> None:
+    def __init__(self, tmux: str, socket: Path, width: int, height: int, name: str) -> None:
+        self.name = name
         self.tmux = tmux
         self.socket = socket
         self.width = width
@@ -79,6 +84,15 @@ class Terminal:
             assert time.monotonic() < deadline, f"never saw {what}; the screen:\n" + \
                 "\n".join(lines)
             time.sleep(0.1)
+
+    def keep(self, moment: str, lines: list[str] | None = None) -> None:
+        """The screen (``lines``, else as it is now) as a test artifact."""
+        try:
+            screen = self.screen() if lines is None else lines
+        except (subprocess.SubprocessError, OSError):
+            return  # the terminal is already gone: the test's own error says why
+        artifacts.keep(f"terminal-{self.name}-{self.width}x{self.height}-{moment}.txt",
+                       "\n".join(screen) + "\n")
 
     def kill(self) -> None:
         subprocess.run([self.tmux, "-S", str(self.socket), "kill-server"],
@@ -141,9 +155,9 @@ class HeldRun:
         self.clock.step_until(rollout, lambda r: r[0].endswith(":2") and r[1] == "IN_PROGRESS")
 
 
-def open_terminal(tmp_path: Path, width: int, height: int) -> Terminal:
+def open_terminal(tmp_path: Path, width: int, height: int, name: str) -> Terminal:
     tmux = require_tool("tmux")
-    return Terminal(tmux, tmp_path / "tmux.sock", width, height)
+    return Terminal(tmux, tmp_path / "tmux.sock", width, height, name)
 
 
 def pipectl_command(server: SandboxServer, *args: str) -> str:
@@ -164,7 +178,7 @@ def assert_fits(lines: list[str], width: int) -> None:
 def test_a_person_watches_a_run_to_the_end(
     sandbox_project: SandboxServer, tmp_path: Path, width: int, height: int
 ) -> None:
-    terminal = open_terminal(tmp_path, width, height)
+    terminal = open_terminal(tmp_path, width, height, "watch")
     run = HeldRun(sandbox_project)
     try:
         terminal.start(pipectl_command(sandbox_project, "run", "--watch", "--interval", "0.2"),
@@ -174,6 +188,7 @@ def test_a_person_watches_a_run_to_the_end(
         moving = terminal.wait_for(
             lambda s: re.search(r"phase (" + "|".join(PHASES) + r") \(running\)", s) is not None,
             "a build phase in progress")
+        terminal.keep("building", moving)
         text = "\n".join(moving)
         assert "Pipeline hello-web" in text
         for stage in ("Source", "Build", "Deploy"):
@@ -184,6 +199,7 @@ def test_a_person_watches_a_run_to_the_end(
         run.until_rolling_out()
         rolling = terminal.wait_for(lambda s: "rollout IN_PROGRESS" in s and "running " in s,
                                     "the rollout line")
+        terminal.keep("rolling-out", rolling)
         assert_fits(rolling, width)
         run.clock.resume()
         # The end: the verdict and where the service answers stay on screen.
@@ -195,19 +211,21 @@ def test_a_person_watches_a_run_to_the_end(
         assert_fits(final, width)
         assert terminal.cursor_visible(), "the cursor is back after the live view"
     finally:
+        terminal.keep("last")
         terminal.kill()
 
 
 def test_ctrl_c_leaves_a_clean_screen_and_says_how_to_reattach(
     sandbox_project: SandboxServer, tmp_path: Path
 ) -> None:
-    terminal = open_terminal(tmp_path, 80, 24)
+    terminal = open_terminal(tmp_path, 80, 24, "ctrl-c")
     run = HeldRun(sandbox_project)
     try:
         terminal.start(pipectl_command(sandbox_project, "run", "--watch", "--interval", "0.2"),
                        tmp_path / "project")
         run.until_building()
-        terminal.wait_for(lambda s: "(running)" in s, "the build running")
+        building = terminal.wait_for(lambda s: "(running)" in s, "the build running")
+        terminal.keep("building", building)
         terminal.keys("C-c")
         final = terminal.wait_for(lambda s: EXIT_MARK in s, "pipectl exit")
         text = "\n".join(final)
@@ -220,4 +238,5 @@ def test_ctrl_c_leaves_a_clean_screen_and_says_how_to_reattach(
         assert_fits(view, 80)
         assert terminal.cursor_visible(), "Ctrl-C left the cursor hidden"
     finally:
+        terminal.keep("last")
         terminal.kill()

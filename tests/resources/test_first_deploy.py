@@ -4,7 +4,6 @@ pipeline's Commands action raises it after the first deploy (pipectl.resources.f
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,6 +12,11 @@ import pytest
 from pipectl.resources.first_deploy import scale_up_command
 from tests.resources.specs import make_spec, make_state, spec_data
 from tests.resources.test_requests import validate
+from tests.system_tools import FROM_BASE_SYSTEM, require_tool
+
+
+def posix_shell() -> str:
+    return require_tool("sh", install=FROM_BASE_SYSTEM)
 
 
 def _deploy_stage(desired_count: int = 2) -> list[dict[str, object]]:
@@ -92,13 +96,12 @@ def _fake_aws(tmp_path: Path, desired: str) -> Path:
     return bin_dir
 
 
-@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
 @pytest.mark.parametrize(("desired", "updated"), [("0", True), ("3", False)])
 def test_the_command_raises_only_a_service_at_zero(tmp_path: Path, desired: str,
                                                    updated: bool) -> None:
     bin_dir = _fake_aws(tmp_path, desired)
     command = scale_up_command("hello-cluster", "hello-web", 2)
-    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True,
+    done = subprocess.run([posix_shell(), "-c", command], capture_output=True, text=True,
                           env={"PATH": f"{bin_dir}:/usr/bin:/bin"}, check=False)
     assert done.returncode == 0, done.stderr
     calls = (tmp_path / "calls").read_text().splitlines()
@@ -112,7 +115,6 @@ def test_the_command_raises_only_a_service_at_zero(tmp_path: Path, desired: str,
         assert "wants 3 tasks: its desired count stays" in done.stdout
 
 
-@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
 def test_a_failed_read_fails_the_command_and_changes_nothing(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -120,7 +122,7 @@ def test_a_failed_read_fails_the_command_and_changes_nothing(tmp_path: Path) -> 
                                  'echo "An error occurred (AccessDeniedException)" >&2\n'
                                  "exit 254\n")
     (bin_dir / "aws").chmod(0o755)
-    done = subprocess.run(["sh", "-c", scale_up_command("c", "s", 1)], capture_output=True,
+    done = subprocess.run([posix_shell(), "-c", scale_up_command("c", "s", 1)], capture_output=True,
                           text=True, env={"PATH": f"{bin_dir}:/usr/bin:/bin"}, check=False)
     assert done.returncode != 0
     assert len((tmp_path / "calls").read_text().splitlines()) == 1  # no update-service

@@ -1,7 +1,8 @@
 """The verdict of a run's deployment from ECS service deployments, against responses in the
 form AWS documents them (the aws CLI's examples for ``describe-service-deployments`` and
 ``list-service-deployments``), checked by botocore's Stubber; and the fallback to
-DescribeServices on an endpoint without these operations."""
+DescribeServices on an endpoint without these operations. Every status of the model, one
+by one: test_service_deployment_statuses."""
 
 from __future__ import annotations
 
@@ -277,24 +278,6 @@ def test_alarms_watched_show_their_state_while_the_deployment_runs() -> None:
     events, result = watch(world)
     assert result.ok
     assert any("alarms hello-web-5xx OK" in m for m in lines(events))
-
-
-@pytest.mark.service_deployments
-@pytest.mark.parametrize(("doc", "outcome", "words"), [
-    (rolled_back_by_breaker("ROLLBACK_IN_PROGRESS"), "rolled_back", "ECS is rolling it back"),
-    (rolled_back_by_breaker("ROLLBACK_FAILED"), "rolled_back",
-     "ECS tried to roll it back and the rollback failed too"),
-    (with_status("ROLLBACK_REQUESTED", "Rollback requested by the user."), "rolled_back",
-     "was stopped on request; ECS is rolling it back"),
-    (with_status("STOPPED", "Service deployment stopped by a newer deployment."), "failed",
-     "ended STOPPED; ECS stopped it (Service deployment stopped by a newer deployment.)"),
-])
-def test_each_failed_status_is_a_failure_in_its_own_words(
-    doc: dict[str, Any], outcome: str, words: str,
-) -> None:
-    _, result = watch(World([doc]))
-    assert result.outcome == outcome
-    assert words in result.reason
 
 
 @pytest.mark.service_deployments

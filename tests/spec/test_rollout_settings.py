@@ -4,13 +4,14 @@ botocore's shapes."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pipectl.spec import rollout
-from tests.conftest import run_cli
+from tests.conftest import REPO_ROOT, run_cli
 from tests.resources.specs import make_spec, make_state, spec_data, write_project
 from tests.resources.test_requests import validate
 
@@ -44,13 +45,24 @@ def test_alarms_without_rollback_and_the_breaker_off() -> None:
     assert config["deploymentCircuitBreaker"] == {"enable": False, "rollback": False}
 
 
-@pytest.mark.skipif(not rollout.botocore_knows_breaker_threshold(),
-                    reason="this botocore has no thresholdConfiguration")
-def test_a_breaker_threshold_where_botocore_knows_it() -> None:
-    config = configuration(circuit_breaker={"threshold": {"type": "COUNT", "value": 5}})
-    assert config["deploymentCircuitBreaker"] == {
-        "enable": True, "rollback": True,
-        "thresholdConfiguration": {"type": "COUNT", "value": 5}}
+def test_a_breaker_threshold_is_sent_or_refused_as_the_installed_botocore_allows(
+    in_tmp: Path,
+) -> None:
+    """pyproject lets boto3 be older than ECS's thresholdConfiguration, so both cases are
+    real: whichever botocore is installed, validate and the request agree with its model
+    (the refusal of an older one is also forced below, whatever is installed)."""
+    threshold = {"type": "COUNT", "value": 5}
+    write_project(in_tmp, spec=spec_data(deploy={"circuit_breaker": {"threshold": threshold}}))
+    shutil.copy(REPO_ROOT / "buildspec.yml", in_tmp / "buildspec.yml")
+    result = run_cli(["validate"], environ={})
+    if rollout.botocore_knows_breaker_threshold():
+        assert result.exit_code == 0, result.output
+        config = configuration(circuit_breaker={"threshold": threshold})
+        assert config["deploymentCircuitBreaker"] == {
+            "enable": True, "rollback": True, "thresholdConfiguration": threshold}
+    else:
+        assert result.exit_code == 2, result.output
+        assert "deploy.circuit_breaker.threshold" in result.output
 
 
 def test_a_threshold_is_refused_by_a_botocore_that_does_not_know_it(

@@ -4,8 +4,9 @@ are on it, the browser logged no console message and the page asked the network 
 nothing.
 
 Chromium comes from Debian's packages (`apt-get install chromium`); without it the test
-skips outside CI and fails under CI=true. The screenshot is kept in pytest's temporary
-directory and its path printed (`pytest -s` shows it).
+skips outside CI and fails under CI=true. The screenshot and the page are kept as test
+artifacts (tests/artifacts.py: `test-artifacts/`, or PIPECTL_TEST_ARTIFACTS), whether the
+checks pass or not; the session's summary prints the folder.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 
 from pipectl.aws.session import AwsSession
 from pipectl.ui.insights_html import COLORS
+from tests import artifacts
 from tests.conftest import run_cli
 from tests.insights.world import RunSpec, World
 from tests.runs.conftest import SPEC
@@ -104,7 +106,8 @@ def test_the_insights_page_renders_its_waterfall_offline(
 
     shot = in_tmp / "insights.png"
     console, requests = screenshot(chromium, in_tmp / "insights.html", shot)
-    print(f"\nscreenshot of the insights page: {shot}")
+    artifacts.keep("insights-page.html", in_tmp / "insights.html")
+    print(f"\nscreenshot of the insights page: {artifacts.keep('insights-page.png', shot)}")
     assert console == [], console
     assert requests == [], requests
 

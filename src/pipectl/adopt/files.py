@@ -1,14 +1,17 @@
-"""Write an imported pipeline's files; never overwrite one without ``force``."""
+"""Write an imported pipeline's files: all or none, never overwriting one without ``force``,
+never through a symbolic link (see pipectl.safe_files)."""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipectl.adopt.model import ImportedPipeline
 from pipectl.errors import InvalidInput
+from pipectl.safe_files import refuse_links, write_file
 
 
 @dataclass(frozen=True)
@@ -57,22 +60,20 @@ def planned_files(result: ImportedPipeline, spec_path: Path) -> list[tuple[Path,
 
 def write_imported(result: ImportedPipeline, spec_path: Path, directory: Path, *,
                    force: bool) -> list[WrittenFile]:
-    """Write every file, or none: existing ones are refused (exit 2) unless ``force``."""
+    """Write every file, or none: existing ones are refused (exit 2) unless ``force``, and
+    a symbolic link (at a file or a directory on its way) always is, before any write."""
     files = planned_files(result, spec_path)
     targets = [(p if p.is_absolute() else directory / p, p, c, w) for p, c, w in files]
-    existing = [str(shown) for target, shown, _, _ in targets if target.exists()]
+    for target, shown, _, _ in targets:
+        refuse_links(target, directory, str(shown), "import")
+    existing = [str(shown) for target, shown, _, _ in targets if os.path.lexists(target)]
     if existing and not force:
         raise InvalidInput(f"{', '.join(existing)} already exist; import overwrites nothing",
                            hint="pass --force to overwrite them, or run it in another "
                                 "directory (or with -c another/pipeline.yml)")
     written = []
     for target, shown, content, what in targets:
-        existed = target.exists()
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        except OSError as exc:
-            raise InvalidInput(f"cannot write {shown}: {exc.strerror or exc}",
-                               hint="check the directory's permissions") from None
+        existed = os.path.lexists(target)
+        write_file(target, directory, str(shown), content, "import")
         written.append(WrittenFile(str(shown), "overwritten" if existed else "written", what))
     return written

@@ -22,7 +22,8 @@ def command(ctx: click.Context, pipeline: str, force: bool) -> int:
     service runs, the ECR repository and the artifact store (read-only calls), then
     writes the spec (-c, default config/pipeline.yml), config/task_definition.json and,
     when the project's buildspec is inline, buildspec.yml. Existing files are left alone
-    unless --force. Every live setting the spec cannot hold is reported; a pipeline with
+    unless --force; a symbolic link is never written through (exit 2, nothing written).
+    Every live setting the spec cannot hold is reported; a pipeline with
     more than Source -> Build -> Deploy is refused (exit 2).
 
     \b
