@@ -26,6 +26,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # Under CI=true a skipped test fails the session (tests/ci_gate.py).
     ci_gate.pytest_configure(config)
     config.stash[_SESSION_START] = time.time()
+    # In-process moto answers the planners' parallel reads from several threads at once,
+    # as the sandbox serves requests: the same correction as the sandbox's.
+    from pipectl.sandbox.moto_threads import keep_choices_per_request
+
+    keep_choices_per_request()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,

@@ -1,6 +1,7 @@
 """End to end on the sandbox: deployments as ECS records them. deploy.alarms converged on
-the service, a run rolled back by an alarm, and `pipectl rollback` choosing what to go back
-to from the service deployments."""
+the service, a run rolled back by an alarm (the sandbox's fault, or the aws CLI's
+`cloudwatch set-alarm-state` during the rollout), and `pipectl rollback` choosing what to
+go back to from the service deployments."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from pipectl.clock import Clock
 from tests.e2e.test_runs import FAST, Project, make_project
+from tests.sandbox.steered_clock import steer
+from tests.sandbox.test_aws_cli import aws
+from tests.system_tools import aws_cli
 
 pytestmark = pytest.mark.e2e
 __all__ = ["make_project"]  # the fixture, shared with the run tests
@@ -66,6 +71,71 @@ def test_alarms_are_planned_converged_and_a_run_they_roll_back_exits_1_naming_th
         status.stdout
     as_json = project.cli("status", "-o", "json")
     assert '"deployment_status": "ROLLBACK_SUCCESSFUL"' in as_json.stdout
+
+
+def test_an_alarm_the_aws_cli_sets_during_the_rollout_rolls_it_back_and_the_run_exits_1(
+    make_project: Callable[[float], Project],
+) -> None:
+    aws_cli()  # missing, it skips before the project is made (fails under CI=true)
+    project = make_project(FAST)
+    with_deploy_settings(project.root, f"  alarms: [{ALARM}]\n")
+    assert project.cli("update").exit_code == 0
+    url = project.server.url
+    # The user's alarm, as it exists before any deployment watches it.
+    aws(url, "cloudwatch", "put-metric-alarm", "--alarm-name", ALARM, "--namespace", "AWS/ECS",
+        "--metric-name", "CPUUtilization", "--statistic", "Average", "--period", "60",
+        "--evaluation-periods", "1", "--threshold", "90",
+        "--comparison-operator", "GreaterThanThreshold")
+    # The first run brings the new service up: the second has old tasks to roll back to.
+    assert project.cli("run", "--watch", "--interval", "0.05").exit_code == 0
+
+    ecs = project.client("ecs")
+    set_during: list[dict[str, object]] = []
+
+    def new_tasks_running() -> dict[str, object] | None:
+        """The run's deployment, once it is under way and its new tasks run."""
+        briefs = ecs.list_service_deployments(cluster="hello-web", service="hello-web",
+                                              status=["IN_PROGRESS"])["serviceDeployments"]
+        if not briefs:
+            return None
+        found = ecs.describe_service_deployments(serviceDeploymentArns=[
+            briefs[0]["serviceDeploymentArn"]])["serviceDeployments"][0]
+        return found if found["targetServiceRevision"]["runningTaskCount"] >= 1 else None
+
+    def sleep(seconds: float) -> None:
+        # The run stands still between the watch's looks and moves half a simulated
+        # second at each pause: the alarm goes off at one point of the rollout, however
+        # slow the machine, and the rollout cannot end in between.
+        if not set_during and (rolling_out := new_tasks_running()) is not None:
+            aws(url, "cloudwatch", "set-alarm-state", "--alarm-name", ALARM,
+                "--state-value", "ALARM", "--state-reason", "test")
+            set_during.append(rolling_out)
+        held.step(0.5)
+
+    held = steer(project.server)
+    held.hold()
+    try:
+        result = project.cli("run", "--watch", "--interval", "0.05", clock=Clock(sleep=sleep))
+    finally:
+        held.resume()
+    assert set_during, "the watch never saw the run's new tasks running"
+    assert set_during[0]["status"] == "IN_PROGRESS"
+    assert result.exit_code == 1, result.output
+    assert "ROLLED BACK" in result.stdout
+    assert re.search(rf"alarm {ALARM} went into ALARM during the deployment to ECS service "
+                     r"hello-web; ECS (rolled|is rolling) it back", result.stderr), result.stderr
+    # The watch showed the alarm watched while the rollout went on, then in ALARM.
+    watched = [line for line in result.stdout.splitlines()
+               if "Deploy/Deploy: service deployment IN_PROGRESS" in line]
+    assert f"alarms {ALARM} " in watched[0], result.stdout
+    assert f"alarms {ALARM} ALARM" not in watched[0], result.stdout
+    assert f"alarms {ALARM} ALARM" in watched[-1], result.stdout
+    assert f"fired: {ALARM}" in result.stdout
+    # The aws CLI reads the same: this deployment, failed by that alarm.
+    rolled_back = aws(url, "ecs", "describe-service-deployments", "--service-deployment-arns",
+                      str(set_during[0]["serviceDeploymentArn"]))["serviceDeployments"][0]
+    assert rolled_back["status"].startswith("ROLLBACK_"), rolled_back["status"]
+    assert rolled_back["alarms"]["triggeredAlarmNames"] == [ALARM]
 
 
 def test_rollback_after_a_failed_and_a_succeeded_deploy_goes_to_the_succeeded_one(

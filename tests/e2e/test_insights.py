@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,16 +16,10 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_runs import FAST, Project, make_project  # noqa: F401 (fixture)
+from tests.sandbox.test_aws_cli import aws
 from tests.system_tools import aws_cli
 
 pytestmark = pytest.mark.e2e
-
-def aws(url: str, *args: str) -> Any:
-    env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
-    done = subprocess.run([aws_cli(), "--endpoint-url", url, "--output", "json", *args],
-                          capture_output=True, text=True, env=env, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def seconds(value: Any) -> float:

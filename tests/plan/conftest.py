@@ -9,8 +9,7 @@ import pytest
 from moto import mock_aws
 
 from pipectl.aws.session import AwsSession, AwsSettings
-from pipectl.plan.base import ApplyContext
-from pipectl.plan.executor import apply_plan
+from pipectl.plan.executor import ApplyContext, apply_plan
 from pipectl.plan.model import Plan
 from pipectl.plan.planner import make_plan
 from pipectl.resources.desired import DesiredState

@@ -10,7 +10,6 @@ import pytest
 
 from pipectl.aws.session import AwsSession
 from pipectl.errors import ExitStatus
-from pipectl.plan.planners.codepipeline import PipelinePlanner
 from tests.conftest import run_cli
 from tests.resources.specs import spec_data, write_project
 
@@ -91,11 +90,17 @@ def test_update_refuses_when_the_pipeline_does_not_exist(project: Path,
 
 def test_interrupted_create_says_how_to_resume_and_a_rerun_converges(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupt(*_: Any) -> None:
-        raise KeyboardInterrupt
+    from pipectl.plan import executor
+
+    real_call = executor.call
+
+    def interrupt(aws: Any, service: str, operation: str, *args: Any, **params: Any) -> Any:
+        if operation == "CreatePipeline":
+            raise KeyboardInterrupt
+        return real_call(aws, service, operation, *args, **params)
 
     with monkeypatch.context() as patch:
-        patch.setattr(PipelinePlanner, "create", interrupt)
+        patch.setattr(executor, "call", interrupt)
         stopped = run_cli(["create"])
     assert stopped.exit_code == ExitStatus.INTERRUPTED
     assert "interrupted while applying CodePipeline pipeline hello-web: 17 of 18 changes" \

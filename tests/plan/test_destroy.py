@@ -76,15 +76,14 @@ def test_keeps_bucket_repository_and_log_group_with_data_unless_forced(
 def test_cluster_deletion_waits_while_the_deleted_service_drains(
         aws: AwsSession, state: DesiredState, monkeypatch: Any) -> None:
     from pipectl.errors import AwsError
-    from pipectl.plan.base import ApplyContext
-    from pipectl.plan.executor import apply_plan
-    from pipectl.plan.planners import ecs
+    from pipectl.plan import executor
+    from pipectl.plan.executor import ApplyContext, apply_plan
 
     converge(aws, state)
     draining = [AwsError("ecs:DeleteCluster on hello-cluster failed: The Cluster cannot be "
                          "deleted while Services are active.",
                          code="ClusterContainsServicesException")]
-    real_call = ecs.call
+    real_call = executor.call
 
     def call(session: AwsSession, service: str, operation: str, resource: str,
              /, **params: Any) -> Any:
@@ -92,7 +91,7 @@ def test_cluster_deletion_waits_while_the_deleted_service_drains(
             raise draining.pop()
         return real_call(session, service, operation, resource, **params)
 
-    monkeypatch.setattr(ecs, "call", call)
+    monkeypatch.setattr(executor, "call", call)
     slept: list[float] = []
     ctx = ApplyContext(aws, clock=lambda: sum(slept), sleep=slept.append)
     for _ in apply_plan(destroy_plan(aws, state, force=False), ctx):

@@ -14,13 +14,13 @@ import pytest
 from botocore.stub import Stubber
 
 from pipectl.aws.session import AwsSession, AwsSettings
-from pipectl.plan.base import ApplyContext
 from pipectl.plan.model import Action, FieldDiff, Observed
 from pipectl.plan.planner import make_plan
 from pipectl.plan.registry import planner_for
 from pipectl.resources.desired import DesiredState
 from pipectl.resources.logs import LogGroup
 from pipectl.spec.names import LOG_RETENTION_DAYS
+from tests.plan import applying
 from tests.plan.conftest import apply, converge, state_with
 from tests.resources.specs import ACCOUNT, LOG_GROUP, make_spec, make_state, task_definition
 
@@ -95,14 +95,13 @@ def test_create_then_retention_and_drift_converge_with_exact_requests() -> None:
     client = session.client("logs")
     group = group_of(state)
 
-    ctx = ApplyContext(session, sleep=lambda _: None)
     with Stubber(client) as stub:
         # create: the group with pipectl's tags, then its retention
         stub.add_response("create_log_group", {},
                           {"logGroupName": LOG_GROUP, "tags": TAGS})
         stub.add_response("put_retention_policy", {},
                           {"logGroupName": LOG_GROUP, "retentionInDays": 30})
-        planner.create(ctx, group)
+        applying.create(session, planner, group)
         # read: retention changed by hand, a tag removed
         stub.add_response("describe_log_groups", described(7),
                           {"logGroupNamePrefix": LOG_GROUP, "limit": 1})
@@ -116,11 +115,12 @@ def test_create_then_retention_and_drift_converge_with_exact_requests() -> None:
         stub.add_response("put_retention_policy", {},
                           {"logGroupName": LOG_GROUP, "retentionInDays": 30})
         stub.add_response("tag_resource", {}, {"resourceArn": ARN, "tags": TAGS})
-        planner.update(ctx, group, observed, diffs)
+        applying.update(session, planner, group, observed, diffs)
         # log_retention_days: null -> the retention policy goes (never expire)
         forever = LogGroup(LOG_GROUP, group.placement, None, group.tags)
         stub.add_response("delete_retention_policy", {}, {"logGroupName": LOG_GROUP})
-        planner.update(ctx, forever, observed, [FieldDiff("retentionInDays", 30, None)])
+        applying.update(session, planner, forever, observed,
+                        [FieldDiff("retentionInDays", 30, None)])
         stub.assert_no_pending_responses()
 
 
@@ -137,7 +137,7 @@ def test_create_of_a_group_that_appeared_meanwhile_converges_it() -> None:
         stub.add_response("list_tags_for_resource", {"tags": TAGS}, {"resourceArn": ARN})
         stub.add_response("put_retention_policy", {},
                           {"logGroupName": LOG_GROUP, "retentionInDays": 30})
-        planner.create(ApplyContext(session, sleep=lambda _: None), group_of(state))
+        applying.create(session, planner, group_of(state))
         stub.assert_no_pending_responses()
 
 
@@ -157,7 +157,7 @@ def test_destroy_keeps_a_group_with_logs_and_deletes_an_empty_one() -> None:
                           {"logGroupName": LOG_GROUP, "limit": 1})
         assert planner.holds_data(session, group_of(state), observed) is None
         stub.add_response("delete_log_group", {}, {"logGroupName": LOG_GROUP})
-        planner.delete(ApplyContext(session), group_of(state), observed)
+        applying.delete(session, planner, group_of(state), observed)
         stub.assert_no_pending_responses()
 
 

@@ -10,7 +10,7 @@ from botocore.stub import Stubber
 
 from pipectl.aws.session import AwsSession
 from pipectl.errors import AwsError
-from pipectl.plan.executor import apply_plan
+from pipectl.plan.executor import ApplyContext, apply_plan
 from pipectl.plan.model import Action, FieldDiff, Plan
 from pipectl.plan.planner import make_plan
 from pipectl.plan.registry import planner_for
@@ -260,8 +260,6 @@ def test_an_update_after_a_rollback_keeps_the_image_the_service_runs(
 
 def test_a_rerun_after_an_interruption_converges_without_duplicates(
         aws: AwsSession, state: DesiredState) -> None:
-    from pipectl.plan.base import ApplyContext
-
     events = apply_plan(make_plan(aws, state), ApplyContext(aws))
     for event in events:  # "Ctrl-C" right after the task definition was registered
         if event.done and event.step.kind == "ecs-task-definition":
@@ -306,11 +304,10 @@ def test_bucket_in_another_region_is_a_clear_error(aws: AwsSession, state: Desir
 
 def test_a_new_role_not_yet_assumable_is_waited_for_without_real_sleeps(
         aws: AwsSession, state: DesiredState, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipectl.plan.base import ApplyContext
-    from pipectl.plan.planners import codebuild
+    from pipectl.plan import executor
 
     refusals = ["codebuild:CreateProject"]
-    real_call = codebuild.call
+    real_call = executor.call
 
     def flaky(session: AwsSession, service: str, operation: str, resource: str,
               /, **params: Any) -> Any:
@@ -321,7 +318,7 @@ def test_a_new_role_not_yet_assumable_is_waited_for_without_real_sleeps(
                            f"{state.codebuild_role.arn}", code="InvalidInputException")
         return real_call(session, service, operation, resource, **params)
 
-    monkeypatch.setattr(codebuild, "call", flaky)
+    monkeypatch.setattr(executor, "call", flaky)
     slept: list[float] = []
     now = [0.0]
 

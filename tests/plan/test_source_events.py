@@ -14,11 +14,11 @@ from botocore.stub import Stubber
 
 from pipectl.aws.session import AwsSession, AwsSettings
 from pipectl.errors import AwsError
-from pipectl.plan.base import ApplyContext
 from pipectl.plan.model import FieldDiff, Observed
 from pipectl.plan.registry import planner_for
 from pipectl.resources.desired import DesiredState
 from pipectl.resources.events import SourceEvents
+from tests.plan import applying
 from tests.resources.specs import ACCOUNT, make_spec, make_state
 
 RULE = "hello-web-source-change"
@@ -59,7 +59,6 @@ def test_a_github_source_needs_no_rule() -> None:
 def test_the_codecommit_rule_is_put_as_documented_and_then_its_target() -> None:
     rule = events_of(state_for(CODECOMMIT)).rule
     aws = session()
-    ctx = ApplyContext(aws)
     description = ("Starts pipeline hello-web on a change of its codecommit source "
                    "(managed by pipectl)")
     with Stubber(aws.client("events")) as stub:
@@ -69,10 +68,10 @@ def test_the_codecommit_rule_is_put_as_documented_and_then_its_target() -> None:
         stub.add_response("put_rule", {"RuleArn": RULE_ARN}, {
             "Name": RULE, "EventPattern": json.dumps(CODECOMMIT_PATTERN, separators=(",", ":")),
             "State": "ENABLED", "Description": description, "Tags": TAGS})
-        planner_for("events-rule").create(ctx, rule)
+        applying.create(aws, planner_for("events-rule"), rule)
         stub.add_response("put_targets", {"FailedEntryCount": 0, "FailedEntries": []},
                           {"Rule": RULE, "Targets": TARGETS})
-        planner_for("events-target").create(ctx, rule)
+        applying.create(aws, planner_for("events-target"), rule)
         stub.assert_no_pending_responses()
 
 
@@ -95,7 +94,7 @@ def test_pattern_drift_is_found_and_put_back_without_touching_tags() -> None:
         request = rule.put_request(with_tags=False)
         assert "Tags" not in request  # PutRule sets tags only when it creates the rule
         stub.add_response("put_rule", {"RuleArn": RULE_ARN}, request)
-        planner.update(ApplyContext(aws), rule, observed, diffs)
+        applying.update(aws, planner, rule, observed, diffs)
         stub.assert_no_pending_responses()
 
 
@@ -108,7 +107,7 @@ def test_a_refused_target_is_an_error_not_a_silent_success() -> None:
             "ErrorMessage": "RoleArn is not supported for target"}]},
             {"Rule": RULE, "Targets": TARGETS})
         with pytest.raises(AwsError) as caught:
-            planner_for("events-target").create(ApplyContext(aws), rule)
+            applying.create(aws, planner_for("events-target"), rule)
     assert caught.value.code == "ValidationException"
     assert caught.value.message == ("events:PutTargets on hello-web-source-change failed for "
                                     "target codepipeline: RoleArn is not supported for target")
@@ -129,7 +128,7 @@ def test_a_target_added_by_hand_is_removed_and_ours_put_back() -> None:
                           {"Rule": RULE, "Targets": TARGETS})
         stub.add_response("remove_targets", {"FailedEntryCount": 0},
                           {"Rule": RULE, "Ids": ["mine"]})
-        planner.update(ApplyContext(aws), rule, observed, diffs)
+        applying.update(aws, planner, rule, observed, diffs)
         stub.assert_no_pending_responses()
 
 
@@ -141,7 +140,7 @@ def test_destroy_removes_the_targets_before_the_rule() -> None:
         stub.add_response("remove_targets", {"FailedEntryCount": 0, "FailedEntries": []},
                           {"Rule": RULE, "Ids": ["codepipeline"]})
         stub.add_response("delete_rule", {}, {"Name": RULE})
-        planner_for("events-rule").delete(ApplyContext(aws), rule, Observed())
+        applying.delete(aws, planner_for("events-rule"), rule, Observed())
         stub.assert_no_pending_responses()
 
 
@@ -166,7 +165,7 @@ def test_s3_eventbridge_is_switched_on_keeping_the_buckets_other_notifications()
             "Bucket": "hello-source", "SkipDestinationValidation": True,
             "NotificationConfiguration": {"QueueConfigurations": [queue],
                                           "EventBridgeConfiguration": {}}})
-        planner.update(ApplyContext(aws), events.bucket, observed, diffs)
+        applying.update(aws, planner, events.bucket, observed, diffs)
         # Switched on: nothing left to do.
         stub.add_response("get_bucket_notification_configuration",
                           {"QueueConfigurations": [queue], "EventBridgeConfiguration": {}},

@@ -1,5 +1,6 @@
-"""Files: init never writes through a planted link; the files a spec names stay inside the
-repository, are regular files and are of a sane size; YAML bombs stop early."""
+"""Files: init never writes through a planted link (import: tests/adopt); the files a spec
+names stay inside the repository (build --local's buildspec inside its source directory),
+are regular files and are of a sane size; YAML bombs stop early."""
 
 from __future__ import annotations
 
@@ -75,6 +76,42 @@ def test_a_buildspec_link_that_leads_outside_is_refused(in_tmp: Path, tmp_path: 
     result = run_cli(["-c", str(spec), "validate"])
     assert result.exit_code == 2, result.output
     assert "a link that leads outside the repository" in result.output
+
+
+BUILDSPEC_LEFT_BEHIND = ("version: 0.2\nphases:\n  build:\n    commands:\n"
+                         "      - touch ran\n      - echo ran the buildspec\n")
+
+
+@pytest.mark.parametrize("given", [[], ["--buildspec", "buildspec.yml"]])
+def test_build_local_refuses_a_buildspec_link_that_leads_outside(
+        in_tmp: Path, tmp_path: Path, given: list[str]) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.yml"
+    outside.write_text(BUILDSPEC_LEFT_BEHIND)
+    spec = write_workspace(in_tmp)
+    (in_tmp / "buildspec.yml").unlink()
+    (in_tmp / "buildspec.yml").symlink_to(outside)
+    validated = run_cli(["-c", str(spec), "validate"])
+    built = run_cli(["-c", str(spec), "build", "--local", *given])
+    assert (validated.exit_code, built.exit_code) == (2, 2), built.output
+    assert "error: buildspec.yml: buildspec file 'buildspec.yml' is a link that leads outside " \
+        "the source directory" in built.stderr
+    assert "hint: pipectl reads only files inside the source directory; replace the link " \
+        "with the file" in built.stderr
+    assert "replace the link with the file" in validated.output
+    assert "ran the buildspec" not in built.output
+    assert not (in_tmp / "ran").exists()
+
+
+def test_build_local_runs_a_buildspec_link_that_stays_inside(in_tmp: Path) -> None:
+    spec = write_workspace(in_tmp)
+    (in_tmp / "ci").mkdir()
+    (in_tmp / "ci" / "buildspec.yml").write_text(BUILDSPEC_LEFT_BEHIND)
+    (in_tmp / "buildspec.yml").unlink()
+    (in_tmp / "buildspec.yml").symlink_to(Path("ci") / "buildspec.yml")
+    built = run_cli(["-c", str(spec), "build", "--local"])
+    assert built.exit_code == 0, built.output
+    assert "ran the buildspec" in built.stdout
+    assert (in_tmp / "ran").exists()
 
 
 def test_a_device_or_a_fifo_is_no_spec(in_tmp: Path) -> None:

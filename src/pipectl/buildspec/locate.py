@@ -19,8 +19,18 @@ from pipectl.spec.yaml_source import MAX_BYTES as _MAX_BYTES_OF
 MAX_BYTES = _MAX_BYTES_OF["buildspec"]
 
 
+#: What to do about a buildspec reached through a link that leads out (validate's advice).
+LINK_HINT = "pipectl reads only files inside the source directory; replace the link with the file"
+
+
 class BuildspecPathError(ValueError):
     """The declared buildspec cannot be read from the source directory."""
+
+    def __init__(self, message: str, hint: str | None = None,
+                 code: str = "unreadable-file") -> None:
+        super().__init__(message)
+        self.hint = hint
+        self.code = code  # "outside" when the path leads out of the source directory
 
 
 def read_source_buildspec(source_dir: Path, declared: str) -> str | None:
@@ -32,11 +42,15 @@ def read_source_buildspec(source_dir: Path, declared: str) -> str | None:
     shown = _shown(declared)
     if "\x00" in declared or Path(declared).is_absolute() or declared.startswith("~"):
         raise BuildspecPathError(f"buildspec path {shown} is not relative to the source "
-                                 "directory")
+                                 "directory", code="outside")
     root = source_dir.resolve()
     target = (root / declared).resolve()
     if target != root and root not in target.parents:
-        raise BuildspecPathError(f"buildspec path {shown} leads outside the source directory")
+        if _inside(root, os.path.normpath(root / declared)):
+            raise BuildspecPathError(f"buildspec file {shown} is a link that leads outside "
+                                     "the source directory", hint=LINK_HINT, code="outside")
+        raise BuildspecPathError(f"buildspec path {shown} leads outside the source directory",
+                                 code="outside")
     try:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         fd = os.open(target, flags)
@@ -57,6 +71,11 @@ def read_source_buildspec(source_dir: Path, declared: str) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise BuildspecPathError(f"buildspec {shown} is not UTF-8 text") from None
+
+
+def _inside(root: Path, path: str) -> bool:
+    """Whether ``path`` (made normal, links not followed) is in ``root``."""
+    return Path(path) == root or root in Path(path).parents
 
 
 def _shown(declared: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pipectl.buildspec.locate import BuildspecPathError, read_source_buildspec
 from pipectl.buildspec.model import Buildspec, Command, Phase
 from pipectl.buildspec.rules import (
     CURRENT_VERSION,
@@ -276,6 +277,26 @@ def scalar(value: Any) -> str:
 def load_buildspec(path: Path, display: str) -> tuple[Buildspec, list[Finding]]:
     """The buildspec at ``path`` and its warnings; SpecError (exit 2) when it has errors."""
     buildspec, findings = load_buildspec_file(path, display)
+    if buildspec is None or errors(findings):
+        raise SpecError(errors(findings) or findings)
+    return buildspec, findings
+
+
+def load_source_buildspec(source_dir: Path, declared: str, display: str
+                          ) -> tuple[Buildspec, list[Finding]]:
+    """The buildspec at ``declared`` in ``source_dir``, read only from inside it as the
+    sandbox reads it (see pipectl.buildspec.locate: no link leading out), and its warnings;
+    SpecError (exit 2) when it cannot be read or has errors. ``display`` names it."""
+    try:
+        text = read_source_buildspec(source_dir, declared)
+    except BuildspecPathError as exc:
+        raise SpecError([Finding("error", str(exc), Location(display), hint=exc.hint,
+                                 code=exc.code)]) from None
+    if text is None:
+        raise SpecError([Finding("error", "buildspec not found", Location(display),
+                                 hint="check the path: it is relative to the source directory",
+                                 code="missing-file")])
+    buildspec, findings = read_buildspec(text, display)
     if buildspec is None or errors(findings):
         raise SpecError(errors(findings) or findings)
     return buildspec, findings

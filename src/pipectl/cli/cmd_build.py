@@ -9,11 +9,12 @@ import click
 
 from pipectl.cli.context import DEFAULT_CONFIG, AppContext
 from pipectl.cli.options import get_app, output_option
-from pipectl.errors import InvalidInput, RunFailed
+from pipectl.errors import Finding, InvalidInput, RunFailed
 from pipectl.spec.names import ACCOUNT_ID, ENV_VAR
 from pipectl.spec.secrets import short_quote
 
 if TYPE_CHECKING:
+    from pipectl.buildspec.model import Buildspec
     from pipectl.localbuild.events import BuildFinished
     from pipectl.spec.model import Spec
 
@@ -47,7 +48,8 @@ def command(
     the source directory's git HEAD). REPOSITORY_URI and CONTAINER_NAME come from the
     spec, as pipectl's CodeBuild project sets them; the account in REPOSITORY_URI is
     000000000000 unless you pass --env AWS_ACCOUNT_ID=... (or --env REPOSITORY_URI=...).
-    pipectl calls no AWS API; the buildspec's own commands run as written.
+    pipectl calls no AWS API; the buildspec's own commands run as written. A buildspec
+    in the source directory is never read through a link that leads out of it (exit 2).
 
     Each output line is prefixed with its phase; at the end, the files that
     artifacts.files names must exist. Exit 1 when a phase fails (the phase and the
@@ -59,7 +61,6 @@ def command(
       pipectl build --local --env AWS_ACCOUNT_ID=123456789012
       pipectl build --local --env CODEBUILD_RESOLVED_SOURCE_VERSION= -o json
     """
-    from pipectl.buildspec.reader import load_buildspec
     from pipectl.localbuild.environment import (
         PLACEHOLDER_ACCOUNT,
         Project,
@@ -88,10 +89,8 @@ def command(
     project = project_from_spec(spec, region, account) if spec else Project(region=region)
 
     source = source_dir.resolve()
-    if buildspec_path is None:
-        relative = spec.build.buildspec if spec else "buildspec.yml"
-        buildspec_path = source_dir / relative
-    buildspec, warnings = load_buildspec(buildspec_path, display=str(buildspec_path))
+    declared = spec.build.buildspec if spec else "buildspec.yml"
+    buildspec, warnings, shown = _buildspec(buildspec_path, source_dir, declared)
 
     environ = app.env.environ
     codebuild = codebuild_variables(project, source, git_commit(source, environ))
@@ -114,7 +113,29 @@ def command(
     for event in run_build(build):
         final = render_build_event(env, event) or final
     if final is None or not final.succeeded:
-        raise _failure(final, str(buildspec_path))
+        raise _failure(final, shown)
+
+
+def _buildspec(given: Path | None, source_dir: Path, declared: str
+               ) -> tuple[Buildspec, list[Finding], str]:
+    """The buildspec to run, its warnings and its name in messages.
+
+    One in the source directory (the spec's, or a --buildspec path there) is read as
+    validate and the sandbox read it: never through a link that leads out of the
+    directory. A --buildspec path outside it is the user's own choice of file.
+    """
+    import os
+
+    from pipectl.buildspec.reader import load_buildspec, load_source_buildspec
+
+    if given is None:
+        shown = str(source_dir / declared)
+        return (*load_source_buildspec(source_dir, declared, shown), shown)
+    root, path = Path(os.path.abspath(source_dir)), Path(os.path.abspath(given))
+    if path.is_relative_to(root):
+        return (*load_source_buildspec(source_dir, str(path.relative_to(root)), str(given)),
+                str(given))
+    return (*load_buildspec(given, display=str(given)), str(given))
 
 
 def parse_env_pairs(pairs: tuple[str, ...]) -> dict[str, str]:

@@ -60,7 +60,7 @@ def command(ctx: click.Context, yes: bool, force: bool, include_adopted: bool) -
             "terminal to ask on", hint="pass --yes to confirm in scripts"):
         env.note("Cancelled: nothing was deleted.")
         return ExitStatus.SUCCESS
-    code = apply(app, loaded, plan, verb="destroy", force=force)
+    code = apply(app, loaded, plan, verb="destroy")
     if env.output != "json":
         for step in kept:
             env.write(f"Kept {step.title} {step.name}: {step.note}.")

@@ -35,14 +35,13 @@ def current_plan(app: AppContext) -> tuple[Loaded, Plan]:
     return loaded, make_plan(loaded.aws, loaded.state)
 
 
-def apply(app: AppContext, loaded: Loaded, plan: Plan, *, verb: str, force: bool = False) -> int:
+def apply(app: AppContext, loaded: Loaded, plan: Plan, *, verb: str) -> int:
     """Apply ``plan``, drawing progress; say how to resume if it stops half-way."""
-    from pipectl.plan.base import ApplyContext
-    from pipectl.plan.executor import apply_plan
+    from pipectl.plan.executor import ApplyContext, apply_plan
     from pipectl.ui.plan_view import render_progress, step_label, summary
 
     env = app.env
-    ctx = ApplyContext(loaded.aws, force=force)
+    ctx = ApplyContext(loaded.aws)
     total = len(plan.pending)
     applied: list[dict[str, Any]] = []
     current = None

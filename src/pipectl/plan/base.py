@@ -2,43 +2,26 @@
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pipectl.aws.session import AwsSession
 from pipectl.plan.compare import diff_fields
 from pipectl.plan.model import FieldDiff, Observed
-from pipectl.plan.retry import DEFAULT_BUDGET_SECONDS, when_role_assumable
+from pipectl.plan.requests import Requests
 
 if TYPE_CHECKING:
     from pipectl.resources.desired import DesiredState
 
 D = TypeVar("D")
-T = TypeVar("T")
-
-
-@dataclass
-class ApplyContext:
-    """What applying needs besides the plan: the AWS session and (injected) time."""
-
-    aws: AwsSession
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-    role_wait_seconds: float = DEFAULT_BUDGET_SECONDS
-    force: bool = False  # destroy: delete buckets and repositories that hold data
-
-    def when_role_assumable(self, fn: Callable[[], T], *, operation: str, resource: str,
-                            role: str) -> T:
-        return when_role_assumable(fn, operation=operation, resource=resource, role=role,
-                                   clock=self.clock, sleep=self.sleep,
-                                   budget=self.role_wait_seconds)
 
 
 class Planner(ABC, Generic[D]):
-    """One resource type. Subclasses stay small: read, fields, create, update, delete."""
+    """One resource type. Subclasses stay small: read, fields, create, update, delete.
+
+    ``read`` calls AWS (read-only); ``create``, ``update`` and ``delete`` do not: they
+    return the requests that would make AWS match, and the executor sends them.
+    """
 
     kind: ClassVar[str]
     title: ClassVar[str]
@@ -71,11 +54,12 @@ class Planner(ABC, Generic[D]):
         return diff_fields(want, have)
 
     @abstractmethod
-    def create(self, ctx: ApplyContext, desired: D) -> None: ...
+    def create(self, desired: D) -> Requests:
+        """The requests that create the resource; mark the create itself ``creates``."""
 
     @abstractmethod
-    def update(self, ctx: ApplyContext, desired: D, observed: Observed,
-               diffs: list[FieldDiff]) -> None: ...
+    def update(self, desired: D, observed: Observed, diffs: list[FieldDiff]) -> Requests:
+        """The requests that remove ``diffs``."""
 
     def create_note(self, desired: D) -> str:
         """What ``plan`` says beside a resource it will create (its fields show no diff)."""
@@ -85,26 +69,6 @@ class Planner(ABC, Generic[D]):
         from pipectl.plan.calls import code_of
 
         return code_of(exc) in self.exists_codes
-
-    def create_or_converge(self, ctx: ApplyContext, desired: D, create: Callable[[], Any]) -> None:
-        """Run ``create``; if AWS says the resource exists already, converge it instead.
-
-        That makes a re-run after Ctrl-C (or a race with another run) safe: no duplicate,
-        no failure, the existing resource ends up as the spec says.
-        """
-        from pipectl.errors import AwsError
-
-        try:
-            create()
-        except AwsError as exc:
-            if not self.already_exists(exc):
-                raise
-            observed = self.read(ctx.aws, desired)
-            if observed is None:
-                raise
-            diffs = self.compare(desired, observed)
-            if diffs:
-                self.update(ctx, desired, observed, diffs)
 
     def adoptable(self, desired: D, observed: Observed) -> bool:
         """Whether an existing resource without pipectl's tag is someone else's, so that
@@ -116,7 +80,7 @@ class Planner(ABC, Generic[D]):
         """Why deleting would lose data (``destroy`` keeps it without --force)."""
         return None
 
-    def delete(self, ctx: ApplyContext, desired: D, observed: Observed) -> None:
+    def delete(self, desired: D, observed: Observed) -> Requests:
         raise NotImplementedError(f"{self.kind} is deleted with its parent")
 
 

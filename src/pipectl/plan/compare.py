@@ -13,6 +13,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
+from pipectl.plan.masking import masked
 from pipectl.plan.model import FieldDiff
 
 _LIST_KEYS = ("Action", "NotAction", "Resource", "NotResource")
@@ -110,25 +111,6 @@ def diff_fields(desired: Mapping[str, Any], observed: Mapping[str, Any]) -> list
         and not _empty_parent(k, have, want)
         and not _empty_parent(k, want, have)
     ]
-
-
-#: What ``plan`` shows instead of the value of a field whose name looks secret.
-HIDDEN = "(hidden)"
-_REFERENCE_FIELDS = frozenset({"secrets", "secretOptions", "valueFrom", "type"})
-
-
-def masked(field: str, old: Any, new: Any) -> tuple[Any, Any]:
-    """The values of a field whose path names something secret-looking (an environment
-    variable ``DB_PASSWORD``, a pipeline variable ``API_TOKEN``) replaced by HIDDEN."""
-    from pipectl.spec.names import SECRET_LIKE
-
-    parts = field.split(".")
-    # References to secrets (a container's "secrets", their valueFrom ARNs, a variable's
-    # type) are no secrets themselves.
-    if parts[-1] in _REFERENCE_FIELDS or not any(
-            SECRET_LIKE.search(part) for part in parts if part not in _REFERENCE_FIELDS):
-        return old, new
-    return (None if old is None else HIDDEN), (None if new is None else HIDDEN)
 
 
 def _empty_parent(key: str, side: dict[str, Any], other: dict[str, Any]) -> bool:

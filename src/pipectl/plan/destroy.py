@@ -40,5 +40,6 @@ def destroy_plan(aws: AwsSession, state: DesiredState, *, force: bool,
             note = f"{data}; --force deletes it with its contents" if data else ""
         steps.append(Step(planner.kind, planner.title, planner.name(desired),
                           Action.KEEP if note else Action.DELETE, desired=desired,
-                          observed=observed, note=note))
+                          observed=observed, note=note,
+                          requests=() if note else tuple(planner.delete(desired, observed))))
     return Plan(state.pipeline_name, tuple(steps))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipectl.plan.requests import Instruction
 
 
 class Action(str, enum.Enum):
@@ -47,12 +50,14 @@ class Step:
     desired: Any = None
     observed: Observed | None = None
     note: str = ""
+    #: What the executor sends to apply the step (the planner's create, update or delete).
+    requests: tuple[Instruction, ...] = ()
 
     @property
     def changes(self) -> bool:
         return self.action is not Action.NO_CHANGE and self.action is not Action.KEEP
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, calls: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
             "resource": self.title,
             "kind": self.kind,
@@ -62,6 +67,8 @@ class Step:
         }
         if self.note:
             data["note"] = self.note
+        if calls and self.changes:
+            data["calls"] = [r.to_dict() for r in self.requests]
         return data
 
 
@@ -90,10 +97,11 @@ class Plan:
             out[s.action.value] += 1
         return {k: v for k, v in out.items() if v}
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, calls: bool = False) -> dict[str, Any]:
+        """``calls``: each changing resource also lists the AWS calls applying sends."""
         return {
             "pipeline": self.pipeline,
             "changes_pending": self.has_changes,
             "summary": self.counts(),
-            "resources": [s.to_dict() for s in self.steps],
+            "resources": [s.to_dict(calls=calls) for s in self.steps],
         }

@@ -38,11 +38,16 @@ def make_plan(aws: AwsSession, state: DesiredState) -> Plan:
         name = planner.name(desired)
         if observed is None:
             steps.append(Step(planner.kind, planner.title, name, Action.CREATE, (), desired,
-                              note=planner.create_note(desired)))
+                              note=planner.create_note(desired),
+                              requests=tuple(planner.create(desired))))
             continue
         desired, note = adopt(planner, desired, observed, state.pipeline_name)
         diffs = tuple(planner.compare(desired, observed))
-        action = Action.UPDATE if diffs else Action.NO_CHANGE
-        steps.append(Step(planner.kind, planner.title, name, action, diffs, desired, observed,
-                          note if diffs else ""))
+        if not diffs:
+            steps.append(Step(planner.kind, planner.title, name, Action.NO_CHANGE, (), desired,
+                              observed))
+            continue
+        steps.append(Step(planner.kind, planner.title, name, Action.UPDATE, diffs, desired,
+                          observed, note,
+                          tuple(planner.update(desired, observed, list(diffs)))))
     return Plan(state.pipeline_name, tuple(steps))

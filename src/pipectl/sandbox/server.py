@@ -36,10 +36,12 @@ class SandboxServer:
         from pipectl.sandbox.app import SandboxApp
         from pipectl.sandbox.auth import Gate, new_token
         from pipectl.sandbox.engine import Engine
+        from pipectl.sandbox.moto_threads import keep_choices_per_request
 
         # moto grants every web origin CORS access to every backend it creates (lazily,
         # per service, reading this module global): no page may script the sandbox.
         setattr(werkzeug_app, "DISABLE_GLOBAL_CORS", True)  # noqa: B010 - not re-exported
+        keep_choices_per_request()  # requests are served in threads of their own
         self.host = host
         self.time_scale = time_scale
         self.token = token or new_token()

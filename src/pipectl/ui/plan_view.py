@@ -51,8 +51,10 @@ def summary(plan: Plan, *, done: bool = False) -> str:
     return ", ".join(parts) or "no resources"
 
 
-def plan_lines(plan: Plan, *, show_unchanged: bool = True) -> list[tuple[str, str | None]]:
-    """(line, colour) pairs: one per resource, then its field diffs indented."""
+def plan_lines(plan: Plan, *, show_unchanged: bool = True,
+               calls: bool = False) -> list[tuple[str, str | None]]:
+    """(line, colour) pairs: one per resource, then its field diffs indented, then (with
+    ``calls``) the AWS calls that applying it sends."""
     steps = [s for s in plan.steps if show_unchanged or s.action is not Action.NO_CHANGE]
     kind_width = max((len(s.title) for s in steps), default=0)
     name_width = max((len(s.name) for s in steps), default=0)
@@ -66,7 +68,16 @@ def plan_lines(plan: Plan, *, show_unchanged: bool = True) -> list[tuple[str, st
         for diff in step.diffs:
             lines.append((f"      {diff.field}: {format_value(diff.old)} -> "
                           f"{format_value(diff.new)}", None))
+        if calls and step.changes:
+            lines.extend((f"      > {call_line(request.to_dict())}", "dim")
+                         for request in step.requests)
     return lines
+
+
+def call_line(call: dict[str, Any]) -> str:
+    """``service:Operation {params}`` (shortened), and what a listing is read for."""
+    line = f"{call['call']} {format_value(call['params'])}"
+    return f"{line}, then {call['then']}" if "then" in call else line
 
 
 def _print(env: Environment, text: str, color: str | None) -> None:
@@ -81,12 +92,13 @@ def _print(env: Environment, text: str, color: str | None) -> None:
 def render_plan(env: Environment, plan: Plan, *, heading: str = "Plan",
                 suggest: Suggest = plain_command,
                 footer: bool = True) -> None:
+    calls = bool(env.verbose)  # -v: the AWS calls each change sends
     if env.output == "json":
-        env.write_json(plan.to_dict())
+        env.write_json(plan.to_dict(calls=calls))
         return
     env.write(f"{heading} for pipeline {plan.pipeline}: {summary(plan)}")
     env.write()
-    for line, color in plan_lines(plan):
+    for line, color in plan_lines(plan, calls=calls):
         _print(env, line, color)
     env.write()
     if not footer:

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pipectl.aws.session import AwsSession
-from pipectl.plan.base import ApplyContext, Planner, changed
+from pipectl.plan.base import Planner, changed
 from pipectl.plan.calls import call
 from pipectl.plan.model import FieldDiff, Observed
+from pipectl.plan.requests import Request, Requests
 from pipectl.resources.common import tag_dict, tag_list
 from pipectl.resources.project import BuildProject
 
@@ -65,28 +66,22 @@ class ProjectPlanner(Planner[BuildProject]):
     def fields(self, desired: BuildProject) -> dict[str, Any]:
         return {**canonical_project(desired.request()), "tags": dict(desired.tags)}
 
-    def create(self, ctx: ApplyContext, desired: BuildProject) -> None:
-        self.create_or_converge(ctx, desired, lambda: ctx.when_role_assumable(
-            lambda: call(ctx.aws, "codebuild", "CreateProject", desired.name,
-                         **desired.request()),
-            operation="codebuild:CreateProject", resource=desired.name,
-            role=desired.service_role_arn))
+    def create(self, desired: BuildProject) -> Requests:
+        return [Request("codebuild", "CreateProject", desired.name, desired.request(),
+                        creates=True, role=desired.service_role_arn)]
 
-    def update(self, ctx: ApplyContext, desired: BuildProject, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
+    def update(self, desired: BuildProject, observed: Observed,
+               diffs: list[FieldDiff]) -> Requests:
         # UpdateProject replaces the tag set: keep tags others added.
         tags = {**observed.tags, **desired.tags}
         if all(changed([d], "tags") for d in diffs):
             # Tagging (adopting) a project changes nothing else about it.
-            call(ctx.aws, "codebuild", "UpdateProject", desired.name,
-                 **desired.tags_request(tags))
-            return
+            return [Request("codebuild", "UpdateProject", desired.name,
+                            desired.tags_request(tags))]
         request = desired.request()
         request["tags"] = tag_list(tags, "key", "value")
-        ctx.when_role_assumable(
-            lambda: call(ctx.aws, "codebuild", "UpdateProject", desired.name, **request),
-            operation="codebuild:UpdateProject", resource=desired.name,
-            role=desired.service_role_arn)
+        return [Request("codebuild", "UpdateProject", desired.name, request,
+                        role=desired.service_role_arn)]
 
-    def delete(self, ctx: ApplyContext, desired: BuildProject, observed: Observed) -> None:
-        call(ctx.aws, "codebuild", "DeleteProject", desired.name, name=desired.name)
+    def delete(self, desired: BuildProject, observed: Observed) -> Requests:
+        return [Request("codebuild", "DeleteProject", desired.name, {"name": desired.name})]

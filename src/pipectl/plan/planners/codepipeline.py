@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pipectl.aws.session import AwsSession
-from pipectl.plan.base import ApplyContext, Planner, changed
+from pipectl.plan.base import Planner, changed
 from pipectl.plan.calls import call, read
 from pipectl.plan.model import FieldDiff, Observed
+from pipectl.plan.requests import Request, Requests
 from pipectl.resources.common import tag_dict, tag_list
 from pipectl.resources.pipeline import Pipeline
 
@@ -140,28 +141,24 @@ class PipelinePlanner(Planner[Pipeline]):
         return {**canonical_pipeline(declaration, desired.placement.region),
                 "triggers": canonical_triggers(declaration), "tags": dict(desired.tags)}
 
-    def create(self, ctx: ApplyContext, desired: Pipeline) -> None:
-        self.create_or_converge(ctx, desired, lambda: ctx.when_role_assumable(
-            lambda: call(ctx.aws, "codepipeline", "CreatePipeline", desired.name,
-                         **desired.create_request()),
-            operation="codepipeline:CreatePipeline", resource=desired.name,
-            role=desired.role_arn))
+    def create(self, desired: Pipeline) -> Requests:
+        return [Request("codepipeline", "CreatePipeline", desired.name,
+                        desired.create_request(), creates=True, role=desired.role_arn)]
 
-    def update(self, ctx: ApplyContext, desired: Pipeline, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
+    def update(self, desired: Pipeline, observed: Observed,
+               diffs: list[FieldDiff]) -> Requests:
+        requests: Requests = []
         if any(not changed([d], "tags") for d in diffs):
             declaration = desired.declaration()
             if observed.facts.get("version"):
                 declaration["version"] = observed.facts["version"]
-            ctx.when_role_assumable(
-                lambda: call(ctx.aws, "codepipeline", "UpdatePipeline", desired.name,
-                             pipeline=declaration),
-                operation="codepipeline:UpdatePipeline", resource=desired.name,
-                role=desired.role_arn)
+            requests.append(Request("codepipeline", "UpdatePipeline", desired.name,
+                                    {"pipeline": declaration}, role=desired.role_arn))
         if changed(diffs, "tags"):
-            call(ctx.aws, "codepipeline", "TagResource", desired.name,
-                 resourceArn=observed.facts.get("arn") or desired.arn,
-                 tags=tag_list(desired.tags, "key", "value"))
+            requests.append(Request("codepipeline", "TagResource", desired.name, {
+                "resourceArn": observed.facts.get("arn") or desired.arn,
+                "tags": tag_list(desired.tags, "key", "value")}))
+        return requests
 
-    def delete(self, ctx: ApplyContext, desired: Pipeline, observed: Observed) -> None:
-        call(ctx.aws, "codepipeline", "DeletePipeline", desired.name, name=desired.name)
+    def delete(self, desired: Pipeline, observed: Observed) -> Requests:
+        return [Request("codepipeline", "DeletePipeline", desired.name, {"name": desired.name})]

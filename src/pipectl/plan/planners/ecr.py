@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipectl.aws.session import AwsSession
-from pipectl.plan.base import ApplyContext, Planner, changed
+from pipectl.plan.base import Planner, changed
 from pipectl.plan.calls import call, read
 from pipectl.plan.compare import parse_document
 from pipectl.plan.model import FieldDiff, Observed
+from pipectl.plan.requests import Request, Requests
 from pipectl.resources.common import tag_dict, tag_list
 from pipectl.resources.repository import Repository
 
@@ -54,23 +55,24 @@ class RepositoryPlanner(Planner[Repository]):
             "tags": dict(desired.tags),
         }
 
-    def create(self, ctx: ApplyContext, desired: Repository) -> None:
-        self.create_or_converge(ctx, desired, lambda: call(
-            ctx.aws, "ecr", "CreateRepository", desired.name, **desired.create_request()))
+    def create(self, desired: Repository) -> Requests:
+        return [Request("ecr", "CreateRepository", desired.name, desired.create_request(),
+                        creates=True)]
 
-    def update(self, ctx: ApplyContext, desired: Repository, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
-        if changed(diffs, "imageTagMutability") or changed(
-                diffs, "imageTagMutabilityExclusionFilters"):
-            call(ctx.aws, "ecr", "PutImageTagMutability", desired.name,
-                 **desired.mutability_request())
+    def update(self, desired: Repository, observed: Observed,
+               diffs: list[FieldDiff]) -> Requests:
+        requests: Requests = []
+        if changed(diffs, "imageTagMutability", "imageTagMutabilityExclusionFilters"):
+            requests.append(Request("ecr", "PutImageTagMutability", desired.name,
+                                    desired.mutability_request()))
         if changed(diffs, "scanOnPush"):
-            call(ctx.aws, "ecr", "PutImageScanningConfiguration", desired.name,
-                 repositoryName=desired.name,
-                 imageScanningConfiguration={"scanOnPush": desired.scan_on_push})
+            requests.append(Request("ecr", "PutImageScanningConfiguration", desired.name, {
+                "repositoryName": desired.name,
+                "imageScanningConfiguration": {"scanOnPush": desired.scan_on_push}}))
         if changed(diffs, "tags"):
-            call(ctx.aws, "ecr", "TagResource", desired.name, resourceArn=desired.arn,
-                 tags=tag_list(desired.tags))
+            requests.append(Request("ecr", "TagResource", desired.name, {
+                "resourceArn": desired.arn, "tags": tag_list(desired.tags)}))
+        return requests
 
     def holds_data(self, aws: AwsSession, desired: Repository,
                    observed: Observed) -> str | None:
@@ -78,10 +80,10 @@ class RepositoryPlanner(Planner[Repository]):
                       maxResults=1)
         return "it holds images" if images.get("imageIds") else None
 
-    def delete(self, ctx: ApplyContext, desired: Repository, observed: Observed) -> None:
+    def delete(self, desired: Repository, observed: Observed) -> Requests:
         # force: only reached when the repository is empty or --force was given.
-        call(ctx.aws, "ecr", "DeleteRepository", desired.name, repositoryName=desired.name,
-             force=True)
+        return [Request("ecr", "DeleteRepository", desired.name,
+                        {"repositoryName": desired.name, "force": True})]
 
 
 class LifecyclePolicyPlanner(Planner[Repository]):
@@ -104,9 +106,10 @@ class LifecyclePolicyPlanner(Planner[Repository]):
     def fields(self, desired: Repository) -> dict[str, Any]:
         return {"policy": desired.lifecycle_policy}
 
-    def create(self, ctx: ApplyContext, desired: Repository) -> None:
-        call(ctx.aws, "ecr", "PutLifecyclePolicy", desired.name, **desired.lifecycle_request())
+    def create(self, desired: Repository) -> Requests:
+        return [Request("ecr", "PutLifecyclePolicy", desired.name,
+                        desired.lifecycle_request())]
 
-    def update(self, ctx: ApplyContext, desired: Repository, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
-        self.create(ctx, desired)
+    def update(self, desired: Repository, observed: Observed,
+               diffs: list[FieldDiff]) -> Requests:
+        return self.create(desired)  # PutLifecyclePolicy replaces the policy whole

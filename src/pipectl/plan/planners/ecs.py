@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipectl.aws.session import AwsSession
-from pipectl.errors import AwsError
-from pipectl.plan.base import ApplyContext, Planner, changed
-from pipectl.plan.calls import call, named, read
+from pipectl.plan.base import Planner, changed
+from pipectl.plan.calls import call, read
 from pipectl.plan.compare import shaped_like
 from pipectl.plan.model import FieldDiff, Observed
+from pipectl.plan.requests import Each, FromAnswer, Request, Requests
 from pipectl.resources.common import tag_dict, tag_list
 from pipectl.resources.ecs import DESCRIBE_ONLY_KEYS, Cluster, Service, TaskDefinition
 
@@ -41,30 +41,24 @@ class ClusterPlanner(Planner[Cluster]):
     def fields(self, desired: Cluster) -> dict[str, Any]:
         return {"tags": dict(desired.tags)}
 
-    def create(self, ctx: ApplyContext, desired: Cluster) -> None:
+    def create(self, desired: Cluster) -> Requests:
         # CreateCluster is idempotent: an existing cluster of that name is returned.
-        call(ctx.aws, "ecs", "CreateCluster", desired.name, **desired.create_request())
+        return [Request("ecs", "CreateCluster", desired.name, desired.create_request())]
 
-    def update(self, ctx: ApplyContext, desired: Cluster, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
-        call(ctx.aws, "ecs", "TagResource", desired.name,
-             resourceArn=observed.facts.get("arn") or desired.arn,
-             tags=tag_list(desired.tags, "key", "value"))
+    def update(self, desired: Cluster, observed: Observed, diffs: list[FieldDiff]) -> Requests:
+        return [_tag_request(desired.name, observed.facts.get("arn") or desired.arn,
+                             desired.tags)]
 
-    def delete(self, ctx: ApplyContext, desired: Cluster, observed: Observed) -> None:
+    def delete(self, desired: Cluster, observed: Observed) -> Requests:
         # The service deleted just before drains its tasks first; until it is gone, ECS
         # refuses to delete the cluster. Wait for that, for a bounded time.
-        deadline = ctx.clock() + CLUSTER_DRAIN_SECONDS
-        delay = 2.0
-        while True:
-            try:
-                call(ctx.aws, "ecs", "DeleteCluster", desired.name, cluster=desired.name)
-                return
-            except AwsError as exc:
-                if exc.code not in DRAINING_CODES or ctx.clock() + delay > deadline:
-                    raise
-            ctx.sleep(delay)
-            delay = min(delay * 2, 15.0)
+        return [Request("ecs", "DeleteCluster", desired.name, {"cluster": desired.name},
+                        retry_codes=DRAINING_CODES, retry_seconds=CLUSTER_DRAIN_SECONDS)]
+
+
+def _tag_request(name: str, arn: str, tags: dict[str, str]) -> Request:
+    return Request("ecs", "TagResource", name,
+                   {"resourceArn": arn, "tags": tag_list(tags, "key", "value")})
 
 
 def _without_empty(value: Any) -> Any:
@@ -107,7 +101,7 @@ class TaskDefinitionPlanner(Planner[TaskDefinition]):
     def read(self, aws: AwsSession, desired: TaskDefinition) -> Observed | None:
         # The revision the service runs, not the family's latest: after a rollback the
         # latest ACTIVE revision is the one that failed, and its image must not come back.
-        running = _running_revision(aws, desired)
+        running, service_active = _running_revision(aws, desired)
         reference = running or desired.family
         # ECS answers a family without ACTIVE revisions with a generic ClientException.
         got = read(aws, "ecs", "DescribeTaskDefinition", reference, {"ClientException"},
@@ -122,51 +116,59 @@ class TaskDefinitionPlanner(Planner[TaskDefinition]):
         return Observed(
             {"definition": _without_empty(shaped_like(current, want))},
             tag_dict(got.get("tags"), "key", "value"),
-            {"arn": current.get("taskDefinitionArn"), "image": image},
+            {"arn": current.get("taskDefinitionArn"), "image": image,
+             "service_active": service_active},
         )
 
     def fields(self, desired: TaskDefinition) -> dict[str, Any]:
         # Tags are not compared: revisions the deploy action registers may lack them.
         return {"definition": _comparable_document(desired.document, desired.container)}
 
-    def create(self, ctx: ApplyContext, desired: TaskDefinition) -> None:
-        call(ctx.aws, "ecs", "RegisterTaskDefinition", desired.family,
-             **desired.register_request())
+    def create(self, desired: TaskDefinition) -> Requests:
+        return [Request("ecs", "RegisterTaskDefinition", desired.family,
+                        desired.register_request())]
 
-    def update(self, ctx: ApplyContext, desired: TaskDefinition, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
+    def update(self, desired: TaskDefinition, observed: Observed,
+               diffs: list[FieldDiff]) -> Requests:
         image = observed.facts.get("image")
-        got = call(ctx.aws, "ecs", "RegisterTaskDefinition", desired.family,
-                   **desired.register_request(image=str(image) if image else None))
-        # A new revision changes nothing until the service runs it.
-        service = read(ctx.aws, "ecs", "DescribeServices", desired.service,
-                       {"ClusterNotFoundException"}, cluster=desired.cluster,
-                       services=[desired.service])
-        if any(s.get("status") == "ACTIVE" for s in (service or {}).get("services", [])):
-            call(ctx.aws, "ecs", "UpdateService", desired.service, cluster=desired.cluster,
-                 service=desired.service,
-                 taskDefinition=got["taskDefinition"]["taskDefinitionArn"])
+        requests: Requests = [Request(
+            "ecs", "RegisterTaskDefinition", desired.family,
+            desired.register_request(image=str(image) if image else None))]
+        if observed.facts.get("service_active"):
+            # A new revision changes nothing until the service runs it.
+            requests.append(Request("ecs", "UpdateService", desired.service, {
+                "cluster": desired.cluster, "service": desired.service,
+                "taskDefinition": FromAnswer("RegisterTaskDefinition",
+                                             ("taskDefinition", "taskDefinitionArn"))}))
+        return requests
 
-    def delete(self, ctx: ApplyContext, desired: TaskDefinition, observed: Observed) -> None:
-        pages = ctx.aws.client("ecs").get_paginator("list_task_definitions").paginate(
-            familyPrefix=desired.family, status="ACTIVE")
-        for page in named(pages, "ecs:ListTaskDefinitions", desired.family):
-            for arn in page.get("taskDefinitionArns", []):
-                # familyPrefix matches prefixes: deregister this family's revisions only.
-                if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == desired.family:
-                    call(ctx.aws, "ecs", "DeregisterTaskDefinition", arn, taskDefinition=arn)
+    def delete(self, desired: TaskDefinition, observed: Observed) -> Requests:
+        # familyPrefix matches prefixes: deregister this family's revisions only.
+        return [Each(
+            Request("ecs", "ListTaskDefinitions", desired.family,
+                    {"familyPrefix": desired.family, "status": "ACTIVE"}),
+            lambda page: [Request("ecs", "DeregisterTaskDefinition", arn,
+                                  {"taskDefinition": arn})
+                          for arn in page.get("taskDefinitionArns", [])
+                          if _family(arn) == desired.family],
+            "ecs:DeregisterTaskDefinition for each ACTIVE revision of the family")]
 
 
-def _running_revision(aws: AwsSession, desired: TaskDefinition) -> str | None:
-    """The task definition ARN of the family that the service runs, if it runs one."""
+def _family(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+def _running_revision(aws: AwsSession, desired: TaskDefinition) -> tuple[str | None, bool]:
+    """The task definition ARN of the family that the service runs, if it runs one, and
+    whether the service is there (ACTIVE) at all."""
     got = read(aws, "ecs", "DescribeServices", desired.service, {"ClusterNotFoundException"},
                cluster=desired.cluster, services=[desired.service])
-    for service in (got or {}).get("services", []):
+    active = [s for s in (got or {}).get("services", []) if s.get("status") == "ACTIVE"]
+    for service in active:
         arn = str(service.get("taskDefinition") or "")
-        if service.get("status") == "ACTIVE" and \
-                arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == desired.family:
-            return arn
-    return None
+        if _family(arn) == desired.family:
+            return arn, True
+    return None, bool(active)
 
 
 def canonical_service(service: dict[str, Any]) -> dict[str, Any]:
@@ -241,24 +243,21 @@ class ServicePlanner(Planner[Service]):
             diffs = [d for d in diffs if not any(changed([d], f) for f in rollout)]
         return diffs
 
-    def create(self, ctx: ApplyContext, desired: Service) -> None:
-        self.create_or_converge(ctx, desired, lambda: ctx.when_role_assumable(
-            lambda: call(ctx.aws, "ecs", "CreateService", desired.name,
-                         **desired.create_request()),
-            operation="ecs:CreateService", resource=desired.name,
-            role="the ECS service-linked role"))
+    def create(self, desired: Service) -> Requests:
+        return [Request("ecs", "CreateService", desired.name, desired.create_request(),
+                        creates=True, role="the ECS service-linked role")]
 
-    def update(self, ctx: ApplyContext, desired: Service, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
+    def update(self, desired: Service, observed: Observed, diffs: list[FieldDiff]) -> Requests:
+        requests: Requests = []
         if any(not changed([d], "tags") for d in diffs):
-            call(ctx.aws, "ecs", "UpdateService", desired.name, **desired.update_request(
-                with_count=changed(diffs, "desiredCount")))
+            requests.append(Request("ecs", "UpdateService", desired.name, desired.update_request(
+                with_count=changed(diffs, "desiredCount"))))
         if changed(diffs, "tags"):
-            call(ctx.aws, "ecs", "TagResource", desired.name,
-                 resourceArn=observed.facts.get("arn") or desired.arn,
-                 tags=tag_list(desired.tags, "key", "value"))
+            requests.append(_tag_request(desired.name, observed.facts.get("arn") or desired.arn,
+                                         desired.tags))
+        return requests
 
-    def delete(self, ctx: ApplyContext, desired: Service, observed: Observed) -> None:
+    def delete(self, desired: Service, observed: Observed) -> Requests:
         # force: no need to scale to zero first.
-        call(ctx.aws, "ecs", "DeleteService", desired.name, cluster=desired.cluster,
-             service=desired.name, force=True)
+        return [Request("ecs", "DeleteService", desired.name, {
+            "cluster": desired.cluster, "service": desired.name, "force": True})]

@@ -3,14 +3,15 @@ the S3 source bucket's EventBridge notifications."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pipectl.aws.session import AwsSession
-from pipectl.errors import AwsError
-from pipectl.plan.base import ApplyContext, Planner, changed
+from pipectl.plan.base import Planner, changed
 from pipectl.plan.calls import call, read
 from pipectl.plan.compare import parse_document
 from pipectl.plan.model import FieldDiff, Observed
+from pipectl.plan.requests import Each, Request, Requests
 from pipectl.resources.common import tag_dict, tag_list
 from pipectl.resources.events import SourceBucketEvents, SourceRule
 
@@ -22,18 +23,6 @@ NO_RULE = frozenset({"ResourceNotFoundException"})
 #: them back as they are when it switches EventBridge on.
 OTHER_NOTIFICATIONS = ("TopicConfigurations", "QueueConfigurations",
                        "LambdaFunctionConfigurations")
-
-
-def _entries_failed(answer: dict[str, Any], operation: str, rule: str) -> None:
-    """PutTargets and RemoveTargets report a refused target in their answer, not as an
-    error: make it one."""
-    if answer.get("FailedEntryCount"):
-        failed = answer.get("FailedEntries") or [{}]
-        first = failed[0]
-        raise AwsError(f"{operation} on {rule} failed for target {first.get('TargetId')}: "
-                       f"{first.get('ErrorMessage') or 'no reason given'}",
-                       code=str(first.get("ErrorCode") or "FailedEntry"),
-                       operation=operation, resource=rule)
 
 
 class EventRulePlanner(Planner[SourceRule]):
@@ -58,29 +47,37 @@ class EventRulePlanner(Planner[SourceRule]):
         return {"pattern": desired.pattern, "state": "ENABLED",
                 "description": desired.description, "tags": dict(desired.tags)}
 
-    def create(self, ctx: ApplyContext, desired: SourceRule) -> None:
+    def create(self, desired: SourceRule) -> Requests:
         # PutRule creates or replaces: a rule that appeared meanwhile is converged too.
-        call(ctx.aws, "events", "PutRule", desired.name, **desired.put_request(with_tags=True))
+        return [Request("events", "PutRule", desired.name,
+                        desired.put_request(with_tags=True))]
 
-    def update(self, ctx: ApplyContext, desired: SourceRule, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
-        if changed(diffs, "pattern") or changed(diffs, "state") or changed(diffs, "description"):
-            call(ctx.aws, "events", "PutRule", desired.name,
-                 **desired.put_request(with_tags=False))
+    def update(self, desired: SourceRule, observed: Observed,
+               diffs: list[FieldDiff]) -> Requests:
+        requests: Requests = []
+        if changed(diffs, "pattern", "state", "description"):
+            requests.append(Request("events", "PutRule", desired.name,
+                                    desired.put_request(with_tags=False)))
         if changed(diffs, "tags"):
-            call(ctx.aws, "events", "TagResource", desired.name,
-                 ResourceARN=observed.facts.get("arn") or desired.arn,
-                 Tags=tag_list(desired.tags))
+            requests.append(Request("events", "TagResource", desired.name, {
+                "ResourceARN": observed.facts.get("arn") or desired.arn,
+                "Tags": tag_list(desired.tags)}))
+        return requests
 
-    def delete(self, ctx: ApplyContext, desired: SourceRule, observed: Observed) -> None:
+    def delete(self, desired: SourceRule, observed: Observed) -> Requests:
         # EventBridge refuses to delete a rule that still has targets.
-        got = call(ctx.aws, "events", "ListTargetsByRule", desired.name, Rule=desired.name)
-        ids = [t["Id"] for t in got.get("Targets", [])]
-        if ids:
-            _entries_failed(call(ctx.aws, "events", "RemoveTargets", desired.name,
-                                 Rule=desired.name, Ids=ids),
-                            "events:RemoveTargets", desired.name)
-        call(ctx.aws, "events", "DeleteRule", desired.name, Name=desired.name)
+        return [
+            Each(Request("events", "ListTargetsByRule", desired.name, {"Rule": desired.name}),
+                 lambda page: _remove_targets(desired, [t["Id"] for t in page.get("Targets", [])]),
+                 "events:RemoveTargets of the rule's targets"),
+            Request("events", "DeleteRule", desired.name, {"Name": desired.name}),
+        ]
+
+
+def _remove_targets(desired: SourceRule, ids: list[str]) -> list[Request]:
+    if not ids:
+        return []
+    return [Request("events", "RemoveTargets", desired.name, {"Rule": desired.name, "Ids": ids})]
 
 
 class EventTargetPlanner(Planner[SourceRule]):
@@ -105,20 +102,16 @@ class EventTargetPlanner(Planner[SourceRule]):
     def fields(self, desired: SourceRule) -> dict[str, Any]:
         return {"targets": desired.targets}
 
-    def create(self, ctx: ApplyContext, desired: SourceRule) -> None:
-        _entries_failed(call(ctx.aws, "events", "PutTargets", desired.name,
-                             Rule=desired.name, Targets=desired.targets),
-                        "events:PutTargets", desired.name)
+    def create(self, desired: SourceRule) -> Requests:
+        return [Request("events", "PutTargets", desired.name,
+                        {"Rule": desired.name, "Targets": desired.targets})]
 
-    def update(self, ctx: ApplyContext, desired: SourceRule, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
-        self.create(ctx, desired)
+    def update(self, desired: SourceRule, observed: Observed,
+               diffs: list[FieldDiff]) -> Requests:
         ours = {t["Id"] for t in desired.targets}
         others = [t["Id"] for t in observed.fields.get("targets", []) if t["Id"] not in ours]
-        if others:  # the rule is pipectl's: it starts the pipeline and nothing else
-            _entries_failed(call(ctx.aws, "events", "RemoveTargets", desired.name,
-                                 Rule=desired.name, Ids=others),
-                            "events:RemoveTargets", desired.name)
+        # The rule is pipectl's: it starts the pipeline and nothing else.
+        return [*self.create(desired), *_remove_targets(desired, others)]
 
 
 class SourceBucketEventsPlanner(Planner[SourceBucketEvents]):
@@ -142,21 +135,33 @@ class SourceBucketEventsPlanner(Planner[SourceBucketEvents]):
         if got is None:
             return None  # create says which bucket is missing
         return Observed({"eventBridge": "EventBridgeConfiguration" in got},
-                        facts={"others": {k: got[k] for k in OTHER_NOTIFICATIONS if got.get(k)}})
+                        facts={"others": _others(got)})
 
     def fields(self, desired: SourceBucketEvents) -> dict[str, Any]:
         return {"eventBridge": True}
 
-    def create(self, ctx: ApplyContext, desired: SourceBucketEvents) -> None:
-        observed = self.read(ctx.aws, desired)
-        self.update(ctx, desired, observed or Observed(), [])
+    def create(self, desired: SourceBucketEvents) -> Requests:
+        # The plan found no bucket: read its notifications again when the step runs (if
+        # it exists by then, what it holds must be kept), and S3 names a missing one.
+        return [Each(Request("s3", "GetBucketNotificationConfiguration", desired.bucket,
+                             {"Bucket": desired.bucket}),
+                     lambda got: [_switch_on(desired, _others(got))],
+                     "s3:PutBucketNotificationConfiguration with EventBridge added")]
 
-    def update(self, ctx: ApplyContext, desired: SourceBucketEvents, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
-        # PutBucketNotificationConfiguration replaces the whole configuration: the
-        # bucket's other notifications go back in unchanged, and S3 is not asked to
-        # validate their destinations again (they are the user's, and not ours to test).
-        configuration = {**observed.facts.get("others", {}), "EventBridgeConfiguration": {}}
-        call(ctx.aws, "s3", "PutBucketNotificationConfiguration", desired.bucket,
-             Bucket=desired.bucket, NotificationConfiguration=configuration,
-             SkipDestinationValidation=True)
+    def update(self, desired: SourceBucketEvents, observed: Observed,
+               diffs: list[FieldDiff]) -> Requests:
+        return [_switch_on(desired, observed.facts.get("others", {}))]
+
+
+def _others(got: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: got[k] for k in OTHER_NOTIFICATIONS if got.get(k)}
+
+
+def _switch_on(desired: SourceBucketEvents, others: Mapping[str, Any]) -> Request:
+    # PutBucketNotificationConfiguration replaces the whole configuration: the bucket's
+    # other notifications go back in unchanged, and S3 is not asked to validate their
+    # destinations again (they are the user's, and not ours to test).
+    return Request("s3", "PutBucketNotificationConfiguration", desired.bucket, {
+        "Bucket": desired.bucket,
+        "NotificationConfiguration": {**others, "EventBridgeConfiguration": {}},
+        "SkipDestinationValidation": True})

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipectl.aws.session import AwsSession
-from pipectl.plan.base import ApplyContext, Planner, changed
-from pipectl.plan.calls import call, read
+from pipectl.plan.base import Planner, changed
+from pipectl.plan.calls import read
 from pipectl.plan.compare import canonical_policy
 from pipectl.plan.model import FieldDiff, Observed
+from pipectl.plan.requests import Each, Request, Requests
 from pipectl.resources.common import tag_dict, tag_list, to_json
 from pipectl.resources.roles import Role
 
@@ -54,34 +55,39 @@ class RolePlanner(Planner[Role]):
             "tags": dict(desired.tags),
         }
 
-    def create(self, ctx: ApplyContext, desired: Role) -> None:
-        self.create_or_converge(ctx, desired, lambda: call(
-            ctx.aws, "iam", "CreateRole", desired.name, **desired.create_request()))
+    def create(self, desired: Role) -> Requests:
+        return [Request("iam", "CreateRole", desired.name, desired.create_request(),
+                        creates=True)]
 
-    def update(self, ctx: ApplyContext, desired: Role, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
+    def update(self, desired: Role, observed: Observed, diffs: list[FieldDiff]) -> Requests:
+        requests: Requests = []
         if changed(diffs, "trust_policy"):
-            call(ctx.aws, "iam", "UpdateAssumeRolePolicy", desired.name, RoleName=desired.name,
-                 PolicyDocument=to_json(desired.trust_policy))
+            requests.append(Request("iam", "UpdateAssumeRolePolicy", desired.name, {
+                "RoleName": desired.name, "PolicyDocument": to_json(desired.trust_policy)}))
         if changed(diffs, "description"):
-            call(ctx.aws, "iam", "UpdateRole", desired.name, RoleName=desired.name,
-                 Description=desired.description)
+            requests.append(Request("iam", "UpdateRole", desired.name, {
+                "RoleName": desired.name, "Description": desired.description}))
         if changed(diffs, "tags"):
-            call(ctx.aws, "iam", "TagRole", desired.name, RoleName=desired.name,
-                 Tags=tag_list(desired.tags))
+            requests.append(Request("iam", "TagRole", desired.name, {
+                "RoleName": desired.name, "Tags": tag_list(desired.tags)}))
+        return requests
 
-    def delete(self, ctx: ApplyContext, desired: Role, observed: Observed) -> None:
+    def delete(self, desired: Role, observed: Observed) -> Requests:
         # A role with policies cannot be deleted: remove inline and attached ones first.
-        names = call(ctx.aws, "iam", "ListRolePolicies", desired.name, RoleName=desired.name)
-        for policy in names.get("PolicyNames", []):
-            call(ctx.aws, "iam", "DeleteRolePolicy", desired.name, RoleName=desired.name,
-                 PolicyName=policy)
-        attached = call(ctx.aws, "iam", "ListAttachedRolePolicies", desired.name,
-                        RoleName=desired.name)
-        for policy in attached.get("AttachedPolicies", []):
-            call(ctx.aws, "iam", "DetachRolePolicy", desired.name, RoleName=desired.name,
-                 PolicyArn=policy["PolicyArn"])
-        call(ctx.aws, "iam", "DeleteRole", desired.name, RoleName=desired.name)
+        role = {"RoleName": desired.name}
+        return [
+            Each(Request("iam", "ListRolePolicies", desired.name, role),
+                 lambda page: [Request("iam", "DeleteRolePolicy", desired.name,
+                                       {**role, "PolicyName": name})
+                               for name in page.get("PolicyNames", [])],
+                 "iam:DeleteRolePolicy for each inline policy"),
+            Each(Request("iam", "ListAttachedRolePolicies", desired.name, role),
+                 lambda page: [Request("iam", "DetachRolePolicy", desired.name,
+                                       {**role, "PolicyArn": policy["PolicyArn"]})
+                               for policy in page.get("AttachedPolicies", [])],
+                 "iam:DetachRolePolicy for each attached policy"),
+            Request("iam", "DeleteRole", desired.name, role),
+        ]
 
 
 class RolePolicyPlanner(Planner[Role]):
@@ -105,9 +111,8 @@ class RolePolicyPlanner(Planner[Role]):
     def fields(self, desired: Role) -> dict[str, Any]:
         return {"policy": canonical_policy(desired.policy)}
 
-    def create(self, ctx: ApplyContext, desired: Role) -> None:
-        call(ctx.aws, "iam", "PutRolePolicy", desired.name, **desired.policy_request())
+    def create(self, desired: Role) -> Requests:
+        return [Request("iam", "PutRolePolicy", desired.name, desired.policy_request())]
 
-    def update(self, ctx: ApplyContext, desired: Role, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
-        self.create(ctx, desired)
+    def update(self, desired: Role, observed: Observed, diffs: list[FieldDiff]) -> Requests:
+        return self.create(desired)  # PutRolePolicy replaces the policy whole

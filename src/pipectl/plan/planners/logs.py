@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipectl.aws.session import AwsSession
-from pipectl.plan.base import ApplyContext, Planner, changed
+from pipectl.plan.base import Planner, changed
 from pipectl.plan.calls import call
 from pipectl.plan.model import FieldDiff, Observed
+from pipectl.plan.requests import Request, Requests
 from pipectl.resources.logs import LogGroup
 
 if TYPE_CHECKING:
@@ -44,30 +45,30 @@ class LogGroupPlanner(Planner[LogGroup]):
         days = desired.retention_days
         return "logs never expire" if days is None else f"logs kept {days} days"
 
-    def create(self, ctx: ApplyContext, desired: LogGroup) -> None:
-        def create_with_retention() -> None:
-            call(ctx.aws, "logs", "CreateLogGroup", desired.name, **desired.create_request())
-            if desired.retention_days is not None:  # a new group's events never expire
-                self._put_retention(ctx, desired)
+    def create(self, desired: LogGroup) -> Requests:
+        requests: Requests = [Request("logs", "CreateLogGroup", desired.name,
+                                      desired.create_request(), creates=True)]
+        if desired.retention_days is not None:  # a new group's events never expire
+            requests.append(self._retention(desired))
+        return requests
 
-        self.create_or_converge(ctx, desired, create_with_retention)
-
-    def update(self, ctx: ApplyContext, desired: LogGroup, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
+    def update(self, desired: LogGroup, observed: Observed,
+               diffs: list[FieldDiff]) -> Requests:
+        requests: Requests = []
         if changed(diffs, "retentionInDays"):
-            self._put_retention(ctx, desired)
+            requests.append(self._retention(desired))
         if changed(diffs, "tags"):
-            call(ctx.aws, "logs", "TagResource", desired.name,
-                 resourceArn=observed.facts.get("arn") or desired.arn, tags=dict(desired.tags))
+            requests.append(Request("logs", "TagResource", desired.name, {
+                "resourceArn": observed.facts.get("arn") or desired.arn,
+                "tags": dict(desired.tags)}))
+        return requests
 
     @staticmethod
-    def _put_retention(ctx: ApplyContext, desired: LogGroup) -> None:
+    def _retention(desired: LogGroup) -> Request:
         if desired.retention_days is None:
-            call(ctx.aws, "logs", "DeleteRetentionPolicy", desired.name,
-                 logGroupName=desired.name)
-        else:
-            call(ctx.aws, "logs", "PutRetentionPolicy", desired.name,
-                 **desired.retention_request())
+            return Request("logs", "DeleteRetentionPolicy", desired.name,
+                           {"logGroupName": desired.name})
+        return Request("logs", "PutRetentionPolicy", desired.name, desired.retention_request())
 
     def holds_data(self, aws: AwsSession, desired: LogGroup,
                    observed: Observed) -> str | None:
@@ -75,5 +76,5 @@ class LogGroupPlanner(Planner[LogGroup]):
                        logGroupName=desired.name, limit=1)
         return "it holds logs" if streams.get("logStreams") else None
 
-    def delete(self, ctx: ApplyContext, desired: LogGroup, observed: Observed) -> None:
-        call(ctx.aws, "logs", "DeleteLogGroup", desired.name, logGroupName=desired.name)
+    def delete(self, desired: LogGroup, observed: Observed) -> Requests:
+        return [Request("logs", "DeleteLogGroup", desired.name, {"logGroupName": desired.name})]

@@ -6,14 +6,17 @@ its own: one read per setting keeps a no-op plan at one or two calls per resourc
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from abc import abstractmethod
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pipectl.aws.session import AwsSession
 from pipectl.errors import AwsError, NotFound
-from pipectl.plan.base import ApplyContext, Planner, changed
-from pipectl.plan.calls import call, named, read
+from pipectl.plan.base import Planner, changed
+from pipectl.plan.calls import call, read
 from pipectl.plan.compare import canonical_policy
 from pipectl.plan.model import FieldDiff, Observed
+from pipectl.plan.requests import Each, Request, Requests
 from pipectl.resources.bucket import DEFAULT_SSE, KMS_SSE, ArtifactBucket
 from pipectl.resources.common import tag_dict
 
@@ -71,29 +74,23 @@ class BucketPlanner(Planner[ArtifactBucket]):
         # its own, stopped in between. Only a bucket the spec says exists is adopted.
         return desired.existing
 
-    def create(self, ctx: ApplyContext, desired: ArtifactBucket) -> None:
-        def make() -> None:
-            try:
-                call(ctx.aws, "s3", "CreateBucket", desired.name, **desired.create_request())
-            except AwsError as exc:
-                if exc.code == "BucketAlreadyExists":
-                    raise AwsError(
-                        f"the bucket name {desired.name} is taken by another AWS account",
-                        operation="s3:CreateBucket", resource=desired.name, code=exc.code,
-                        hint="bucket names are global: set artifacts.bucket to another name",
-                    ) from exc
-                raise
-            call(ctx.aws, "s3", "PutBucketTagging", desired.name,
-                 **desired.tagging_request(desired.tags))
+    def create(self, desired: ArtifactBucket) -> Requests:
+        taken = (f"the bucket name {desired.name} is taken by another AWS account",
+                 "bucket names are global: set artifacts.bucket to another name")
+        return [
+            Request("s3", "CreateBucket", desired.name, desired.create_request(),
+                    creates=True, explain={"BucketAlreadyExists": taken}),
+            Request("s3", "PutBucketTagging", desired.name,
+                    desired.tagging_request(desired.tags)),
+        ]
 
-        self.create_or_converge(ctx, desired, make)
-
-    def update(self, ctx: ApplyContext, desired: ArtifactBucket, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
-        if changed(diffs, "tags"):
-            # PutBucketTagging replaces the whole set: keep tags others added.
-            call(ctx.aws, "s3", "PutBucketTagging", desired.name,
-                 **desired.tagging_request({**observed.tags, **desired.tags}))
+    def update(self, desired: ArtifactBucket, observed: Observed,
+               diffs: list[FieldDiff]) -> Requests:
+        if not changed(diffs, "tags"):
+            return []
+        # PutBucketTagging replaces the whole set: keep tags others added.
+        return [Request("s3", "PutBucketTagging", desired.name,
+                        desired.tagging_request({**observed.tags, **desired.tags}))]
 
     def holds_data(self, aws: AwsSession, desired: ArtifactBucket,
                    observed: Observed) -> str | None:
@@ -103,71 +100,84 @@ class BucketPlanner(Planner[ArtifactBucket]):
             return "it holds objects"
         return None
 
-    def delete(self, ctx: ApplyContext, desired: ArtifactBucket, observed: Observed) -> None:
+    def delete(self, desired: ArtifactBucket, observed: Observed) -> Requests:
         # The policy goes first: a Deny in it (ours, or one added later) must not stop
         # emptying the bucket half-way.
-        call(ctx.aws, "s3", "DeleteBucketPolicy", desired.name, **desired.owned)
-        s3 = ctx.aws.client("s3")
-        pages = s3.get_paginator("list_object_versions").paginate(**desired.owned)
-        for page in named(pages, "s3:ListObjectVersions", desired.name):
-            objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                       for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-            if not objects:
-                continue
-            result = call(ctx.aws, "s3", "DeleteObjects", desired.name, **desired.owned,
-                          Delete={"Objects": objects, "Quiet": True})
-            errors = result.get("Errors") or []
-            if errors:
-                first = errors[0]
-                raise AwsError(
-                    f"s3:DeleteObjects on {desired.name}: {len(errors)} objects were not "
-                    f"deleted ({first.get('Key')}: {first.get('Code')} {first.get('Message')})",
-                    operation="s3:DeleteObjects", resource=desired.name, code=first.get("Code"),
-                    hint="check the caller's s3:DeleteObjectVersion permission; then re-run",
-                )
-        call(ctx.aws, "s3", "DeleteBucket", desired.name, **desired.owned)
+        return [
+            Request("s3", "DeleteBucketPolicy", desired.name, desired.owned),
+            Each(Request("s3", "ListObjectVersions", desired.name, desired.owned),
+                 lambda page: _delete_versions(desired, page),
+                 "s3:DeleteObjects for each page of object versions and delete markers"),
+            Request("s3", "DeleteBucket", desired.name, desired.owned),
+        ]
+
+
+def _delete_versions(desired: ArtifactBucket, page: Mapping[str, Any]) -> list[Request]:
+    objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+               for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+    if not objects:
+        return []
+    return [Request("s3", "DeleteObjects", desired.name,
+                    {**desired.owned, "Delete": {"Objects": objects, "Quiet": True}})]
 
 
 class _BucketSetting(Planner[ArtifactBucket]):
+    """One setting of the bucket: read with its Get, replaced whole by its Put."""
+
     sub_resource = True
+    get: ClassVar[str]
+    put: ClassVar[str]
+    #: Error codes of ``get`` that mean the setting was never made.
+    not_set: ClassVar[frozenset[str]] = frozenset()
 
     def targets(self, state: DesiredState) -> list[ArtifactBucket]:
         # artifacts.existing: the bucket's settings are its owner's, not pipectl's.
         return [] if state.bucket.existing else [state.bucket]
 
-    def update(self, ctx: ApplyContext, desired: ArtifactBucket, observed: Observed,
-               diffs: list[FieldDiff]) -> None:
-        self.create(ctx, desired)  # every Put replaces the setting whole
+    def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
+        got = read(aws, "s3", self.get, desired.name, NO_BUCKET | self.not_set,
+                   **desired.owned)
+        return None if got is None else self.observe(got, desired)
+
+    @abstractmethod
+    def observe(self, got: dict[str, Any], desired: ArtifactBucket) -> Observed | None:
+        """The setting as the Get answer has it; ``None`` when it is not set."""
+
+    @abstractmethod
+    def put_request(self, desired: ArtifactBucket) -> dict[str, Any]: ...
+
+    def create(self, desired: ArtifactBucket) -> Requests:
+        return [Request("s3", self.put, desired.name, self.put_request(desired))]
+
+    def update(self, desired: ArtifactBucket, observed: Observed,
+               diffs: list[FieldDiff]) -> Requests:
+        return self.create(desired)  # every Put replaces the setting whole
 
 
 class VersioningPlanner(_BucketSetting):
     kind = "s3-bucket-versioning"
     title = "S3 bucket versioning"
+    get, put = "GetBucketVersioning", "PutBucketVersioning"
 
-    def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
-        got = read(aws, "s3", "GetBucketVersioning", desired.name, NO_BUCKET,
-                   **desired.owned)
-        if got is None or not got.get("Status"):
-            return None  # a bucket never versioned has no versioning setting at all
-        return Observed({"status": got["Status"]})
+    def observe(self, got: dict[str, Any], desired: ArtifactBucket) -> Observed | None:
+        # A bucket never versioned has no versioning setting at all.
+        return Observed({"status": got["Status"]}) if got.get("Status") else None
 
     def fields(self, desired: ArtifactBucket) -> dict[str, Any]:
         return {"status": "Enabled"}
 
-    def create(self, ctx: ApplyContext, desired: ArtifactBucket) -> None:
-        call(ctx.aws, "s3", "PutBucketVersioning", desired.name,
-             **desired.versioning_request())
+    def put_request(self, desired: ArtifactBucket) -> dict[str, Any]:
+        return desired.versioning_request()
 
 
 class EncryptionPlanner(_BucketSetting):
     kind = "s3-bucket-encryption"
     title = "S3 default encryption"
+    get, put = "GetBucketEncryption", "PutBucketEncryption"
+    not_set = frozenset({"ServerSideEncryptionConfigurationNotFoundError"})
 
-    def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
-        got = read(aws, "s3", "GetBucketEncryption", desired.name,
-                   NO_BUCKET | {"ServerSideEncryptionConfigurationNotFoundError"},
-                   **desired.owned)
-        rules = ((got or {}).get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+    def observe(self, got: dict[str, Any], desired: ArtifactBucket) -> Observed | None:
+        rules = (got.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
         algorithms = [r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
                       for r in rules]
         algorithm = next((a for a in algorithms if a), None)
@@ -180,44 +190,38 @@ class EncryptionPlanner(_BucketSetting):
     def fields(self, desired: ArtifactBucket) -> dict[str, Any]:
         return {"algorithm": DEFAULT_SSE}
 
-    def create(self, ctx: ApplyContext, desired: ArtifactBucket) -> None:
-        call(ctx.aws, "s3", "PutBucketEncryption", desired.name,
-             **desired.encryption_request())
+    def put_request(self, desired: ArtifactBucket) -> dict[str, Any]:
+        return desired.encryption_request()
 
 
 class PublicAccessBlockPlanner(_BucketSetting):
     kind = "s3-public-access-block"
     title = "S3 public access block"
+    get, put = "GetPublicAccessBlock", "PutPublicAccessBlock"
+    not_set = frozenset({"NoSuchPublicAccessBlockConfiguration"})
 
-    def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
-        got = read(aws, "s3", "GetPublicAccessBlock", desired.name,
-                   NO_BUCKET | {"NoSuchPublicAccessBlockConfiguration"}, **desired.owned)
-        if got is None:
-            return None
+    def observe(self, got: dict[str, Any], desired: ArtifactBucket) -> Observed | None:
         config = got.get("PublicAccessBlockConfiguration") or {}
         return Observed({k: bool(config.get(k)) for k in desired.public_access_block})
 
     def fields(self, desired: ArtifactBucket) -> dict[str, Any]:
         return dict(desired.public_access_block)
 
-    def create(self, ctx: ApplyContext, desired: ArtifactBucket) -> None:
-        call(ctx.aws, "s3", "PutPublicAccessBlock", desired.name,
-             **desired.public_access_block_request())
+    def put_request(self, desired: ArtifactBucket) -> dict[str, Any]:
+        return desired.public_access_block_request()
 
 
 class BucketPolicyPlanner(_BucketSetting):
     kind = "s3-bucket-policy"
     title = "S3 bucket policy"
+    get, put = "GetBucketPolicy", "PutBucketPolicy"
+    not_set = frozenset({"NoSuchBucketPolicy"})
 
-    def read(self, aws: AwsSession, desired: ArtifactBucket) -> Observed | None:
-        got = read(aws, "s3", "GetBucketPolicy", desired.name,
-                   NO_BUCKET | {"NoSuchBucketPolicy"}, **desired.owned)
-        if got is None:
-            return None
+    def observe(self, got: dict[str, Any], desired: ArtifactBucket) -> Observed | None:
         return Observed({"policy": canonical_policy(got["Policy"])})
 
     def fields(self, desired: ArtifactBucket) -> dict[str, Any]:
         return {"policy": canonical_policy(desired.policy)}
 
-    def create(self, ctx: ApplyContext, desired: ArtifactBucket) -> None:
-        call(ctx.aws, "s3", "PutBucketPolicy", desired.name, **desired.policy_request())
+    def put_request(self, desired: ArtifactBucket) -> dict[str, Any]:
+        return desired.policy_request()
