@@ -154,6 +154,25 @@ def test_image_definitions_with_a_literal_container_name_that_differs(in_tmp: Pa
         "deploy.container is 'web': the ECS deploy action fails to find it")
 
 
+@pytest.mark.parametrize("edit", [
+    # a template filled in place, as alphagov/govwifi-terraform's convert buildspec does
+    """sed -i -e "s|app|$CONTAINER_APP_NAME|g" imagedefinitions.json""",
+    "perl -pi -e s/app/$NAME/ imagedefinitions.json",
+    "jq . defs.json > fixed.json && mv fixed.json imagedefinitions.json",
+])
+def test_image_definitions_rewritten_in_place_are_not_compared(in_tmp: Path, edit: str) -> None:
+    written = BASE_BUILDSPEC.replace(
+        """printf '[{"name":"%s","imageUri":"%s"}]' "$CONTAINER_NAME" """,
+        """printf '[{"name":"app","imageUri":"%s"}]' """)
+    edited = written.replace("artifacts:\n", f"      - {edit}\nartifacts:\n")
+    assert edited != written
+    assert validate(in_tmp, edited) == (0, [])  # the name the deploy action reads is computed
+    # Read, not rewritten: the literal name still counts.
+    read = written.replace("artifacts:\n", "      - sed -e s/app/web/ imagedefinitions.json\n"
+                                            "artifacts:\n")
+    assert brief(validate(in_tmp, read)[1]) == [("error", "container-name", 13)]
+
+
 def test_image_definitions_name_from_a_variable_is_followed_to_its_value(in_tmp: Path) -> None:
     write = """printf '[{"name":"%s","imageUri":"%s"}]' "$CONTAINER_NAME" """
     via_buildspec = BASE_BUILDSPEC.replace(write, write.replace("CONTAINER_NAME", "APP")) \

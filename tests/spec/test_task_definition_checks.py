@@ -116,3 +116,45 @@ def test_role_fields_that_are_placeholders(tmp_path: Path, key: str, value: str,
 ])
 def test_role_fields_that_are_roles(tmp_path: Path, value: str) -> None:
     assert check(tmp_path, fargate(taskRoleArn=value)) == []
+
+
+@pytest.mark.parametrize("driver", ["awslogs", "json-file", "none"])
+def test_log_drivers_on_ec2_include_none(tmp_path: Path, driver: str) -> None:
+    """"none" is missing from botocore's enum, yet ECS registers it (the agent offers it)."""
+    doc = {"family": "bot", "containerDefinitions": [{
+        "name": "bot", "image": "bot:1", "memory": 128,
+        "logConfiguration": {"logDriver": driver}}]}
+    assert check(tmp_path, doc, fargate_service=False) == []
+    doc["containerDefinitions"][0]["logConfiguration"]["logDriver"] = "nonne"
+    assert check(tmp_path, doc, fargate_service=False) == [
+        "error: containerDefinitions[0].logConfiguration.logDriver: expected one of "
+        "json-file, syslog, journald, gelf, fluentd, awslogs, splunk, awsfirelens; got 'nonne'"]
+
+
+@pytest.mark.parametrize("driver", ["json-file", "none", "syslog"])
+def test_fargate_takes_three_log_drivers(tmp_path: Path, driver: str) -> None:
+    doc = fargate()
+    doc["containerDefinitions"][0]["logConfiguration"] = {"logDriver": driver}
+    assert check(tmp_path, doc) == [
+        "error: containerDefinitions[0].logConfiguration.logDriver: Fargate takes the log "
+        f"drivers awslogs, splunk, awsfirelens; got {driver!r} (deploy.create_service runs "
+        "it on Fargate)"]
+
+
+@pytest.mark.parametrize(("cpu", "finding"), [
+    ("128", None), ("196608", None), ("1 vCPU", None), ("10", "'10'"), ("196609", "'196609'"),
+    (".1 vcpu", "'.1 vcpu'"),
+])
+def test_task_cpu_outside_fargate(tmp_path: Path, cpu: str, finding: str | None) -> None:
+    doc = {"family": "app", "cpu": cpu, "memory": "512", "requiresCompatibilities": ["EC2"],
+           "containerDefinitions": [{"name": "app", "image": "app:1"}]}
+    expected = [] if finding is None else [
+        f"error: cpu: task cpu {finding} is outside what ECS takes: 128 to 196608 CPU units"]
+    assert check(tmp_path, doc, fargate_service=False) == expected
+
+
+def test_a_member_the_model_deprecates_is_a_warning(tmp_path: Path) -> None:
+    doc = fargate(inferenceAccelerators=[{"deviceName": "eia", "deviceType": "eia2.medium"}])
+    assert check(tmp_path, doc) == [
+        "warning: inferenceAccelerators: 'inferenceAccelerators' is deprecated: This feature "
+        "is no longer available."]

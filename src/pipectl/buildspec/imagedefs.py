@@ -19,6 +19,8 @@ from pipectl.errors import Finding, Location
 
 _NAME = re.compile(r'"name"\s*:\s*"([^"]*)"')
 _VARIABLE = re.compile(r"\A'?\"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\"?'?\Z")
+#: Shell operators that end one simple command (a buildspec command may hold several).
+_OPERATORS = frozenset({";", "&", "&&", "|", "||", "|&", ";;"})
 _HINT = f"add:  artifacts: {{files: [{IMAGE_DEFINITIONS}]}}  (the ECS deploy action reads it)"
 
 
@@ -65,7 +67,12 @@ def artifact_findings(buildspec: Buildspec, has_artifacts: bool) -> list[Finding
 
 
 def container_names(buildspec: Buildspec) -> list[ContainerName]:
-    """The container names the commands that write imagedefinitions.json put in it."""
+    """The container names the commands that write imagedefinitions.json put in it.
+
+    A later command that edits the file in place (``sed -i "s|NAME|$ContainerName|"
+    imagedefinitions.json``, as real buildspecs do to fill a template) makes the names
+    written before it unknowable here: they count as computed, nothing to check.
+    """
     out: list[ContainerName] = []
     for command in buildspec.commands():
         if IMAGE_DEFINITIONS not in command.text:
@@ -73,7 +80,45 @@ def container_names(buildspec: Buildspec) -> list[ContainerName]:
         text = command.text.replace('\\"', '"')
         for match in _NAME.finditer(text):
             out.append(_resolve_token(match.group(1), text, match.start(), command))
+        if _rewrites_in_place(command.text):  # this command's own names too
+            out = [ContainerName(None, None, name.location) for name in out]
     return out
+
+
+def _rewrites_in_place(text: str) -> bool:
+    """Whether ``text`` changes an imagedefinitions.json already written: ``sed -i`` or
+    ``perl -i`` on it, or ``mv``/``cp`` of another file onto it."""
+    for words in _simple_commands(text):
+        tool, options = words[0], [w for w in words[1:] if w.startswith("-")]
+        in_place = any(o.startswith("--in-place") or (not o.startswith("--") and "i" in o[1:])
+                       for o in options)
+        if tool in ("sed", "perl") and in_place and any(
+                w.endswith(IMAGE_DEFINITIONS) for w in words[1:]):
+            return True
+        if tool in ("mv", "cp") and len(words) > 2 and words[-1].endswith(IMAGE_DEFINITIONS):
+            return True
+    return False
+
+
+def _simple_commands(text: str) -> list[list[str]]:
+    """The words of each simple command in ``text``, split at newlines and operators
+    outside quotes (a sed script may use ``|`` as its delimiter)."""
+    out: list[list[str]] = []
+    for line in text.splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        words: list[str] = []
+        try:
+            for token in lexer:
+                if token in _OPERATORS:
+                    out.append(words)
+                    words = []
+                else:
+                    words.append(token)
+        except ValueError:  # an unbalanced quote: read the line as plain words
+            words = line.split()
+        out.append(words)
+    return [words for words in out if words]
 
 
 def assigned_values(buildspec: Buildspec) -> dict[str, str]:

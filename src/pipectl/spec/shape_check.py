@@ -2,8 +2,10 @@
 
 The same rules botocore's client applies before sending a request (types, required
 members, lengths, ranges), plus what the client leaves to the service: unknown keys
-(the client rejects them too, but without a suggestion) and enum values. Findings
-point at the line of the offending key or value through a :class:`SourceMap`.
+(the client rejects them too, but without a suggestion) and enum values. An enum in a
+model can list less than the service takes (``extra_enum_values`` adds what it omits, per
+shape). Findings point at the line of the offending key or value through a
+:class:`SourceMap`.
 """
 
 from __future__ import annotations
@@ -68,10 +70,12 @@ class ShapeChecker:
         source: SourceMap,
         *,
         unknown_key_hints: Mapping[str, str] | None = None,
+        extra_enum_values: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.shapes = shapes
         self.source = source
         self.unknown_key_hints = unknown_key_hints or {}
+        self.extra_enum_values = extra_enum_values or {}
         self.findings: list[Finding] = []
 
     def check(self, shape_name: str, value: Any, path: FieldPath = ()) -> list[Finding]:
@@ -109,7 +113,7 @@ class ShapeChecker:
                 self._check(shape["key"]["shape"], key, (*path, key))
                 self._check(shape["value"]["shape"], item, (*path, key))
         elif kind == "string":
-            self._string(shape, value, path)
+            self._string(shape_name, shape, value, path)
         elif kind in ("integer", "long", "double", "float"):
             if "min" in shape and value < shape["min"]:
                 self._add("error", path, f"must be at least {shape['min']}; got {value}", None,
@@ -152,9 +156,10 @@ class ShapeChecker:
             hint = f"did you mean '{close}'?" if close else f"allowed here: {', '.join(allowed)}"
         self._add("error", path, f"unknown key '{key}'", hint, "unknown-key", at_key=True)
 
-    def _string(self, shape: Mapping[str, Any], value: str, path: FieldPath) -> None:
+    def _string(self, name: str, shape: Mapping[str, Any], value: str, path: FieldPath) -> None:
         enum: list[str] | None = shape.get("enum")
-        if enum is not None and value not in enum:
+        if enum is not None and value not in enum \
+                and value not in self.extra_enum_values.get(name, ()):
             close = suggest(value, enum)
             self._add("error", path, f"expected one of {', '.join(enum)}; got {value!r}",
                       f"did you mean '{close}'?" if close else None, "enum")

@@ -26,6 +26,12 @@ UNKNOWN_KEY_HINTS = {
     "taskDefinition": "describe-task-definition output is taken only when \"taskDefinition\" "
     "is the object's one task definition (no containerDefinitions beside it)"}
 
+#: Values ECS registers that botocore's enums leave out. The log driver "none" (no logs):
+#: the ECS agent offers it on EC2 instances (ECS_AVAILABLE_LOGGING_DRIVERS defaults to
+#: ["json-file","none"]), AWS's own CDK writes it (aws_ecs.NoneLogDriver), and
+#: describe-task-definition returns task definitions registered with it.
+EXTRA_ENUM_VALUES = {"LogDriver": frozenset({"none"})}
+
 # Fargate task sizes: CPU units -> the memory sizes (MiB) allowed with it
 # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html).
 FARGATE_SIZES: dict[int, tuple[int, ...] | range] = {
@@ -37,6 +43,11 @@ FARGATE_SIZES: dict[int, tuple[int, ...] | range] = {
     8192: range(16384, 61441, 4096),
     16384: range(32768, 122881, 8192),
 }
+#: The task-level cpu ECS takes outside Fargate (EC2, external), in CPU units.
+EC2_TASK_CPU = (128, 196608)
+#: The log drivers Fargate takes ("For tasks on Fargate, the supported log drivers are
+#: awslogs, splunk, and awsfirelens": LogConfiguration in the ECS API reference).
+FARGATE_LOG_DRIVERS = ("awslogs", "splunk", "awsfirelens")
 _VCPU = re.compile(r"(?i)\s*(\d*\.?\d+)\s*vcpu\s*\Z")
 _GB = re.compile(r"(?i)\s*(\d*\.?\d+)\s*gb\s*\Z")
 
@@ -91,7 +102,8 @@ def check_task_definition(
             Location(display, 1, 1), hint='start from {"family": ..., "containerDefinitions": '
             '[...]}', code="wrong-type")]
     shape_name, shapes = input_shape("ecs", "RegisterTaskDefinition")
-    checker = ShapeChecker(shapes, source, unknown_key_hints=UNKNOWN_KEY_HINTS)
+    checker = ShapeChecker(shapes, source, unknown_key_hints=UNKNOWN_KEY_HINTS,
+                           extra_enum_values=EXTRA_ENUM_VALUES)
     findings += checker.check(shape_name, data, taken.prefix)
     document = TaskDefinitionDocument(path, data, source, taken.prefix)
     findings += _taken_out(document, taken)
@@ -101,7 +113,23 @@ def check_task_definition(
     findings += _awslogs_create_group(document, pipectl_creates_group=fargate_service)
     if fargate_service or document.is_fargate:
         findings += _fargate(document, fargate_service)
+    else:
+        findings += _task_cpu(document)
     return document, findings
+
+
+def _task_cpu(doc: TaskDefinitionDocument) -> list[Finding]:
+    """Outside Fargate the task-level cpu is optional, but ECS takes only 128 to 196608
+    units (RegisterTaskDefinition's "cpu": "Supported values are between 128 CPU units
+    (0.125 vCPUs) and 196608 CPU units (192 vCPUs)")."""
+    cpu = doc.data.get("cpu")
+    units = _cpu_units(cpu)
+    if units is None or EC2_TASK_CPU[0] <= units <= EC2_TASK_CPU[1]:
+        return []
+    return [Finding("error", f"task cpu {cpu!r} is outside what ECS takes: "
+                    f"{EC2_TASK_CPU[0]} to {EC2_TASK_CPU[1]} CPU units",
+                    doc.locate(("cpu",)), hint='e.g. "cpu": "256" (a quarter vCPU), or leave '
+                    "the task-level cpu out", code="task-cpu")]
 
 
 def _taken_out(doc: TaskDefinitionDocument, taken: TaskDefinitionInput) -> list[Finding]:
@@ -279,6 +307,12 @@ def _fargate(doc: TaskDefinitionDocument, fargate_service: bool) -> list[Finding
                     'add "executionRoleArn" (a role with AmazonECSTaskExecutionRolePolicy)',
                     severity="warning")
     for container in doc.containers:
+        logging = container.data.get("logConfiguration")
+        driver = logging.get("logDriver") if isinstance(logging, dict) else None
+        if isinstance(driver, str) and driver not in FARGATE_LOG_DRIVERS:
+            add(("containerDefinitions", container.index, "logConfiguration", "logDriver"),
+                f"Fargate takes the log drivers {', '.join(FARGATE_LOG_DRIVERS)}; got "
+                f"{driver!r} ({why})", 'use "awslogs", or leave logConfiguration out')
         mappings = container.data.get("portMappings")
         if not isinstance(mappings, list):
             continue
