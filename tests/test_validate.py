@@ -233,3 +233,22 @@ def test_the_reference_task_definitions_do_not_ask_the_driver_to_create_the_grou
                  REPO_ROOT / "src" / "pipectl" / "scaffold" / "task_definition.json"):
         assert "awslogs-group" in path.read_text()
         assert "awslogs-create-group" not in path.read_text(), path
+
+
+def test_a_health_check_command_without_cmd_shell_is_a_warning_with_the_shell_form(
+        in_tmp: Path) -> None:
+    make_project(in_tmp)
+    edit(in_tmp / LAYOUT["task_definition.json"], '"essential": true,',
+         '"essential": true,\n      "healthCheck": {"command": ["curl -f http://localhost/"]},')
+    result = run_cli(["validate"])
+    assert result.exit_code == 0, result.output
+    assert "warnings (1):" in result.stdout
+    assert ("config/task_definition.json:13:35: containerDefinitions[0].healthCheck.command[0]: "
+            "the health check command of container 'web' starts with "
+            "'curl -f http://localhost/', not CMD or CMD-SHELL: ECS registers it, but the "
+            "check does not run the command") in result.stdout
+    assert 'hint: run it with the container\'s shell: "command": ["CMD-SHELL", ' \
+        '"curl -f http://localhost/"]' in result.stdout
+    as_json = json.loads(run_cli(["validate", "-o", "json"]).stdout)
+    assert [(f["severity"], f["code"], f["field"]) for f in as_json] == [
+        ("warning", "health-check-command", "containerDefinitions[0].healthCheck.command[0]")]

@@ -143,10 +143,18 @@ def test_existing_files_are_never_overwritten_without_force(
     (workdir / "buildspec.yml").write_text("mine\n")
     refused = run_cli([*endpoint, "import", console.NAME])
     assert refused.exit_code == ExitStatus.INVALID_INPUT
-    assert "error: buildspec.yml already exist; import overwrites nothing" in refused.stderr
-    assert "hint: pass --force" in refused.stderr
+    assert "error: buildspec.yml already exists; import overwrites nothing" in refused.stderr
+    assert "hint: pass --force to overwrite it," in refused.stderr
     assert (workdir / "buildspec.yml").read_text() == "mine\n"
     assert not (workdir / "config").exists()
+    (workdir / "config").mkdir()
+    (workdir / "config" / "pipeline.yml").write_text("mine too\n")
+    both = run_cli([*endpoint, "import", console.NAME])
+    assert both.exit_code == ExitStatus.INVALID_INPUT
+    assert "error: config/pipeline.yml, buildspec.yml already exist; import overwrites " \
+        "nothing" in both.stderr
+    assert "hint: pass --force to overwrite them," in both.stderr
+    assert (workdir / "config" / "pipeline.yml").read_text() == "mine too\n"
     forced = run_cli([*endpoint, "import", console.NAME, "--force"])
     assert forced.exit_code == 0, forced.output
     assert "overwritten  buildspec.yml" in forced.stdout

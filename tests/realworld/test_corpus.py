@@ -27,7 +27,8 @@ REAL_WORLD_CHECKS = {
     "ecr-get-login", "runtime-version", "container-name", "no-image-definitions",
     "unchecked-artifact", "empty-command",  # the buildspec's
     "json-syntax", "missing", "duplicate-container", "role", "describe-output", "nulls",
-    "plain-secret", "fargate", "awslogs-create-group", "task-cpu",  # the task definition's
+    "plain-secret", "fargate", "awslogs-create-group", "task-cpu",
+    "health-check-command",  # the task definition's
     "port",  # how they fit
 }
 #: The organisations AWS owns; every other repository is an ordinary project.

@@ -76,3 +76,33 @@ def test_the_aws_cli_follows_the_same_run(
     )["services"]
     assert services[0]["deployments"][0]["rolloutState"] == "COMPLETED"
     assert services[0]["events"][0]["message"].endswith("has reached a steady state.")
+
+
+def test_a_new_alarm_starts_in_insufficient_data_and_an_update_keeps_its_state(
+    sandbox: SandboxServer,
+) -> None:
+    """As CloudWatch's PutMetricAlarm reference says (moto on its own starts it in OK, and
+    starts it again on every update)."""
+    aws_cli()
+    name = "hello-web-5xx"
+    metric = ["--namespace", "AWS/ECS", "--metric-name", "CPUUtilization",
+              "--statistic", "Average", "--period", "60", "--evaluation-periods", "1",
+              "--comparison-operator", "GreaterThanThreshold"]
+
+    def described(*args: str) -> dict[str, Any]:
+        return aws(sandbox.url, "cloudwatch", "describe-alarms", *args)  # type: ignore[no-any-return]
+
+    aws(sandbox.url, "cloudwatch", "put-metric-alarm", "--alarm-name", name, *metric,
+        "--threshold", "90")
+    created = described("--alarm-names", name)["MetricAlarms"]
+    assert [(a["AlarmName"], a["StateValue"]) for a in created] == [(name, "INSUFFICIENT_DATA")]
+    assert created[0]["StateReason"] == "Unchecked: Initial alarm creation"
+
+    aws(sandbox.url, "cloudwatch", "set-alarm-state", "--alarm-name", name,
+        "--state-value", "ALARM", "--state-reason", "errors on the new revision")
+    aws(sandbox.url, "cloudwatch", "put-metric-alarm", "--alarm-name", name, *metric,
+        "--threshold", "80")
+    updated = described("--alarm-names", name)["MetricAlarms"][0]
+    assert updated["Threshold"] == 80.0  # the update overwrote the configuration ...
+    assert (updated["StateValue"], updated["StateReason"]) == (
+        "ALARM", "errors on the new revision")  # ... and left the state as it was

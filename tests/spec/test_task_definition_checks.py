@@ -158,3 +158,30 @@ def test_a_member_the_model_deprecates_is_a_warning(tmp_path: Path) -> None:
     assert check(tmp_path, doc) == [
         "warning: inferenceAccelerators: 'inferenceAccelerators' is deprecated: This feature "
         "is no longer available."]
+
+
+@pytest.mark.parametrize(("command", "first"), [
+    (["curl -f http://localhost/"], "starts with 'curl -f http://localhost/'"),
+    (["curl", "-f", "http://localhost/"], "starts with 'curl'"),
+    (["cmd-shell", "curl -f http://localhost/"], "starts with 'cmd-shell'"),
+    ([], "is empty"),
+])
+def test_a_health_check_command_without_cmd_or_cmd_shell_is_a_warning(
+        tmp_path: Path, command: list[str], first: str) -> None:
+    doc = fargate()
+    doc["containerDefinitions"][0]["healthCheck"] = {"command": command, "interval": 30}
+    at = "command[0]" if command else "command"
+    assert check(tmp_path, doc) == [
+        f"warning: containerDefinitions[0].healthCheck.{at}: the health check command of "
+        f"container 'web' {first}, not CMD or CMD-SHELL: ECS registers it, but the check "
+        "does not run the command"]
+
+
+@pytest.mark.parametrize("command", [
+    ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], ["CMD", "curl", "-f", "http://x/"],
+])
+def test_a_health_check_command_with_cmd_or_cmd_shell_is_fine(
+        tmp_path: Path, command: list[str]) -> None:
+    doc = fargate()
+    doc["containerDefinitions"][0]["healthCheck"] = {"command": command}
+    assert check(tmp_path, doc) == []

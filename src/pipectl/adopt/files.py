@@ -68,9 +68,11 @@ def write_imported(result: ImportedPipeline, spec_path: Path, directory: Path, *
         refuse_links(target, directory, str(shown), "import")
     existing = [str(shown) for target, shown, _, _ in targets if os.path.lexists(target)]
     if existing and not force:
-        raise InvalidInput(f"{', '.join(existing)} already exist; import overwrites nothing",
-                           hint="pass --force to overwrite them, or run it in another "
-                                "directory (or with -c another/pipeline.yml)")
+        one = len(existing) == 1
+        raise InvalidInput(f"{', '.join(existing)} already {'exists' if one else 'exist'}; "
+                           "import overwrites nothing",
+                           hint=f"pass --force to overwrite {'it' if one else 'them'}, or run "
+                                "import in another directory (or with -c another/pipeline.yml)")
     written = []
     for target, shown, content, what in targets:
         existed = os.path.lexists(target)

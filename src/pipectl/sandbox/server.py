@@ -33,6 +33,7 @@ class SandboxServer:
         )
         from werkzeug.serving import make_server
 
+        from pipectl.sandbox.alarms import new_alarms_start_without_data
         from pipectl.sandbox.app import SandboxApp
         from pipectl.sandbox.auth import Gate, new_token
         from pipectl.sandbox.engine import Engine
@@ -42,6 +43,7 @@ class SandboxServer:
         # per service, reading this module global): no page may script the sandbox.
         setattr(werkzeug_app, "DISABLE_GLOBAL_CORS", True)  # noqa: B010 - not re-exported
         keep_choices_per_request()  # requests are served in threads of their own
+        new_alarms_start_without_data()  # as CloudWatch does; moto starts them in OK
         self.host = host
         self.time_scale = time_scale
         self.token = token or new_token()

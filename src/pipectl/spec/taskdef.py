@@ -18,6 +18,7 @@ from pipectl.spec.json_source import load_json
 from pipectl.spec.names import ECS_NAME, SECRET_LIKE
 from pipectl.spec.service_model import input_shape
 from pipectl.spec.shape_check import ShapeChecker, kind_of
+from pipectl.spec.taskdef_health import health_check_findings
 from pipectl.spec.taskdef_input import TaskDefinitionInput, normalise
 from pipectl.spec.taskdef_roles import role_findings
 from pipectl.spec.yaml_source import FieldPath, SourceMap, dotted_path, read_text
@@ -110,6 +111,7 @@ def check_task_definition(
     findings += _containers(document)
     findings += _family(document)
     findings += role_findings(document)
+    findings += health_check_findings(document)
     findings += _awslogs_create_group(document, pipectl_creates_group=fargate_service)
     if fargate_service or document.is_fargate:
         findings += _fargate(document, fargate_service)
