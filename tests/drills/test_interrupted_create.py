@@ -4,12 +4,13 @@ In-process, the interruption comes from a botocore ``after-call`` hook that rais
 KeyboardInterrupt (what Python raises on SIGINT) once the k-th mutating request has
 been answered: AWS has made the change, pipectl has not yet seen the answer. That is
 the worst moment, and every k is tried. One more test sends a real SIGINT to a real
-``pipectl create`` process.
+``pipectl create`` process, held by the sandbox in the middle of a change.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 
 from pipectl.aws.session import is_read_operation
 from tests.drills.conftest import CallHook
+from tests.drills.holding import HOLD_LIMIT, held
 from tests.drills.project import Project
 
 
@@ -74,27 +76,49 @@ def test_ctrl_c_after_each_change_then_rerun_converges(
         assert_converged(project)
 
 
+#: The change a real ``create`` is interrupted in: one of its last, and the only kind
+#: that a second call would duplicate (a new revision) rather than refuse.
+HELD_CHANGE = "ecs:RegisterTaskDefinition"
+
+
 def test_sigint_to_a_real_create_process(project: Project) -> None:
-    """A real SIGINT once the first change is reported: exit 130, and a re-run converges."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipectl", "--endpoint-url", project.url,
-         "-c", str(project.spec_path), "create"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
-    )
-    try:
-        assert process.stdout is not None
-        seen = []
-        for line in process.stdout:
-            seen.append(line)
-            if "created" in line:
-                process.send_signal(signal.SIGINT)
-                break
-        out, err = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 130, "".join(seen) + out + err
+    """A real SIGINT to a real ``pipectl create`` while it waits on a change: exit 130 with
+    the hint; AWS then makes the change nobody waits for; a re-run converges, no duplicate.
+
+    The sandbox holds the change's request until the process has exited, so the signal
+    lands mid-create however fast or slow this machine is.
+    """
+    with held(project.sandbox, HELD_CHANGE) as hold:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipectl", "--endpoint-url", project.url,
+             "-c", str(project.spec_path), "create"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+        )
+        try:
+            while not hold.arrived.wait(0.05):
+                if process.poll() is not None:
+                    out, err = process.communicate()
+                    pytest.fail(f"create ended (exit {process.returncode}) before it sent "
+                                f"{HELD_CHANGE}:\n{out}{err}")
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        # Half-way: what came before the held change exists, what comes after does not.
+        assert "created CodeBuild project" in out and "created ECS service" not in out, out
+        before = project.inventory()
+        assert before["projects"] and not before["services"] and not before["pipelines"]
+        assert project.task_definition_revisions() == []
+        hold.release()  # the request AWS received goes on, with nobody to read the answer
+        assert hold.answered.wait(HOLD_LIMIT), f"the held {HELD_CHANGE} was never answered"
+    assert len(project.task_definition_revisions()) == 1
+    assert process.returncode == 130, out + err
     assert "Traceback" not in err
-    assert "interrupted" in err and rerun_hint(project) in err
+    applied = re.search(r"interrupted while applying ECS task definition \S+: "
+                        r"(\d+) of (\d+) changes were applied", err)
+    assert applied is not None, err
+    assert 0 < int(applied[1]) < int(applied[2]), err
+    assert rerun_hint(project) in err
     assert_converged(project)
