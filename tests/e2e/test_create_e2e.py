@@ -92,7 +92,7 @@ def test_create_converges_updates_one_field_and_destroys(
     # --- create, in a real process --------------------------------------------------
     created = run_cli_process([*endpoint, "create"], cwd=tmp_path)
     assert created.returncode == 0, created.stderr
-    assert "Done: 18 created." in created.stdout
+    assert "Done: 19 created." in created.stdout
 
     pipeline = aws("codepipeline", "get-pipeline", "--name", "hello-web")["pipeline"]
     # Once through the installed `aws` executable itself: the same answer.
@@ -202,7 +202,7 @@ def test_create_converges_updates_one_field_and_destroys(
     diff_lines = [line.strip() for line in plan.stdout.splitlines() if " -> " in line]
     assert diff_lines == ["environment.computeType: BUILD_GENERAL1_SMALL -> "
                           "BUILD_GENERAL1_MEDIUM"]
-    assert "1 to update, 17 unchanged" in plan.stdout
+    assert "1 to update, 18 unchanged" in plan.stdout
     updated = run_cli([*endpoint, "-v", "update"])
     assert updated.exit_code == 0, updated.output
     assert {op for op in aws_calls(updated.stderr) if op.endswith("UpdateProject")} == {

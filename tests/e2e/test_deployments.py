@@ -39,7 +39,7 @@ def test_alarms_are_planned_converged_and_a_run_they_roll_back_exits_1_naming_th
     with_deploy_settings(project.root, f"  alarms: [{ALARM}]\n  minimum_healthy_percent: 50\n")
     plan = project.cli("plan")
     assert plan.exit_code == 0, plan.output
-    assert "1 to update, 17 unchanged" in plan.stdout
+    assert "1 to update, 18 unchanged" in plan.stdout
     assert f'alarms.names: [] -> ["{ALARM}"]' in plan.stdout
     assert "alarms.rollback: false -> true" in plan.stdout
     assert "minimumHealthyPercent: 100 -> 50" in plan.stdout
@@ -49,7 +49,7 @@ def test_alarms_are_planned_converged_and_a_run_they_roll_back_exits_1_naming_th
         cluster="hello-web", services=["hello-web"])["services"][0]["deploymentConfiguration"]
     assert config["alarms"] == {"alarmNames": [ALARM], "enable": True, "rollback": True}
     assert config["minimumHealthyPercent"] == 50
-    assert "18 unchanged" in project.cli("plan").stdout
+    assert "19 unchanged" in project.cli("plan").stdout
 
     # The first run brings the new service up (no task before it): the alarm then has a
     # deployment with tasks to fail.

@@ -65,6 +65,29 @@ def test_json_has_the_documented_shape(use: Use) -> None:
     world.clients.assert_all_used()
 
 
+def test_the_commands_actions_compute_is_named_as_left_out_of_the_estimate(use: Use) -> None:
+    # ScaleUp ran 70 s in each of 3 runs: CodeBuild minutes AWS bills at a compute type
+    # it does not name. Its action-minutes are priced (2 each); its compute is listed.
+    use(World([RunSpec() for _ in range(3)], scale_up=70.0))
+    result = run_cli(["insights", "-o", "json", "--runs", "3"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    left_out = report["summary"]["cost"]["not_included"]
+    assert [(u["action"], u["minutes"]) for u in left_out] == [("Deploy/ScaleUp", 6)]
+    assert "does not say which compute type" in left_out[0]["why"]
+    run = report["runs"][0]
+    assert run["cost_breakdown_usd"]["codepipeline"] == pytest.approx((4 + 2) * 0.002)
+    text = run_cli(["insights", "--runs", "3"])
+    assert "not included: Deploy/ScaleUp's CodeBuild compute, 6 min over these runs" \
+        in text.stdout
+
+
+def test_without_a_commands_action_nothing_is_left_out(use: Use) -> None:
+    use(World([RunSpec() for _ in range(2)]))
+    report = json.loads(run_cli(["insights", "-o", "json"]).stdout)
+    assert report["summary"]["cost"]["not_included"] == []
+
+
 def test_runs_within_an_hour_give_no_monthly_rate(use: Use) -> None:
     # Two runs a minute apart would be 43,200 runs a month: no rate, no monthly cost.
     use(World([RunSpec() for _ in range(2)], every=60.0))

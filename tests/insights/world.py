@@ -82,6 +82,7 @@ class World:
     container_health_check: dict[str, Any] | None = None
     image_bytes: int = 60 * 1024**2
     ecr_error: str | None = None  # DescribeImages fails with this AWS error code
+    scale_up: float | None = None  # seconds of a Commands action after the ECS one
     clients: StubbedClients = field(init=False)
 
     def __post_init__(self) -> None:
@@ -137,7 +138,9 @@ class World:
             "stages": [{"name": "Source", "actions": [action("Source", "Source",
                                                              "CodeStarSourceConnection")]},
                        {"name": "Build", "actions": [action("Build", "Build", "CodeBuild")]},
-                       {"name": "Deploy", "actions": [action("Deploy", "Deploy", "ECS")]}]}}
+                       {"name": "Deploy", "actions": [action("Deploy", "Deploy", "ECS")] + (
+                           [action("ScaleUp", "Compute", "Commands")]
+                           if self.scale_up is not None else [])}]}}
 
     def _codepipeline_ListPipelineExecutions(self, params: dict[str, Any]) -> dict[str, Any]:
         summaries = []
@@ -171,6 +174,15 @@ class World:
                                run.revision),
                         detail("Build", "CodeBuild", times["build"], times["build_id"]),
                         detail("Deploy", "ECS", times["deploy"], times["deployment"])]
+            if self.scale_up is not None:  # the Commands action's own CodeBuild build
+                end = times["deploy"][1]
+                details.append({**detail("Deploy", "Commands", (end, end + self.scale_up),
+                                         f"{PROJECT}-commands:{times['id']}"),
+                                "actionName": "ScaleUp",
+                                "actionExecutionId": f"{times['id']}-ScaleUp",
+                                "input": {"actionTypeId": {
+                                    "category": "Compute", "owner": "AWS",
+                                    "provider": "Commands", "version": "1"}}})
         details.sort(key=lambda d: d["startTime"], reverse=True)
         offset = int(params.get("nextToken") or 0)
         size = int(params.get("maxResults") or 100)

@@ -32,7 +32,7 @@ def aws_calls(stderr: str) -> dict[str, int]:
 def test_plan_detailed_exitcode_says_whether_changes_are_pending(project: Path) -> None:
     before = run_cli(["plan", "--detailed-exitcode"])
     assert before.exit_code == ExitStatus.CHANGES_PENDING, before.output
-    assert "18 to create" in before.stdout
+    assert "19 to create" in before.stdout
     assert "+ CodePipeline pipeline" in before.stdout
     assert run_cli(["create"]).exit_code == 0
     after = run_cli(["plan", "--detailed-exitcode"])
@@ -46,7 +46,7 @@ def test_plan_json_lists_every_resource_with_its_changes(project: Path) -> None:
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["changes_pending"] is True
-    assert data["summary"] == {"create": 18}
+    assert data["summary"] == {"create": 19}
     assert data["resources"][0] == {"resource": "S3 bucket", "kind": "s3-bucket",
                                     "name": "hello-web-artifacts-123456789012-us-east-1",
                                     "action": "create", "changes": []}
@@ -55,15 +55,15 @@ def test_plan_json_lists_every_resource_with_its_changes(project: Path) -> None:
 def test_second_create_changes_nothing_and_only_reads(project: Path) -> None:
     first = run_cli(["create"])
     assert first.exit_code == 0, first.output
-    assert "Done: 18 created." in first.stdout
+    assert "Done: 19 created." in first.stdout
     second = run_cli(["-v", "create"])
     assert second.exit_code == 0, second.output
-    assert "Nothing to change: the 18 resources of pipeline hello-web match the spec." \
+    assert "Nothing to change: the 19 resources of pipeline hello-web match the spec." \
         in second.stdout
     calls = aws_calls(second.stderr)
     assert calls and all(op.split(":")[1].startswith(("Get", "List", "Describe", "BatchGet"))
                          for op in calls), calls
-    assert sum(calls.values()) - calls["sts:GetCallerIdentity"] <= 2 * 17
+    assert sum(calls.values()) - calls["sts:GetCallerIdentity"] <= 2 * 18
 
 
 def test_plan_shows_a_field_diff_and_update_applies_it(project: Path) -> None:
@@ -71,7 +71,7 @@ def test_plan_shows_a_field_diff_and_update_applies_it(project: Path) -> None:
     text = project.read_text().replace("timeout_minutes: 15", "timeout_minutes: 20")
     project.write_text(text)
     plan = run_cli(["plan"])
-    assert "1 to update, 17 unchanged" in plan.stdout, plan.output
+    assert "1 to update, 18 unchanged" in plan.stdout, plan.output
     assert "stages.Deploy.Deploy.configuration.DeploymentTimeout: 15 -> 20" in plan.stdout
     update = run_cli(["update"])
     assert update.exit_code == 0, update.output
@@ -103,12 +103,12 @@ def test_interrupted_create_says_how_to_resume_and_a_rerun_converges(
         patch.setattr(executor, "call", interrupt)
         stopped = run_cli(["create"])
     assert stopped.exit_code == ExitStatus.INTERRUPTED
-    assert "interrupted while applying CodePipeline pipeline hello-web: 17 of 18 changes" \
+    assert "interrupted while applying CodePipeline pipeline hello-web: 18 of 19 changes" \
         in stopped.stderr
     assert "re-run `pipectl create`" in stopped.stderr
     rerun = run_cli(["create"])
     assert rerun.exit_code == 0, rerun.output
-    assert "1 to create, 17 unchanged" in rerun.stdout
+    assert "1 to create, 18 unchanged" in rerun.stdout
 
 
 def test_destroy_without_a_terminal_needs_yes(project: Path, aws: AwsSession) -> None:
@@ -148,7 +148,7 @@ def test_create_json_reports_what_it_applied(project: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["ok"] is True
-    assert [a["action"] for a in data["applied"]] == ["create"] * 18
+    assert [a["action"] for a in data["applied"]] == ["create"] * 19
     again = json.loads(run_cli(["create", "-o", "json"]).stdout)
     assert again["applied"] == []
     assert again["plan"]["changes_pending"] is False

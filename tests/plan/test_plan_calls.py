@@ -67,7 +67,7 @@ def test_plan_v_lists_exactly_the_calls_create_sends(
     assert planned.exit_code == 0, planned.output
     plan = json.loads(planned.stdout)
     calls = listed(plan)
-    assert [r["action"] for r in plan["resources"]] == ["create"] * 18
+    assert [r["action"] for r in plan["resources"]] == ["create"] * 19
     assert all(r["calls"] for r in plan["resources"])  # every resource says how
 
     sent.clear()

@@ -20,7 +20,8 @@ from tests.plan.conftest import apply, converge, fresh, state_with
 from tests.resources.specs import make_spec, make_state
 
 ALL_KINDS = [
-    "s3-bucket", "s3-bucket-versioning", "s3-bucket-encryption", "s3-public-access-block",
+    "s3-bucket", "s3-bucket-ownership", "s3-bucket-versioning", "s3-bucket-encryption",
+    "s3-public-access-block",
     "s3-bucket-policy", "ecr-repository", "ecr-lifecycle-policy", "iam-role", "iam-role",
     "iam-role-policy", "iam-role-policy", "codebuild-project", "ecs-cluster",
     "logs-log-group", "logs-log-group", "ecs-task-definition", "ecs-service", "codepipeline",
@@ -88,11 +89,15 @@ def test_drifted_bucket_settings_are_found_and_converged(
     bucket = state.bucket.name
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
     s3.delete_public_access_block(Bucket=bucket)
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={
+        "Rules": [{"ObjectOwnership": "ObjectWriter"}]})
     s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [
         {"Key": "pipectl:pipeline", "Value": "hello-web"}, {"Key": "owner", "Value": "ops"}]})
     plan = make_plan(aws, state)
     assert changes(plan) == {
         f"s3-bucket {bucket}": (Action.UPDATE, [FieldDiff("tags.team", None, "web")]),
+        f"s3-bucket-ownership {bucket}": (Action.UPDATE, [
+            FieldDiff("objectOwnership", "ObjectWriter", "BucketOwnerEnforced")]),
         f"s3-bucket-versioning {bucket}": (
             Action.UPDATE, [FieldDiff("status", "Suspended", "Enabled")]),
         f"s3-public-access-block {bucket}": (Action.CREATE, []),
@@ -101,6 +106,8 @@ def test_drifted_bucket_settings_are_found_and_converged(
     assert make_plan(aws, state).pending == ()
     tags = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
     assert {"Key": "owner", "Value": "ops"} in tags  # tags others add are kept
+    assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "BucketOwnerEnforced"}]
 
 
 def test_a_kms_encrypted_bucket_keeps_its_key(aws: AwsSession, state: DesiredState) -> None:

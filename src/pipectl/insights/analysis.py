@@ -44,6 +44,7 @@ def analyse(evidence: Evidence, now: float) -> Report:
         storage_per_month_usd=storage,
         fixed_per_month_usd=fixed,
         prices=prices.describe(),
+        not_included=cost.not_included(evidence),
     )
     return Report(evidence.target.pipeline, runs, summary, recommendations)
 

@@ -6,7 +6,8 @@ import math
 
 from pipectl.insights import prices
 from pipectl.insights.evidence import Doc, Evidence
-from pipectl.insights.model import ACTION, RunCost, Step
+from pipectl.insights.model import ACTION, RunCost, Step, Unpriced
+from pipectl.insights.timeline import provider
 from pipectl.runs.values import epoch
 
 SECONDS_PER_MONTH = 30 * 86400.0
@@ -79,6 +80,32 @@ def storage_per_month(evidence: Evidence) -> float | None:
         return None
     size = sum(int(i.get("imageSizeInBytes") or 0) for i in evidence.images)
     return size / 1024**3 * prices.ECR_PER_GB_MONTH
+
+
+#: Why the Commands action's compute has no estimate.
+COMMANDS_UNPRICED = ("CodePipeline runs the Commands action on CodeBuild compute it manages "
+                     "and bills as CodeBuild time, but does not say which compute type, so "
+                     "no rate applies")
+
+
+def not_included(evidence: Evidence) -> tuple[Unpriced, ...]:
+    """Commands actions (pipectl's ScaleUp among them): their CodeBuild minutes, unpriced.
+
+    The action's CodePipeline action-minutes are in the estimate; the CodeBuild compute
+    AWS charges besides (its action reference says so) is not: a guessed rate would be
+    a wrong number presented as a right one.
+    """
+    minutes: dict[str, int] = {}
+    for details in evidence.actions.values():
+        for detail in details:
+            if provider(detail) != "Commands":
+                continue
+            start, end = epoch(detail.get("startTime")), epoch(detail.get("lastUpdateTime"))
+            if start is None or end is None or detail.get("status") == "InProgress":
+                continue
+            key = f"{detail.get('stageName')}/{detail.get('actionName')}"
+            minutes[key] = minutes.get(key, 0) + math.ceil(max(end - start, 1.0) / 60)
+    return tuple(Unpriced(action, n, COMMANDS_UNPRICED) for action, n in sorted(minutes.items()))
 
 
 def fixed_per_month(evidence: Evidence) -> float:

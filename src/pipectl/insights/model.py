@@ -127,6 +127,18 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class Unpriced:
+    """Billed time the estimate leaves out: an action's, and why it has no price."""
+
+    action: str  # Stage/Action
+    minutes: int  # billed minutes over the runs read (each execution rounded up)
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "minutes": self.minutes, "why": self.why}
+
+
+@dataclass(frozen=True)
 class Summary:
     runs: int
     succeeded: int
@@ -142,6 +154,8 @@ class Summary:
     storage_per_month_usd: float | None
     fixed_per_month_usd: float
     prices: dict[str, Any] = field(default_factory=dict)
+    #: What these runs were billed for that the estimate leaves out, and why.
+    not_included: tuple[Unpriced, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -157,7 +171,8 @@ class Summary:
                      "per_month_usd": _money(self.cost_per_month_usd),
                      "ecr_storage_per_month_usd": _money(self.storage_per_month_usd),
                      "fixed_per_month_usd": _money(self.fixed_per_month_usd),
-                     "prices": self.prices},
+                     "prices": self.prices,
+                     "not_included": [u.to_dict() for u in self.not_included]},
         }
 
 

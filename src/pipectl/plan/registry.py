@@ -20,12 +20,14 @@ from pipectl.plan.planners.storage import (
     BucketPlanner,
     BucketPolicyPlanner,
     EncryptionPlanner,
+    OwnershipPlanner,
     PublicAccessBlockPlanner,
     VersioningPlanner,
 )
 
 PLANNERS: tuple[Planner[Any], ...] = (
     BucketPlanner(),
+    OwnershipPlanner(),
     VersioningPlanner(),
     EncryptionPlanner(),
     PublicAccessBlockPlanner(),

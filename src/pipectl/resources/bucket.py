@@ -10,6 +10,8 @@ from pipectl.resources.common import POLICY_VERSION, Placement, tag_list, to_jso
 #: SSE-S3. A bucket that already uses KMS keeps it: that is at least as strong.
 DEFAULT_SSE = "AES256"
 KMS_SSE = ("aws:kms", "aws:kms:dsse")
+#: ACLs off: every object is the bucket owner's, whoever writes it.
+OBJECT_OWNERSHIP = "BucketOwnerEnforced"
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class ArtifactBucket:
     def create_request(self) -> dict[str, Any]:
         # BucketOwnerEnforced: ACLs off, every object is the bucket owner's, whoever
         # writes it (AWS's default for new buckets since 2023, stated rather than assumed).
-        request: dict[str, Any] = {"Bucket": self.name, "ObjectOwnership": "BucketOwnerEnforced"}
+        request: dict[str, Any] = {"Bucket": self.name, "ObjectOwnership": OBJECT_OWNERSHIP}
         # us-east-1 is the one region that rejects an explicit location constraint.
         if self.region != "us-east-1":
             request["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
@@ -43,6 +45,10 @@ class ArtifactBucket:
 
     def tagging_request(self, tags: dict[str, str]) -> dict[str, Any]:
         return {**self.owned, "Tagging": {"TagSet": tag_list(tags)}}
+
+    def ownership_request(self) -> dict[str, Any]:
+        return {**self.owned,
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": OBJECT_OWNERSHIP}]}}
 
     def versioning_request(self) -> dict[str, Any]:
         return {**self.owned, "VersioningConfiguration": {"Status": "Enabled"}}

@@ -122,6 +122,9 @@ def cost_lines(s: Summary) -> list[str]:
         lines.append(f"ECR storage {money(s.storage_per_month_usd)} a month")
     if s.fixed_per_month_usd:
         lines.append(f"CodePipeline V1 {money(s.fixed_per_month_usd)} a month")
+    for unpriced in s.not_included:
+        lines.append(f"not included: {unpriced.action}'s CodeBuild compute, "
+                     f"{unpriced.minutes} min over these runs ({unpriced.why})")
     return lines
 
 

@@ -17,7 +17,7 @@ from pipectl.plan.calls import call, read
 from pipectl.plan.compare import canonical_policy
 from pipectl.plan.model import FieldDiff, Observed
 from pipectl.plan.requests import Each, Request, Requests
-from pipectl.resources.bucket import DEFAULT_SSE, KMS_SSE, ArtifactBucket
+from pipectl.resources.bucket import DEFAULT_SSE, KMS_SSE, OBJECT_OWNERSHIP, ArtifactBucket
 from pipectl.resources.common import tag_dict
 
 if TYPE_CHECKING:
@@ -152,6 +152,29 @@ class _BucketSetting(Planner[ArtifactBucket]):
     def update(self, desired: ArtifactBucket, observed: Observed,
                diffs: list[FieldDiff]) -> Requests:
         return self.create(desired)  # every Put replaces the setting whole
+
+
+class OwnershipPlanner(_BucketSetting):
+    """BucketOwnerEnforced: ACLs off, every object the bucket owner's, whoever writes it.
+
+    CreateBucket already asks for it; this finds a bucket where it was changed (or one
+    created before pipectl did), and puts it back.
+    """
+
+    kind = "s3-bucket-ownership"
+    title = "S3 object ownership"
+    get, put = "GetBucketOwnershipControls", "PutBucketOwnershipControls"
+    not_set = frozenset({"OwnershipControlsNotFoundError"})
+
+    def observe(self, got: dict[str, Any], desired: ArtifactBucket) -> Observed | None:
+        rules = (got.get("OwnershipControls") or {}).get("Rules") or []
+        return Observed({"objectOwnership": rules[0].get("ObjectOwnership") if rules else None})
+
+    def fields(self, desired: ArtifactBucket) -> dict[str, Any]:
+        return {"objectOwnership": OBJECT_OWNERSHIP}
+
+    def put_request(self, desired: ArtifactBucket) -> dict[str, Any]:
+        return desired.ownership_request()
 
 
 class VersioningPlanner(_BucketSetting):
