@@ -187,7 +187,7 @@ def write_files(files: list[PlannedFile], directory: Path, *, force: bool) -> li
     targets = [planned.path if planned.path.is_absolute() else directory / planned.path
                for planned in files]
     for planned, target in zip(files, targets, strict=True):
-        refuse_links(target, directory, str(planned.path), "init")
+        refuse_links(target, directory, str(planned.path), "init", overwrite=force)
     results = []
     for planned, target in zip(files, targets, strict=True):
         exists = os.path.lexists(target)

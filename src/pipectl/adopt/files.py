@@ -65,7 +65,7 @@ def write_imported(result: ImportedPipeline, spec_path: Path, directory: Path, *
     files = planned_files(result, spec_path)
     targets = [(p if p.is_absolute() else directory / p, p, c, w) for p, c, w in files]
     for target, shown, _, _ in targets:
-        refuse_links(target, directory, str(shown), "import")
+        refuse_links(target, directory, str(shown), "import", overwrite=force)
     existing = [str(shown) for target, shown, _, _ in targets if os.path.lexists(target)]
     if existing and not force:
         one = len(existing) == 1
