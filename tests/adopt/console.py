@@ -148,3 +148,57 @@ def make_console_pipeline(client: Callable[[str], Any], *,
         **(pipeline or {}),
     }
     client("codepipeline").create_pipeline(pipeline=declaration)
+
+
+# A CodeCommit source, and the EventBridge rule the console makes with it (its name, its
+# role with the managed policy the console attaches, its description, its target id).
+CODECOMMIT_REPOSITORY = "hello-console-repo"
+CONSOLE_RULE = f"codepipeline-{CODECOMMIT_REPOSITORY}-main-571936-rule"
+EVENTS_ROLE = f"cwe-role-{REGION}-{NAME}"
+EVENTS_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/{EVENTS_ROLE}"
+PIPELINE_ARN = f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:{NAME}"
+CONSOLE_RULE_DESCRIPTION = (
+    "Amazon CloudWatch Events rule to automatically start your pipeline when a change "
+    "occurs in the AWS CodeCommit source repository and branch. Deleting this may prevent "
+    "changes from being detected in that pipeline. Read more: "
+    "http://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-about-starting.html")
+
+
+def codecommit_stages() -> list[dict[str, Any]]:
+    """The console's three stages with a CodeCommit source (its rule starts the runs, so
+    the console sets PollForSourceChanges to false)."""
+    out = stages()
+    out[0]["actions"][0] = {
+        **out[0]["actions"][0],
+        "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "CodeCommit",
+                         "version": "1"},
+        "configuration": {"RepositoryName": CODECOMMIT_REPOSITORY, "BranchName": "main",
+                          "PollForSourceChanges": "false",
+                          "OutputArtifactFormat": "CODE_ZIP"},
+    }
+    return out
+
+
+def make_console_rule(client: Callable[[str], Any], *, name: str = CONSOLE_RULE,
+                      pipeline_arn: str = PIPELINE_ARN) -> None:
+    """The rule that starts the pipeline on a push to main, with the console's role."""
+    iam = client("iam")
+    iam.create_role(RoleName=EVENTS_ROLE, Path="/service-role/",
+                    AssumeRolePolicyDocument=_trust("events.amazonaws.com"))
+    policy = iam.create_policy(
+        PolicyName=f"start-pipeline-execution-{REGION}-{NAME}", Path="/service-role/",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["codepipeline:StartPipelineExecution"],
+            "Resource": [pipeline_arn]}]}))
+    iam.attach_role_policy(RoleName=EVENTS_ROLE, PolicyArn=policy["Policy"]["Arn"])
+    events = client("events")
+    events.put_rule(Name=name, State="ENABLED", Description=CONSOLE_RULE_DESCRIPTION,
+                    EventPattern=json.dumps({
+                        "source": ["aws.codecommit"],
+                        "detail-type": ["CodeCommit Repository State Change"],
+                        "resources": [f"arn:aws:codecommit:{REGION}:{ACCOUNT}:"
+                                      f"{CODECOMMIT_REPOSITORY}"],
+                        "detail": {"event": ["referenceCreated", "referenceUpdated"],
+                                   "referenceType": ["branch"], "referenceName": ["main"]}}))
+    events.put_targets(Rule=name, Targets=[{"Id": f"codepipeline-{NAME}", "Arn": pipeline_arn,
+                                            "RoleArn": EVENTS_ROLE_ARN}])

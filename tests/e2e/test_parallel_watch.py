@@ -76,10 +76,10 @@ def _deploying(event: dict[str, Any]) -> bool:
 
 
 def _events(stdout: str) -> list[dict[str, Any]]:
-    """The watch's JSON lines (a failed run's error object follows them, indented)."""
-    lines = stdout.splitlines()
-    end = lines.index("{") if "{" in lines else len(lines)
-    return [json.loads(line) for line in lines[:end]]
+    """The watch's JSON lines, without the error object that ends a failed run's (a JSON
+    line too, ``{"ok": false, ...}``)."""
+    objects = [json.loads(line) for line in stdout.splitlines()]
+    return [o for o in objects if "event" in o]
 
 
 def _build_id(project: Project, execution_id: str) -> str:

@@ -70,7 +70,7 @@ def test_codecommit_source_gets_its_rule_which_converges_and_is_destroyed(
     endpoint = ["--endpoint-url", server.url]
     created = run_cli([*endpoint, "create"])
     assert created.exit_code == 0, created.output
-    assert "Done: 17 created." in created.stdout
+    assert "Done: 18 created." in created.stdout
     pattern = {
         "source": ["aws.codecommit"],
         "detail-type": ["CodeCommit Repository State Change"],
@@ -121,7 +121,7 @@ def test_s3_source_gets_eventbridge_notifications_and_its_rule(
     assert "eventBridge: false -> true" in plan.stdout
     created = run_cli([*endpoint, "create"])
     assert created.exit_code == 0, created.output
-    assert "Done: 17 created, 1 updated." in created.stdout
+    assert "Done: 18 created, 1 updated." in created.stdout
     check_rule_and_role(aws, {
         "source": ["aws.s3"], "detail-type": ["Object Created"],
         "detail": {"bucket": {"name": ["hello-source"]}, "object": {"key": ["src/app.zip"]}}})

@@ -173,3 +173,39 @@ def test_s3_eventbridge_is_switched_on_keeping_the_buckets_other_notifications()
         again = planner.read(aws, events.bucket)
         assert again is not None and planner.compare(events.bucket, again) == []
         stub.assert_no_pending_responses()
+
+
+def test_other_rules_that_start_the_pipeline_are_read_on_every_page_and_named() -> None:
+    rule = events_of(state_for(CODECOMMIT)).rule
+    aws = session()
+    planner = planner_for("events-rule")
+    with Stubber(aws.client("events")) as stub:
+        stub.add_response("list_rule_names_by_target", {
+            "RuleNames": [RULE, "codepipeline-hello-repo-main-571936-rule"],
+            "NextToken": "page-2"}, {"TargetArn": PIPELINE_ARN})
+        stub.add_response("list_rule_names_by_target", {"RuleNames": ["nightly"]},
+                          {"TargetArn": PIPELINE_ARN, "NextToken": "page-2"})
+        assert planner.warning(aws, rule) == (
+            "EventBridge rules codepipeline-hello-repo-main-571936-rule, nightly also start "
+            "this pipeline, so each change would start 3 runs; set source.change_detection: "
+            "existing to leave starting runs to them (pipectl then makes no rule)")
+        # pipectl's own rule alone: nothing to say.
+        stub.add_response("list_rule_names_by_target", {"RuleNames": [RULE]},
+                          {"TargetArn": PIPELINE_ARN})
+        assert planner.warning(aws, rule) == ""
+        stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("source", [CODECOMMIT, S3])
+def test_an_existing_rule_means_no_rule_target_role_or_bucket_setting_of_pipectls(
+        source: dict[str, Any]) -> None:
+    existing = state_for({**source, "change_detection": "existing"})
+    assert existing.source_events is None
+    for kind in ("events-rule", "events-target", "s3-eventbridge-notifications"):
+        assert planner_for(kind).targets(existing) == []
+    assert [r.name for r in planner_for("iam-role").targets(existing)] == [
+        "hello-web-codebuild", "hello-web-codepipeline"]
+    # The pipeline and its role are what they would be with pipectl's rule.
+    ours = state_for(source)
+    assert existing.pipeline_role == ours.pipeline_role
+    assert existing.pipeline.create_request() == ours.pipeline.create_request()

@@ -1,7 +1,9 @@
 """`pipectl watch` through the real CLI: the service deployment's facts (lifecycle stage,
 tasks per revision, the circuit breaker's failure count against its threshold, the alarms
 watched and their states, the alarm that fired) in the JSON ``deployment`` lines, and the
-same facts in the plain lines. ECS's answers in the model's shapes (botocore's Stubber)."""
+same facts in the plain lines; once the deployment has ended, its outcome and what caused
+it, not a stage, a countdown or alarm states that no longer mean anything. ECS's answers
+in the model's shapes (botocore's Stubber)."""
 
 from __future__ import annotations
 
@@ -91,7 +93,7 @@ def test_json_deployment_lines_carry_the_facts_and_the_plain_lines_the_same(
          "revisions": [
              {"task_definition": "hello-web:8", "running": 0, "requested": 1, "pending": 1},
              {"task_definition": "hello-web:7", "running": 1, "requested": 1, "pending": 0}],
-         "circuit_breaker": {"failures": 1, "threshold": 3},
+         "circuit_breaker": {"failures": 1, "threshold": 3, "tripped": False},
          "alarms": [{"name": "hello-web-5xx", "state": "OK"},
                     {"name": "hello-web-p99", "state": "INSUFFICIENT_DATA"}],
          "triggered_alarms": []},
@@ -100,19 +102,20 @@ def test_json_deployment_lines_carry_the_facts_and_the_plain_lines_the_same(
          "revisions": [
              {"task_definition": "hello-web:8", "running": 1, "requested": 1, "pending": 0},
              {"task_definition": "hello-web:7", "running": 0, "requested": 0, "pending": 0}],
-         "circuit_breaker": {"failures": 1, "threshold": 3},
+         "circuit_breaker": {"failures": 1, "threshold": 3, "tripped": False},
          "alarms": [{"name": "hello-web-5xx", "state": "ALARM"},
                     {"name": "hello-web-p99", "state": "OK"}],
          "triggered_alarms": []},
-        # Done: the alarms' states are no longer read (None), the one that fired is said.
+        # Ended: the outcome and the alarm that caused it; no lifecycle stage, no countdown
+        # to a breaker that can no longer trip (it did not cause this), no alarm states
+        # (no longer read).
         {"service": "hello-web", "deployment_status": "ROLLBACK_SUCCESSFUL",
-         "lifecycle_stage": "SCALE_UP",
+         "lifecycle_stage": None,
          "revisions": [
              {"task_definition": "hello-web:8", "running": 0, "requested": 1, "pending": 1},
              {"task_definition": "hello-web:7", "running": 1, "requested": 1, "pending": 0}],
-         "circuit_breaker": {"failures": 0, "threshold": 3},
-         "alarms": [{"name": "hello-web-5xx", "state": None},
-                    {"name": "hello-web-p99", "state": None}],
+         "circuit_breaker": None,
+         "alarms": [],
          "triggered_alarms": ["hello-web-5xx"]},
     ]
     rollback = next(o for o in objects if o.get("event") == "rollback")
@@ -126,17 +129,28 @@ def test_json_deployment_lines_carry_the_facts_and_the_plain_lines_the_same(
     assert len(lines) == len(deployments), plain.stdout
     # Each plain line says what its JSON line says, fact by fact (not its "message").
     for line, fact in zip(lines, facts, strict=True):
-        assert f"Deploy/Deploy: service deployment {fact['deployment_status']} " \
-            f"({fact['lifecycle_stage']})" in line, line
+        said = f"Deploy/Deploy: service deployment {fact['deployment_status']}"
+        assert said + (f" ({fact['lifecycle_stage']}) ·" if fact["lifecycle_stage"]
+                       else " ·") in line, line
         for revision in fact["revisions"]:
             assert f"{revision['task_definition']} {revision['running']}/" \
                 f"{revision['requested']} running" in line, line
         breaker = fact["circuit_breaker"]
-        assert f"{breaker['failures']} of {breaker['threshold']} failures" in line, line
-        assert "alarms " + ", ".join(f"{a['name']} {a['state'] or '?'}"
-                                     for a in fact["alarms"]) in line, line
+        if breaker is None:
+            assert "failures" not in line and "breaker" not in line, line
+        else:
+            counted = f"{breaker['failures']} of {breaker['threshold']} failures"
+            assert counted + (": the circuit breaker tripped" if breaker["tripped"] else
+                              " before the circuit breaker trips") in line, line
+        if fact["alarms"]:
+            assert "alarms " + ", ".join(f"{a['name']} {a['state']}"
+                                         for a in fact["alarms"]) in line, line
+        else:
+            assert "alarms " not in line and "?" not in line, line
         if fact["triggered_alarms"]:
-            assert "fired: " + ", ".join(fact["triggered_alarms"]) in line, line
+            fired = fact["triggered_alarms"]
+            assert f"alarm{'s' if len(fired) > 1 else ''} fired: {', '.join(fired)}" in line, \
+                line
         else:
             assert "fired" not in line, line
     assert "alarm hello-web-5xx went into ALARM during the deployment to ECS service " \

@@ -233,6 +233,10 @@ def test_the_documented_successful_deployment_is_a_success() -> None:
     assert any("service deployment IN_PROGRESS (SCALE_UP) · hello-web:8 0/1 running · "
                "hello-web:7 1/1 running · 2 of 3 failures before the circuit breaker trips"
                in m for m in shown), shown
+    # Ended: the outcome, without its last stage or a countdown to a breaker that can no
+    # longer trip.
+    assert [m.split(": ", 1)[1] for m in shown if "service deployment SUCCESSFUL" in m] == [
+        "service deployment SUCCESSFUL · hello-web:8 1/1 running"], shown
     # Found once; then only described.
     assert world.calls["ListServiceDeployments"] == 1
     assert world.calls["DescribeServiceRevisions"] == 1
@@ -249,9 +253,10 @@ def test_a_breaker_rollback_says_how_many_tasks_failed() -> None:
     assert result.diagnosis is not None
     assert result.diagnosis.message == ("ECS service deployment ROLLBACK_SUCCESSFUL: ECS "
                                         "deployment circuit breaker: tasks failed to start.")
-    assert any("service deployment ROLLBACK_SUCCESSFUL (SCALE_UP) · hello-web:8 0/1 running"
-               " · hello-web:7 1/1 running · 3 of 3 failures: the circuit breaker tripped" in m
-               for m in lines(events)), lines(events)
+    # Ended: the outcome and the breaker that caused it (not the last lifecycle stage).
+    assert any(m.endswith("service deployment ROLLBACK_SUCCESSFUL · hello-web:8 0/1 running"
+                          " · hello-web:7 1/1 running · 3 of 3 failures: the circuit breaker "
+                          "tripped") for m in lines(events)), lines(events)
 
 
 @pytest.mark.service_deployments

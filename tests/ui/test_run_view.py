@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 from rich.console import Console
 
 from pipectl.runs.model import Change, Diagnosis, Finished, RunResult, RunSnapshot, Update
-from pipectl.runs.progress import BuildPhase, BuildProgress, DeployProgress
+from pipectl.runs.progress import BuildPhase, BuildProgress, DeployProgress, RevisionCount
 from pipectl.runs.views import ActionView, StageView
 from pipectl.ui.environment import Environment
 from pipectl.ui.run_view import LiveView, follow, make_view, render_snapshot
@@ -189,3 +190,62 @@ def test_every_finished_build_phase_stays_readable_on_an_80_column_terminal() ->
     assert "…" not in text
     for i, name in enumerate(names[:-1]):
         assert f"{name} {i}s" in text
+
+
+def deploying(**service_deployment: object) -> RunSnapshot:
+    """The running snapshot, its deploy action showing the service deployment."""
+    snapshot = running_snapshot()
+    deploy_stage = snapshot.stages[2]
+    action = deploy_stage.actions[0]
+    assert action.deploy is not None
+    deploy = replace(action.deploy, lifecycle_stage="SCALE_UP", failure_threshold=3,
+                     breaker_on=True,
+                     revisions=(RevisionCount("hello-web:8", 0, 1, 1),
+                                RevisionCount("hello-web:7", 1, 1, 0)),
+                     **service_deployment)
+    stage = replace(deploy_stage, actions=(replace(action, deploy=deploy),))
+    return replace(snapshot, stages=(*snapshot.stages[:2], stage))
+
+
+def rows(renderable: object) -> list[str]:
+    """The terminal view's lines, without the padding to the console's width."""
+    return [line.strip() for line in record(renderable).splitlines() if line.strip()]
+
+
+def test_the_live_view_of_a_deployment_that_has_ended_shows_its_outcome_and_its_cause() -> None:
+    watched = (("hello-web-5xx", "INSUFFICIENT_DATA"), ("hello-web-p99", "OK"))
+    text = rows(render_snapshot(deploying(
+        deployment_status="IN_PROGRESS", failure_count=1, alarms=watched), show_logs=False))
+    # Two rows, so that the alarms are not lost to the ellipsis of a line that never wraps.
+    assert text[-3:-1] == [
+        "service deployment IN_PROGRESS (SCALE_UP) · hello-web:8 0/1 running · hello-web:7 1/1 "
+        "running",
+        "1 of 3 failures before the circuit breaker trips · alarms hello-web-5xx "
+        "INSUFFICIENT_DATA, hello-web-p99 OK"]
+
+    # Rolled back by an alarm: the alarm that fired; no stage, countdown or unknown states.
+    unread = (("hello-web-5xx", None), ("hello-web-p99", None))
+    text = rows(render_snapshot(deploying(
+        deployment_status="ROLLBACK_SUCCESSFUL", failure_count=0, alarms=unread,
+        triggered_alarms=("hello-web-5xx",), rolled_back=True,
+        failure="alarm hello-web-5xx went into ALARM"), show_logs=False))
+    assert text[-4:-2] == [
+        "service deployment ROLLBACK_SUCCESSFUL · hello-web:8 0/1 running · hello-web:7 1/1 "
+        "running", "alarm fired: hello-web-5xx"]
+    assert not any("SCALE_UP" in r or "breaker" in r or "?" in r for r in text), text
+
+    # Rolled back by the breaker: the failures that tripped it.
+    text = rows(render_snapshot(deploying(
+        deployment_status="ROLLBACK_SUCCESSFUL", failure_count=3, breaker_tripped=True,
+        alarms=unread, rolled_back=True, failure="3 of 3 tasks failed"), show_logs=False))
+    assert text[-4:-2] == [
+        "service deployment ROLLBACK_SUCCESSFUL · hello-web:8 0/1 running · hello-web:7 1/1 "
+        "running", "3 of 3 failures: the circuit breaker tripped"]
+    assert not any("alarm" in r or "?" in r for r in text), text
+
+    # Succeeded: the outcome alone.
+    text = rows(render_snapshot(deploying(
+        deployment_status="SUCCESSFUL", failure_count=1, alarms=unread), show_logs=False))
+    assert text[-2] == ("service deployment SUCCESSFUL · hello-web:8 0/1 running · "
+                        "hello-web:7 1/1 running")
+    assert not any("breaker" in r or "alarm" in r or "?" in r for r in text), text

@@ -1,7 +1,8 @@
 """Read what exists: the pipeline, then what its actions name. Read-only calls only.
 
 Three rounds, each in parallel: the pipeline; its tags, the build project, the ECS
-service, the artifact bucket's tags and the account; the task definition the service
+service, the artifact bucket's tags, the account and the EventBridge rules that start the
+pipeline; the task definition the service
 runs and the ECR repository with its lifecycle policy.
 """
 
@@ -17,6 +18,7 @@ from pipectl.adopt.stages import ThreeActions, three_actions
 from pipectl.aws.session import AwsSession
 from pipectl.errors import NotFound
 from pipectl.plan.calls import call, read
+from pipectl.plan.planners.events import rules_targeting
 from pipectl.resources.common import ADOPTED_TAG, MANAGED_TAG, Placement, tag_dict
 from pipectl.resources.logs import awslogs_groups
 
@@ -41,6 +43,10 @@ class LivePipeline:
     #: The retention (days; None: never expire) of each awslogs group of the task, for a
     #: service pipectl created (it created the groups); empty otherwise.
     log_retention: dict[str, int | None] = field(default_factory=dict)
+    #: The EventBridge rules (default bus) that have the pipeline as a target: the
+    #: console's for a CodeCommit or S3 source, pipectl's ``<name>-source-change``.
+    source_rules: tuple[str, ...] = ()
+    arn: str = ""
 
 
 def _parallel(*calls: Callable[[], Any]) -> list[Any]:
@@ -64,7 +70,7 @@ def read_pipeline(aws: AwsSession, name: str, notes: Notes) -> LivePipeline:
     deploy = actions.deploy["configuration"]
     cluster, service_name = str(deploy["ClusterName"]), str(deploy["ServiceName"])
     bucket = str((declaration.get("artifactStore") or {}).get("location") or "")
-    tags, projects, services, bucket_tagging, account = _parallel(
+    tags, projects, services, bucket_tagging, account, rules = _parallel(
         lambda: call(aws, "codepipeline", "ListTagsForResource", name, resourceArn=arn),
         lambda: call(aws, "codebuild", "BatchGetProjects", project_name,
                      names=[project_name]),
@@ -74,6 +80,7 @@ def read_pipeline(aws: AwsSession, name: str, notes: Notes) -> LivePipeline:
         lambda: read(aws, "s3", "GetBucketTagging", bucket,
                      {"NoSuchTagSet", "NoSuchBucket"}, Bucket=bucket) if bucket else None,
         aws.account_id,
+        lambda: rules_targeting(aws, arn, name),
     )
     project = next(iter(projects.get("projects") or []), None)
     if project is None:
@@ -109,7 +116,7 @@ def read_pipeline(aws: AwsSession, name: str, notes: Notes) -> LivePipeline:
         service=service, task_definition=task_definition,
         bucket_tags=tag_dict((bucket_tagging or {}).get("TagSet")),
         repository=repository, repository_name=repository_name, lifecycle_policy=policy,
-        log_retention=retention,
+        log_retention=retention, source_rules=tuple(rules), arn=arn,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from pipectl.adopt.build import build_section, image_section
 from pipectl.adopt.live import LivePipeline
 from pipectl.adopt.model import CHANGED_BY_CREATE, ImportedPipeline, Notes
+from pipectl.adopt.rules import change_detection
 from pipectl.errors import InvalidInput
 from pipectl.resources.common import ADOPTED_TAG, MANAGED_TAG, Placement, tag_dict
 from pipectl.resources.first_deploy import scale_up_count
@@ -106,6 +107,7 @@ def source_section(live: LivePipeline, notes: Notes) -> dict[str, Any]:
     for key in sorted(set(config) - set(held) - {"OutputArtifactFormat",
                                                   "PollForSourceChanges"}):
         notes.add(resource, f"{where}.{key}", config[key], CHANGED_BY_CREATE)
+    section.update(change_detection(live, provider, notes))
     return section
 
 

@@ -61,6 +61,11 @@ class Planner(ABC, Generic[D]):
     def update(self, desired: D, observed: Observed, diffs: list[FieldDiff]) -> Requests:
         """The requests that remove ``diffs``."""
 
+    def warning(self, aws: AwsSession, desired: D) -> str:
+        """What ``plan`` must add to the step's note from AWS's other resources, whatever
+        the step does (read-only calls; most planners have nothing to add and call none)."""
+        return ""
+
     def create_note(self, desired: D) -> str:
         """What ``plan`` says beside a resource it will create (its fields show no diff)."""
         return ""

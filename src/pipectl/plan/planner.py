@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar, cast
 
 from pipectl.aws.session import AwsSession
 from pipectl.plan.adoption import adopt
@@ -14,6 +15,8 @@ from pipectl.plan.registry import PLANNERS
 from pipectl.resources.desired import DesiredState
 
 MAX_PARALLEL_READS = 8
+
+T = TypeVar("T")
 
 Target = tuple[Planner[Any], Any]
 
@@ -25,29 +28,46 @@ def targets(state: DesiredState, planners: Sequence[Planner[Any]] = PLANNERS) ->
 def read_all(aws: AwsSession, wanted: Sequence[Target]) -> list[Observed | None]:
     """Each resource's read, in parallel: the reads are independent, and clients are
     thread-safe (AwsSession creates them under a lock)."""
-    if not wanted:
+    return _parallel([partial(planner.read, aws, desired) for planner, desired in wanted])
+
+
+def _parallel(jobs: Sequence[Callable[[], T]]) -> list[T]:
+    if not jobs:
         return []
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_READS, len(wanted))) as pool:
-        return list(pool.map(lambda t: t[0].read(aws, t[1]), wanted))
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_READS, len(jobs))) as pool:
+        return list(pool.map(lambda job: job(), jobs))
 
 
 def make_plan(aws: AwsSession, state: DesiredState) -> Plan:
     wanted = targets(state)
+    # The planners' warnings (reads of other resources; most return at once) and the
+    # reads, in one parallel round.
+    jobs: list[Callable[[], Any]] = [
+        *(partial(planner.warning, aws, desired) for planner, desired in wanted),
+        *(partial(planner.read, aws, desired) for planner, desired in wanted)]
+    answers = _parallel(jobs)
+    warnings = cast(list[str], answers[:len(wanted)])
+    observed_all = cast(list[Observed | None], answers[len(wanted):])
     steps: list[Step] = []
-    for (planner, desired), observed in zip(wanted, read_all(aws, wanted), strict=True):
+    for (planner, desired), observed, warning in zip(wanted, observed_all, warnings,
+                                                     strict=True):
         name = planner.name(desired)
         if observed is None:
             steps.append(Step(planner.kind, planner.title, name, Action.CREATE, (), desired,
-                              note=planner.create_note(desired),
+                              note=_joined(planner.create_note(desired), warning),
                               requests=tuple(planner.create(desired))))
             continue
         desired, note = adopt(planner, desired, observed, state.pipeline_name)
         diffs = tuple(planner.compare(desired, observed))
         if not diffs:
             steps.append(Step(planner.kind, planner.title, name, Action.NO_CHANGE, (), desired,
-                              observed))
+                              observed, warning))
             continue
         steps.append(Step(planner.kind, planner.title, name, Action.UPDATE, diffs, desired,
-                          observed, note,
+                          observed, _joined(note, warning),
                           tuple(planner.update(desired, observed, list(diffs)))))
     return Plan(state.pipeline_name, tuple(steps))
+
+
+def _joined(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)

@@ -107,7 +107,12 @@ class SourceEvents:
 
 def source_events(source: Any, placement: Placement, names: DerivedNames,
                   tags: dict[str, str]) -> SourceEvents | None:
-    """None for a GitHub (connection) source: the connection starts its runs."""
+    """None for a GitHub (connection) source: the connection starts its runs; and None
+    for ``change_detection: existing``: a rule pipectl does not manage starts them (two
+    rules would start two runs a change), so pipectl makes no rule, target or role, and
+    leaves the S3 bucket's notifications as they are."""
+    if getattr(source, "change_detection", "pipectl") == "existing":
+        return None
     if source.provider == "codecommit":
         pattern = codecommit_pattern(placement, source.repository, source.branch)
         bucket = None

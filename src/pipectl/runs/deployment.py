@@ -15,7 +15,12 @@ from dataclasses import replace
 from typing import Any
 
 from pipectl.runs.progress import DeployProgress, RevisionCount
-from pipectl.runs.service_deployments import ROLLBACK_WORDS, ServiceDeployment
+from pipectl.runs.service_deployments import (
+    FAILED_STATUSES,
+    FINAL_STATUSES,
+    ROLLBACK_WORDS,
+    ServiceDeployment,
+)
 from pipectl.runs.values import epoch, task_definition_label
 
 #: AWS and local clocks differ a little: a deployment this close before the run is ours.
@@ -153,6 +158,9 @@ def with_service_deployment(
         failure_count=deployment.failure_count,
         failure_threshold=deployment.threshold,
         breaker_on=deployment.breaker_status not in (None, "DISABLED"),
+        breaker_tripped=deployment.breaker_status == "TRIGGERED" or (
+            deployment.threshold is not None and deployment.failure_count is not None
+            and deployment.failure_count >= deployment.threshold > 0),
         alarms=tuple((name, alarm_states.get(name)) for name in deployment.alarm_names),
         triggered_alarms=deployment.triggered_alarms,
         revisions=tuple(revisions),
@@ -161,40 +169,68 @@ def with_service_deployment(
     )
 
 
+def ended(progress: DeployProgress) -> bool:
+    """The service deployment will not change again (SUCCESSFUL, STOPPED, ROLLBACK_...)."""
+    return progress.deployment_status in FINAL_STATUSES
+
+
+def _breaker_counts(progress: DeployProgress) -> bool:
+    """Whether the breaker's count against its threshold is worth showing: while it can
+    still trip; once the outcome is settled (succeeded, stopped, rolling or rolled back),
+    only if it tripped and so caused the failure."""
+    if not progress.breaker_on or not progress.failure_threshold:
+        return False
+    settled = progress.deployment_status == "SUCCESSFUL" or \
+        progress.deployment_status in FAILED_STATUSES
+    return progress.breaker_tripped or not settled
+
+
 def deployment_facts(progress: DeployProgress) -> dict[str, Any]:
+    """The facts of the deployment's line. Once it has ended: its outcome and what caused
+    a failure (the alarms that fired, a breaker that tripped), not its last lifecycle
+    stage, nor a countdown to a breaker that can no longer trip, nor the states of the
+    alarms, which pipectl then no longer reads."""
+    done = ended(progress)
     return {
         "deployment_status": progress.deployment_status,
-        "lifecycle_stage": progress.lifecycle_stage,
+        "lifecycle_stage": None if done else progress.lifecycle_stage,
         "revisions": [r.to_dict() for r in progress.revisions],
-        "circuit_breaker": {"failures": progress.failure_count,
-                            "threshold": progress.failure_threshold}
-        if progress.breaker_on else None,
-        "alarms": [{"name": name, "state": state} for name, state in progress.alarms],
+        "circuit_breaker": {"failures": progress.failure_count or 0,
+                            "threshold": progress.failure_threshold,
+                            "tripped": progress.breaker_tripped}
+        if _breaker_counts(progress) else None,
+        "alarms": [] if done else [{"name": name, "state": state}
+                                   for name, state in progress.alarms],
         "triggered_alarms": list(progress.triggered_alarms),
     }
 
 
 def deployment_line(progress: DeployProgress) -> str:
-    """One line: ``service deployment IN_PROGRESS (SCALE_UP) · web:8 1/2 running · ...``."""
-    parts = [f"service deployment {progress.deployment_status}"
-             + (f" ({progress.lifecycle_stage})" if progress.lifecycle_stage else "")]
-    parts.extend(f"{r.task_definition or '?'} {r.running}/{r.requested} running"
-                 for r in progress.revisions)
-    parts.extend(breaker_and_alarm_notes(progress))
-    return " · ".join(parts)
+    """One line: ``service deployment IN_PROGRESS (SCALE_UP) · web:8 1/2 running · ...``,
+    saying what :func:`deployment_facts` says."""
+    return " · ".join(part for row in deployment_rows(progress) for part in row)
 
 
-def breaker_and_alarm_notes(progress: DeployProgress) -> list[str]:
+def deployment_rows(progress: DeployProgress) -> list[list[str]]:
+    """The line's parts in rows: the status and tasks per revision, then (if any) the
+    breaker, the alarms and those that fired. The live view draws each row on a line of
+    its own, which never wraps: one long line would lose the alarms to the ellipsis."""
+    facts = deployment_facts(progress)
+    stage = facts["lifecycle_stage"]
+    head = [f"service deployment {progress.deployment_status}"
+            + (f" ({stage})" if stage else "")]
+    head.extend(f"{r.task_definition or '?'} {r.running}/{r.requested} running"
+                for r in progress.revisions)
     notes = []
-    if progress.breaker_on and progress.failure_threshold:
-        failures = progress.failure_count or 0
-        notes.append(f"{failures} of {progress.failure_threshold} failures before the circuit "
-                     "breaker trips" if failures < progress.failure_threshold else
-                     f"{failures} of {progress.failure_threshold} failures: the circuit "
-                     "breaker tripped")
-    if progress.alarms:
-        notes.append("alarms " + ", ".join(f"{name} {state or '?'}"
-                                           for name, state in progress.alarms))
-    if progress.triggered_alarms:
-        notes.append("fired: " + ", ".join(progress.triggered_alarms))
-    return notes
+    breaker = facts["circuit_breaker"]
+    if breaker is not None:
+        counted = f"{breaker['failures']} of {breaker['threshold']} failures"
+        notes.append(counted + (": the circuit breaker tripped" if breaker["tripped"] else
+                                " before the circuit breaker trips"))
+    if facts["alarms"]:
+        notes.append("alarms " + ", ".join(f"{a['name']} {a['state'] or '?'}"
+                                           for a in facts["alarms"]))
+    fired = facts["triggered_alarms"]
+    if fired:
+        notes.append(f"alarm{'s' if len(fired) > 1 else ''} fired: " + ", ".join(fired))
+    return [head, notes] if notes else [head]

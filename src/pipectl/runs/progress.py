@@ -78,6 +78,7 @@ class DeployProgress:
     failure_count: int | None = None  # tasks the circuit breaker counted as failed
     failure_threshold: int | None = None  # ... and how many trip it
     breaker_on: bool = False
+    breaker_tripped: bool = False  # ECS says it triggered, or the count reached the threshold
     alarms: tuple[tuple[str, str | None], ...] = ()  # (alarm watched, its state)
     triggered_alarms: tuple[str, ...] = ()
     revisions: tuple[RevisionCount, ...] = ()  # the target revision first

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from pipectl.spec import names as rules
 from pipectl.spec.model_base import Model, check_bucket, check_name, invalid
+
+#: Who makes what starts a run of a CodeCommit or S3 source: pipectl (its EventBridge rule
+#: ``<name>-source-change``), or a rule that exists already and that pipectl leaves alone
+#: (the one the console made, say): two rules would start two runs on every change.
+ChangeDetection = Literal["pipectl", "existing"]
+CHANGE_DETECTION_HELP = (
+    "pipectl: pipectl's EventBridge rule <name>-source-change starts a run on every change; "
+    "existing: a rule pipectl does not manage (the console's) starts them, and pipectl "
+    "makes none")
 
 
 class GitHubSource(Model):
@@ -20,6 +29,17 @@ class GitHubSource(Model):
     repository: str = Field(description="The repository as owner/repo.")
     branch: str = Field("main", description="The branch whose commits run the pipeline.")
     detect_changes: bool = Field(True, description="Start a run on every push to the branch.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_change_detection(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "change_detection" in data:
+            raise invalid(
+                "it means nothing for a github source: its connection "
+                "starts the runs, no EventBridge rule does",
+                "leave it out; source.detect_changes: false stops runs on push",
+                at=("change_detection",))
+        return data
 
     @field_validator("connection_arn")
     @classmethod
@@ -44,6 +64,7 @@ class CodeCommitSource(Model):
     provider: Literal["codecommit"]
     repository: str = Field(description="CodeCommit repository name.")
     branch: str = Field("main", description="The branch whose commits run the pipeline.")
+    change_detection: ChangeDetection = Field("pipectl", description=CHANGE_DETECTION_HELP)
 
     @field_validator("repository")
     @classmethod
@@ -56,6 +77,7 @@ class S3Source(Model):
     provider: Literal["s3"]
     bucket: str = Field(description="Versioned S3 bucket holding the source zip.")
     key: str = Field(description="Object key of the source zip.")
+    change_detection: ChangeDetection = Field("pipectl", description=CHANGE_DETECTION_HELP)
 
     @field_validator("key")
     @classmethod

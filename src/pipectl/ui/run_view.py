@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, Protocol
 
-from pipectl.runs.deployment import deployment_line
+from pipectl.runs.deployment import deployment_rows
 from pipectl.runs.model import (
     RUNNING_STATUSES,
     Finished,
@@ -254,7 +254,8 @@ def detail_lines(action: ActionView, *, show_logs: bool) -> list[tuple[str, str]
             "red" if deploy.rolled_back else "",
         ))
         if deploy.deployment_status is not None:
-            lines.append((deployment_line(deploy), "red" if deploy.rolled_back else ""))
+            lines.extend((" · ".join(row), "red" if deploy.rolled_back else "")
+                         for row in deployment_rows(deploy))
         if deploy.rolled_back:
             lines.append((deploy.failure or "the deployment circuit breaker rolled this "
                           "deployment back", "red"))

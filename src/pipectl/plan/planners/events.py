@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipectl.aws.session import AwsSession
 from pipectl.plan.base import Planner, changed
-from pipectl.plan.calls import call, read
+from pipectl.plan.calls import call, named, read
 from pipectl.plan.compare import parse_document
 from pipectl.plan.model import FieldDiff, Observed
 from pipectl.plan.requests import Each, Request, Requests
@@ -43,6 +43,20 @@ class EventRulePlanner(Planner[SourceRule]):
              "state": got.get("State"), "description": got.get("Description")},
             tag_dict(tags.get("Tags")), {"arn": arn})
 
+    def warning(self, aws: AwsSession, desired: SourceRule) -> str:
+        # A rule the console made (or anyone) that starts the pipeline too: each change
+        # would then start a run per rule.
+        others = [r for r in rules_targeting(aws, desired.pipeline_arn, desired.pipeline_arn)
+                  if r != desired.name]
+        if not others:
+            return ""
+        one = len(others) == 1
+        return (f"EventBridge {'rule' if one else 'rules'} {', '.join(others)} also "
+                f"{'starts' if one else 'start'} this pipeline, so each change would start "
+                f"{'two' if one else len(others) + 1} runs; set source.change_detection: "
+                "existing to leave starting runs to "
+                f"{'it' if one else 'them'} (pipectl then makes no rule)")
+
     def fields(self, desired: SourceRule) -> dict[str, Any]:
         return {"pattern": desired.pattern, "state": "ENABLED",
                 "description": desired.description, "tags": dict(desired.tags)}
@@ -72,6 +86,15 @@ class EventRulePlanner(Planner[SourceRule]):
                  "events:RemoveTargets of the rule's targets"),
             Request("events", "DeleteRule", desired.name, {"Name": desired.name}),
         ]
+
+
+def rules_targeting(aws: AwsSession, target_arn: str, resource: str) -> list[str]:
+    """The rules of the default event bus with ``target_arn`` among their targets (every
+    page: EventBridge answers 100 names at most per call)."""
+    paginator = aws.client("events").get_paginator("list_rule_names_by_target")
+    pages = named(paginator.paginate(TargetArn=target_arn), "events:ListRuleNamesByTarget",
+                  resource)
+    return [str(name) for page in pages for name in page.get("RuleNames") or []]
 
 
 def _remove_targets(desired: SourceRule, ids: list[str]) -> list[Request]:
