@@ -137,12 +137,26 @@ def test_plan_says_which_other_rule_starts_the_pipeline_and_names_the_key(
                 and "EventBridge rule " in x)
     assert "no change (EventBridge rule codepipeline-" in line, line
 
-    # The key: pipectl's rule, target and role go; the console's stays.
+    # The key, as the note says: pipectl's rule (with its target) and role go, the
+    # console's stays, and each change starts one run again.
     (in_tmp / "config/pipeline.yml").write_text(yaml.safe_dump(spec_data(
         source={**source, "change_detection": "existing"}, deploy={"create_service": None})))
     switched = run_cli(["plan", "-o", "json"])
     assert switched.exit_code == 0, switched.output
-    assert not {r["kind"] for r in json.loads(switched.stdout)["resources"]} & set(OURS[:2])
+    changes = [(r["resource"], r["name"], r["action"], r.get("note", ""))
+               for r in json.loads(switched.stdout)["resources"] if r["action"] != "no-change"]
+    why = ("source.change_detection: existing: another rule starts the runs, and this one of "
+           "pipectl's would start a second run on every change")
+    assert changes == [
+        ("EventBridge rule", "hello-web-source-change", "delete", why),
+        ("IAM role", "hello-web-events", "delete", f"{why}; this role was that rule's")]
+    applied = run_cli(["update"])
+    assert applied.exit_code == 0, applied.output
+    assert moto_client("events").list_rule_names_by_target(
+        TargetArn=pipeline_arn)["RuleNames"] == [console.CONSOLE_RULE]
+    assert [r["RoleName"] for r in moto_client("iam").list_roles()["Roles"]
+            if r["RoleName"] == "hello-web-events"] == []
+    assert run_cli(["plan", "--detailed-exitcode"]).exit_code == 0
 
 
 def test_a_rule_beside_a_connection_source_is_reported_and_the_spec_left_as_it_is(

@@ -30,6 +30,11 @@ class Planner(ABC, Generic[D]):
     #: AWS error codes a create raises when the resource already exists (a re-run
     #: after Ctrl-C, or a race): the resource is then converged instead.
     exists_codes: ClassVar[frozenset[str]] = frozenset()
+    #: Its targets are what the spec says must no longer be there: the plan deletes one
+    #: that exists and carries pipectl's tag, and says nothing of one that does not.
+    retired: ClassVar[bool] = False
+    #: Why the plan deletes a retired resource.
+    retired_note: ClassVar[str] = ""
 
     @abstractmethod
     def targets(self, state: DesiredState) -> list[D]: ...

@@ -12,6 +12,7 @@ from pipectl.plan.adoption import adopt
 from pipectl.plan.base import Planner
 from pipectl.plan.model import Action, Observed, Plan, Step
 from pipectl.plan.registry import PLANNERS
+from pipectl.resources.common import MANAGED_TAG
 from pipectl.resources.desired import DesiredState
 
 MAX_PARALLEL_READS = 8
@@ -52,6 +53,13 @@ def make_plan(aws: AwsSession, state: DesiredState) -> Plan:
     for (planner, desired), observed, warning in zip(wanted, observed_all, warnings,
                                                      strict=True):
         name = planner.name(desired)
+        if planner.retired:
+            if observed is not None and observed.tags.get(MANAGED_TAG) == state.pipeline_name:
+                steps.append(Step(planner.kind, planner.title, name, Action.DELETE,
+                                  desired=desired, observed=observed,
+                                  note=planner.retired_note,
+                                  requests=tuple(planner.delete(desired, observed))))
+            continue
         if observed is None:
             steps.append(Step(planner.kind, planner.title, name, Action.CREATE, (), desired,
                               note=_joined(planner.create_note(desired), warning),

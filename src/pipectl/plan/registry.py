@@ -16,6 +16,7 @@ from pipectl.plan.planners.events import (
 )
 from pipectl.plan.planners.iam import RolePlanner, RolePolicyPlanner
 from pipectl.plan.planners.logs import LogGroupPlanner
+from pipectl.plan.planners.retired import RetiredRolePlanner, RetiredRulePlanner
 from pipectl.plan.planners.storage import (
     BucketPlanner,
     BucketPolicyPlanner,
@@ -47,6 +48,10 @@ PLANNERS: tuple[Planner[Any], ...] = (
     SourceBucketEventsPlanner(),
     EventRulePlanner(),
     EventTargetPlanner(),
+    # pipectl's rule and role from before source.change_detection: existing: deleted, the
+    # rule (with its target) first.
+    RetiredRulePlanner(),
+    RetiredRolePlanner(),
 )
 
 _BY_KIND = {p.kind: p for p in PLANNERS}

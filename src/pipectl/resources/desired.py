@@ -12,7 +12,7 @@ from pipectl.errors import InvalidInput
 from pipectl.resources.bucket import ArtifactBucket
 from pipectl.resources.common import Placement, managed_tags
 from pipectl.resources.ecs import Cluster, Service, TaskDefinition
-from pipectl.resources.events import SourceEvents, source_events
+from pipectl.resources.events import SourceEvents, retired_source_events, source_events
 from pipectl.resources.first_deploy import commands_log_group
 from pipectl.resources.logs import LogGroup, awslogs_groups
 from pipectl.resources.pipeline import Pipeline
@@ -58,6 +58,9 @@ class DesiredState:
     pipeline: Pipeline
     #: The EventBridge rule (and its role) that starts runs of a CodeCommit or S3 source.
     source_events: SourceEvents | None = None
+    #: pipectl's rule and role when another rule starts the runs (change_detection:
+    #: existing): deleted if they are there from before.
+    retired_source_events: SourceEvents | None = None
 
 
 def load_buildspec_text(path_text: str, spec_path: Path | None = None) -> str:
@@ -200,7 +203,8 @@ def desired_state(
     )
     return DesiredState(spec.name, placement, bucket, repository, codebuild_role,
                         pipeline_role, project, ecs, pipeline,
-                        source_events(spec.source, placement, names, tags))
+                        source_events(spec.source, placement, names, tags),
+                        retired_source_events(spec.source, placement, names, tags))
 
 
 def _arn(role: Role | None) -> str:

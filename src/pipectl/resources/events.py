@@ -131,3 +131,14 @@ def source_events(source: Any, placement: Placement, names: DerivedNames,
                       f"Starts pipeline {names.pipeline} on a change of its {source.provider} "
                       "source (managed by pipectl)", tags)
     return SourceEvents(role, rule, bucket)
+
+
+def retired_source_events(source: Any, placement: Placement, names: DerivedNames,
+                          tags: dict[str, str]) -> SourceEvents | None:
+    """pipectl's own rule and role, for a source whose runs an existing rule starts
+    (``change_detection: existing``): left from before the key was set, they would start a
+    second run on every change, so the plan deletes them (only if they are pipectl's)."""
+    if getattr(source, "change_detection", "pipectl") != "existing":
+        return None
+    return source_events(source.model_copy(update={"change_detection": "pipectl"}),
+                         placement, names, tags)
