@@ -175,6 +175,30 @@ def test_a_rule_beside_a_connection_source_is_reported_and_the_spec_left_as_it_i
     assert run_cli(["validate"]).exit_code == 0
 
 
+def test_a_console_rule_beside_pipectls_own_is_reported_and_the_spec_keeps_pipectls(
+        moto_client: Callable[[str], Any], in_tmp: Path) -> None:
+    console.make_console_pipeline(moto_client, pipeline={"stages": console.codecommit_stages()})
+    console.make_console_rule(moto_client)
+    own = f"{console.NAME}-source-change"
+    moto_client("events").put_rule(Name=own, State="ENABLED", EventPattern=json.dumps(
+        {"source": ["aws.codecommit"]}))
+    moto_client("events").put_targets(Rule=own, Targets=[{
+        "Id": "codepipeline", "Arn": console.PIPELINE_ARN, "RoleArn": console.EVENTS_ROLE_ARN}])
+
+    imported = run_cli(["import", console.NAME, "-o", "json"])
+    assert imported.exit_code == 0, imported.output
+    warnings = [w for w in json.loads(imported.stdout)["warnings"]
+                if w["resource"].startswith("EventBridge")]
+    assert warnings == [{
+        "resource": f"EventBridge rule {console.CONSOLE_RULE}", "field": "targets",
+        "value": console.PIPELINE_ARN,
+        "why": f"the spec cannot hold it; pipectl leaves it as it is: pipectl's rule {own} "
+               "starts this pipeline too, so each change starts two runs; delete this rule, "
+               "or delete pipectl's (and its role) and set source.change_detection: existing"}]
+    spec = yaml.safe_load((in_tmp / "config/pipeline.yml").read_text())
+    assert "change_detection" not in spec["source"]
+
+
 def test_change_detection_means_nothing_for_a_github_source(in_tmp: Path) -> None:
     data = spec_data()
     data["source"]["change_detection"] = "existing"

@@ -2,8 +2,9 @@
 
 Three rounds, each in parallel: the pipeline; its tags, the build project, the ECS
 service, the artifact bucket's tags, the account and the EventBridge rules that start the
-pipeline; the task definition the service
-runs and the ECR repository with its lifecycle policy.
+pipeline; the task definition the service runs and the ECR repository with its lifecycle
+policy. Then, only for a service pipectl created, the retention of the task's log groups,
+which the task definition names.
 """
 
 from __future__ import annotations

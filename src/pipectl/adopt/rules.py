@@ -26,26 +26,23 @@ def change_detection(live: LivePipeline, provider: str, notes: Notes) -> dict[st
     others = [r for r in live.source_rules if r != own]
     if not others:
         return {}
-    target = live.arn or live.name
     if provider == "CodeStarSourceConnection":
-        for rule in others:
-            notes.add(f"EventBridge rule {rule}", "targets", target,
-                      f"{LEFT_AS_IS}: the connection starts a run on every push, and this "
-                      "rule starts extra runs on its own events; remove its target if they "
-                      "are not wanted")
-        return {}
-    if own in live.source_rules:
+        why = ("the connection starts a run on every push, and this rule starts extra runs "
+               "on its own events; remove its target if they are not wanted")
+        section: dict[str, Any] = {}
+    elif own in live.source_rules:
         # pipectl's rule is there too: both start runs. The spec keeps pipectl's (it
         # manages it); the user chooses which one goes.
-        for rule in others:
-            notes.add(f"EventBridge rule {rule}", "targets", target,
-                      f"{LEFT_AS_IS}: pipectl's rule {own} starts this pipeline too, so each "
-                      "change starts two runs; delete this rule, or delete pipectl's (and "
-                      "its role) and set source.change_detection: existing")
-        return {}
+        why = (f"pipectl's rule {own} starts this pipeline too, so each change starts two "
+               "runs; delete this rule, or delete pipectl's (and its role) and set "
+               "source.change_detection: existing")
+        section = {}
+    else:
+        why = ("it starts the pipeline on a change of its source; the spec says "
+               "source.change_detection: existing, so pipectl makes no rule of its own and "
+               "never changes or deletes this one")
+        section = {"change_detection": EXISTING}
     for rule in others:
-        notes.add(f"EventBridge rule {rule}", "targets", target,
-                  f"{LEFT_AS_IS}: it starts the pipeline on a change of its source; the spec "
-                  "says source.change_detection: existing, so pipectl makes no rule of its "
-                  "own and never changes or deletes this one")
-    return {"change_detection": EXISTING}
+        notes.add(f"EventBridge rule {rule}", "targets", live.arn or live.name,
+                  f"{LEFT_AS_IS}: {why}")
+    return section

@@ -19,12 +19,14 @@ def command(ctx: click.Context, pipeline: str, force: bool) -> int:
     """Write the spec of PIPELINE, a pipeline that exists, so pipectl can manage it.
 
     Reads the pipeline, its CodeBuild project, ECS service and the task definition the
-    service runs, the ECR repository and the artifact store (read-only calls), then
-    writes the spec (-c, default config/pipeline.yml), config/task_definition.json and,
-    when the project's buildspec is inline, buildspec.yml. Existing files are left alone
-    unless --force; a symbolic link is never written through (exit 2, nothing written).
-    Every live setting the spec cannot hold is reported; a pipeline with
-    more than Source -> Build -> Deploy is refused (exit 2).
+    service runs, the ECR repository, the artifact store, the EventBridge rules that
+    start the pipeline and, for a service pipectl created, the retention of its task's
+    log groups (read-only calls), then writes the spec (-c, default
+    config/pipeline.yml), config/task_definition.json and, when the project's buildspec
+    is inline, buildspec.yml. Existing files are left alone unless --force; a symbolic
+    link is never written through (exit 2, nothing written). Every live setting the spec
+    cannot hold is reported; a pipeline with more than Source -> Build -> Deploy is
+    refused (exit 2).
 
     \b
     Example:

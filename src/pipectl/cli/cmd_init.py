@@ -66,10 +66,11 @@ def command(
 
     Writes config/pipeline.yml (or the -c path), config/task_definition.json,
     buildspec.yml, and the Dockerfile with what it copies, in the current directory.
-    Files that exist are left alone unless --force. At a terminal it asks for the name,
-    region, GitHub repository and connection it was not given; otherwise it never
-    asks, and values it does not know become placeholders marked REPLACE, which pass
-    `pipectl validate` and which `pipectl create` needs replaced.
+    Files that exist are left alone unless --force; a symbolic link is never written
+    through (exit 2, nothing written). At a terminal it asks for the name, region,
+    GitHub repository and connection it was not given; otherwise it never asks, and
+    values it does not know become placeholders marked REPLACE, which pass `pipectl
+    validate` and which `pipectl create` needs replaced.
 
     \b
     Example:

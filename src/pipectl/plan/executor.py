@@ -11,22 +11,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from pipectl.aws.session import AwsSession
 from pipectl.errors import AwsError
 from pipectl.plan.answers import refusal_in
 from pipectl.plan.base import Planner
-from pipectl.plan.calls import call, named
+from pipectl.plan.calls import call, code_of, named
 from pipectl.plan.model import Plan, Step
 from pipectl.plan.registry import planner_for
 from pipectl.plan.requests import Each, Instruction, Request
-from pipectl.plan.retry import DEFAULT_BUDGET_SECONDS, when_role_assumable
-
-T = TypeVar("T")
-
-FIRST_RETRY_SECONDS = 2.0
-MAX_RETRY_SECONDS = 15.0
+from pipectl.plan.retry import DEFAULT_BUDGET_SECONDS, when_role_assumable, with_backoff
 
 
 @dataclass
@@ -81,9 +76,8 @@ def apply_requests(ctx: ApplyContext, planner: Planner[Any], desired: Any,
 
 
 def send(ctx: ApplyContext, request: Request,
-         answers: dict[str, Mapping[str, Any]] | None = None) -> Mapping[str, Any]:
+         answers: dict[str, Mapping[str, Any]]) -> None:
     """One request, with its retries; its answer is kept in ``answers`` by operation."""
-    answers = {} if answers is None else answers
     params = request.resolved(answers)
 
     def once() -> Any:
@@ -95,7 +89,9 @@ def send(ctx: ApplyContext, request: Request,
                 once, operation=request.name, resource=request.resource, role=request.role,
                 clock=ctx.clock, sleep=ctx.sleep, budget=ctx.role_wait_seconds)
         elif request.retry_codes:
-            answer = _retrying(ctx, request, once)
+            answer = with_backoff(once, retry_if=lambda exc: code_of(exc) in request.retry_codes,
+                                  clock=ctx.clock, sleep=ctx.sleep,
+                                  budget=request.retry_seconds)
         else:
             answer = once()
     except AwsError as exc:
@@ -104,11 +100,10 @@ def send(ctx: ApplyContext, request: Request,
             raise AwsError(message, operation=request.name, resource=request.resource,
                            code=exc.code, hint=hint) from exc
         raise
-    refused = refusal_in(request, answer or {})
+    refused = refusal_in(request, answer)
     if refused is not None:
         raise refused
-    answers[request.operation] = answer or {}
-    return answers[request.operation]
+    answers[request.operation] = answer
 
 
 def _converge(ctx: ApplyContext, planner: Planner[Any], desired: Any, exc: AwsError) -> None:
@@ -119,20 +114,6 @@ def _converge(ctx: ApplyContext, planner: Planner[Any], desired: Any, exc: AwsEr
     diffs = planner.compare(desired, observed)
     if diffs:
         apply_requests(ctx, planner, desired, planner.update(desired, observed, diffs))
-
-
-def _retrying(ctx: ApplyContext, request: Request, once: Callable[[], T]) -> T:
-    """``once()``, retried with backoff while AWS answers one of ``retry_codes``."""
-    deadline = ctx.clock() + request.retry_seconds
-    delay = FIRST_RETRY_SECONDS
-    while True:
-        try:
-            return once()
-        except AwsError as exc:
-            if exc.code not in request.retry_codes or ctx.clock() + delay > deadline:
-                raise
-        ctx.sleep(delay)
-        delay = min(delay * 2, MAX_RETRY_SECONDS)
 
 
 def _pages(aws: AwsSession, listing: Request) -> Iterator[Mapping[str, Any]]:

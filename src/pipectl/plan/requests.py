@@ -64,11 +64,12 @@ class Request:
 
     def to_dict(self) -> dict[str, Any]:
         """For ``plan -v``: the call and its parameters, secret-looking values hidden."""
-        return {"call": self.name, "params": masked_document(_shown(self.params))}
+        return {"call": self.name, "params": masked_document(_substituted(self.params, str))}
 
     def resolved(self, answers: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         """The parameters with every :class:`FromAnswer` replaced by its value."""
-        return {k: _resolve(v, answers) for k, v in self.params.items()}
+        return dict(_substituted(self.params,
+                                 lambda ref: ref.pick(answers[ref.operation])))
 
 
 @dataclass(frozen=True)
@@ -92,22 +93,13 @@ Instruction = Request | Each
 Requests = list[Instruction]
 
 
-def _shown(value: Any) -> Any:
-    """Parameters as JSON can hold them: an answer not yet had is named, not resolved."""
+def _substituted(value: Any, replace: Callable[[FromAnswer], Any]) -> Any:
+    """``value`` with each :class:`FromAnswer` in it replaced: by its answer's value when
+    sending, by its name for ``plan -v`` (an answer not yet had)."""
     if isinstance(value, FromAnswer):
-        return str(value)
+        return replace(value)
     if isinstance(value, Mapping):
-        return {k: _shown(v) for k, v in value.items()}
+        return {k: _substituted(v, replace) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_shown(v) for v in value]
-    return value
-
-
-def _resolve(value: Any, answers: Mapping[str, Mapping[str, Any]]) -> Any:
-    if isinstance(value, FromAnswer):
-        return value.pick(answers[value.operation])
-    if isinstance(value, Mapping):
-        return {k: _resolve(v, answers) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v, answers) for v in value]
+        return [_substituted(v, replace) for v in value]
     return value
