@@ -22,6 +22,7 @@ phases:
     commands:
       - echo "token is $API_TOKEN"
       - echo "password is ${DB_PASSWORD}, level $LOG_LEVEL"
+      - echo "tier ${TIER:-free}, level ${LOG_LEVEL:-debug}"
 """
 
 
@@ -84,6 +85,7 @@ def test_secrets_reach_the_build_and_are_masked_in_its_log(
     assert TOKEN not in text and PASSWORD not in text
     assert "token is ***" in lines
     assert "password is ***, level info" in lines  # plain variables are not masked
+    assert "tier free, level info" in lines  # a default stands in for an unset variable only
 
 
 def test_a_missing_parameter_fails_provisioning_as_codebuild_does(

@@ -20,10 +20,12 @@ def command(ctx: click.Context, detailed_exitcode: bool) -> int:
 
     Every resource of the pipeline is listed with what would happen to it (create,
     update, no change) and, for updates, each differing field as `field: old -> new`.
+    With -v, each change also lists the AWS calls `create` would send for it.
 
     \b
     Example:
       pipectl plan
+      pipectl plan -v                    # and the calls create would make
       pipectl plan --detailed-exitcode   # exit 5 if AWS differs from the spec
       pipectl plan -o json
     """

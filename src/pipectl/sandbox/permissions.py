@@ -80,6 +80,19 @@ class Caller:
         )
 
 
+def authorize_log_writes(caller: Caller, group: str, stream: str, group_exists: bool) -> None:
+    """What writing a log stream asks of the role: ``logs:CreateLogGroup`` when the group
+    is missing, then ``logs:CreateLogStream`` and ``logs:PutLogEvents`` on the stream.
+    Raises :class:`AccessDenied` for the first call the role may not make."""
+    group_arn = f"arn:aws:logs:{caller.region}:{caller.account}:log-group:{group}"
+    stream_arn = f"{group_arn}:log-stream:{stream}"
+    calls = [("logs:CreateLogStream", stream_arn), ("logs:PutLogEvents", stream_arn)]
+    if not group_exists:
+        calls.insert(0, ("logs:CreateLogGroup", group_arn))
+    for action, resource in calls:
+        caller.authorize(action, resource)
+
+
 def _iam_role(account: str, role_arn: str) -> Any | None:
     from moto.iam.models import iam_backends
 

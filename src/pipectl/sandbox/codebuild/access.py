@@ -13,7 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipectl.sandbox.permissions import AccessDenied, AssumeRoleDenied, Caller, assume
+from pipectl.sandbox.permissions import (
+    AccessDenied,
+    AssumeRoleDenied,
+    Caller,
+    assume,
+    authorize_log_writes,
+)
 
 BUILD_PRINCIPAL = "codebuild.amazonaws.com"
 ECR_PUSH = (
@@ -51,14 +57,8 @@ def build_caller(*, account: str, region: str, project: Mapping[str, Any]) -> Ca
 
 def log_stream(caller: Caller, group: str, stream: str, group_exists: bool,
                build_arn: str) -> Failure | None:
-    group_arn = f"arn:aws:logs:{caller.region}:{caller.account}:log-group:{group}"
-    stream_arn = f"{group_arn}:log-stream:{stream}"
-    calls = [("logs:CreateLogStream", stream_arn), ("logs:PutLogEvents", stream_arn)]
-    if not group_exists:
-        calls.insert(0, ("logs:CreateLogGroup", group_arn))
     try:
-        for action, resource in calls:
-            caller.authorize(action, resource)
+        authorize_log_writes(caller, group, stream, group_exists)
     except AccessDenied as denied:
         return ("ACCESS_DENIED",
                 f"Service role {caller.role_arn} does not allow AWS CodeBuild to create "

@@ -130,7 +130,7 @@ class PhaseEffects:
                 output = command_output(command, self._facts(build))
             for line in output:
                 if command.lstrip().startswith("echo "):
-                    line = _expand(line, build.environment)  # the shell would
+                    line = expand(line, build.environment)  # the shell would
                 clock.raw(line)
         state = "FAILED" if failure else "SUCCEEDED"
         clock.say(f"Phase complete: {phase_type} State: {state}")
@@ -287,12 +287,6 @@ def _fault_command(commands: list[str], fault: BuildFault | None) -> int | None:
         if uses_docker(command):
             return index
     return len(commands) - 1
-
-
-def _expand(text: str, environment: dict[str, str]) -> str:
-    """``$NAME`` and ``${NAME}`` as the shell expands them (unset: empty)."""
-    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?",
-                  lambda m: environment.get(m.group(1), ""), text)
 
 
 def container_line(at: datetime, text: str) -> str:

@@ -26,7 +26,7 @@ from pipectl.sandbox.codepipeline.actions.base import Done, fail
 from pipectl.sandbox.codepipeline.model import ActionRun, Execution
 from pipectl.sandbox.ecs.deployments import Deployments
 from pipectl.sandbox.ecs.handlers import ecs_handlers
-from pipectl.sandbox.permissions import AccessDenied, Caller
+from pipectl.sandbox.permissions import AccessDenied, Caller, authorize_log_writes
 from pipectl.sandbox.protocol import ApiError
 from pipectl.sandbox.runtime import Runtime
 from pipectl.sandbox.shell import Shell
@@ -55,14 +55,9 @@ def log_access(caller: Caller, pipeline: str, stream: str) -> str | None:
     """Whether the role may write the action's log (AWS's Commands action reference
     lists these three calls on the pipeline's log group); the refusal, as an error."""
     group = log_group(pipeline)
-    group_arn = f"arn:aws:logs:{caller.region}:{caller.account}:log-group:{group}"
-    calls = [("logs:CreateLogStream", f"{group_arn}:log-stream:{stream}"),
-             ("logs:PutLogEvents", f"{group_arn}:log-stream:{stream}")]
-    if not backends.log_group_exists(caller.account, caller.region, group):
-        calls.insert(0, ("logs:CreateLogGroup", group_arn))
     try:
-        for action, resource in calls:
-            caller.authorize(action, resource)
+        authorize_log_writes(caller, group, stream,
+                             backends.log_group_exists(caller.account, caller.region, group))
     except AccessDenied as denied:
         return (f"Insufficient permissions: The provided role does not have sufficient "
                 f"permissions to write the action's logs to {group}. {denied.message}")
