@@ -385,3 +385,21 @@ def test_a_service_revision_without_its_arn_or_task_definition_names_nothing() -
     service_deployments.forget_support()
     got = service_deployments.revision_task_definitions(aws, [revision, revision + "2"])
     assert got == {revision: task_def(8)}
+
+
+def test_a_listed_deployment_without_its_arn_is_never_taken_for_the_action_s() -> None:
+    # ListServiceDeployments' briefs need not carry their ARN (ECS's model requires no
+    # member): one without it, though the first made since the action started, names
+    # nothing to describe, and is passed over instead of ending the watch with a KeyError.
+    aws = StubbedClients()
+    nameless = {k: v for k, v in brief(in_progress()).items() if k != "serviceDeploymentArn"}
+    nameless["createdAt"] = DOCUMENTED_AT - dt.timedelta(seconds=10)
+    aws.add("ecs", "list_service_deployments",
+            {"serviceDeployments": [nameless, brief(DOCUMENTED)]})
+    aws.add("ecs", "describe_service_deployments",
+            {"serviceDeployments": [DOCUMENTED], "failures": []},
+            {"serviceDeploymentArns": [DEPLOYMENT_ARN]})
+    service_deployments.forget_support()
+    found = service_deployments.ours(aws, CLUSTER, SERVICE, since=CREATED - 20)
+    assert found is not None and found.arn == DEPLOYMENT_ARN
+    aws.assert_all_used()

@@ -84,18 +84,13 @@ class TrimmingLoader(Loader):  # type: ignore[misc]  # botocore ships no type hi
         if type_name != "service-2":
             return self._load_with_extras(service_name, type_name, version)
         keep = OPERATIONS_USED.get(service_name)
-        cached = self._cache_file(service_name, version, keep or ALL_OPERATIONS)
-        if cached is not None:
-            try:
-                model: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
-                return model
-            except (OSError, ValueError):
-                pass  # not written yet, or damaged: trim it (again)
-        model = self._load_with_extras(service_name, type_name, version)
-        model = without_documentation(trim_model(model, keep) if keep else model)
-        if cached is not None:
-            _write_atomically(cached, json.dumps(model, separators=(",", ":")))
-        return model
+
+        def trimmed() -> dict[str, Any]:
+            model = self._load_with_extras(service_name, type_name, version)
+            return without_documentation(trim_model(model, keep) if keep else model)
+
+        return _cached_or_made(
+            self._cache_file(service_name, version, keep or ALL_OPERATIONS), trimmed)
 
     def load_data_with_path(self, name: str) -> tuple[Any, str]:
         """botocore's, but ``endpoints`` trimmed to :data:`ENDPOINT_PREFIXES` (see above);
@@ -108,19 +103,13 @@ class TrimmingLoader(Loader):  # type: ignore[misc]  # botocore ships no type hi
             missing: tuple[Any, str] = super().load_data_with_path(name)
             return missing
         path = source.removesuffix(".gz").removesuffix(".json")
-        cached = self._cache_for(source, "endpoints", ENDPOINT_PREFIXES)
-        trimmed: dict[str, Any] | None = None
-        if cached is not None:
-            try:
-                trimmed = json.loads(cached.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                trimmed = None  # not written yet, or damaged: trim it (again)
-        if trimmed is None:
-            trimmed = trim_endpoints(super().load_data_with_path(name)[0], ENDPOINT_PREFIXES)
-            if cached is not None:
-                _write_atomically(cached, json.dumps(trimmed, separators=(",", ":")))
-        return completed_on_demand(trimmed, lambda: super(TrimmingLoader, self)
-                                   .load_data_with_path(name)[0]), path
+        def whole() -> Mapping[str, Any]:
+            loaded: Mapping[str, Any] = super(TrimmingLoader, self).load_data_with_path(name)[0]
+            return loaded
+
+        trimmed = _cached_or_made(self._cache_for(source, "endpoints", ENDPOINT_PREFIXES),
+                                  lambda: trim_endpoints(whole(), ENDPOINT_PREFIXES))
+        return completed_on_demand(trimmed, whole), path
 
     def _load_with_extras(self, service_name: str, type_name: str, version: str) -> Any:
         """What botocore's ``load_service_model`` does, less its first step: listing the
@@ -308,6 +297,21 @@ def _shape_refs(shape: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     refs = list((shape.get("members") or {}).values())
     refs += [shape[key] for key in ("member", "key", "value") if key in shape]
     return refs
+
+
+def _cached_or_made(cached: Path | None, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The trimmed data read from its cache file, else made and written there (when there
+    is a cache directory)."""
+    if cached is not None:
+        try:
+            found: dict[str, Any] = json.loads(cached.read_text(encoding="utf-8"))
+            return found
+        except (OSError, ValueError):
+            pass  # not written yet, or damaged: trim it (again)
+    made = make()
+    if cached is not None:
+        _write_atomically(cached, json.dumps(made, separators=(",", ":")))
+    return made
 
 
 def _write_atomically(path: Path, text: str) -> None:

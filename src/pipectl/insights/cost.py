@@ -17,6 +17,12 @@ SECONDS_PER_MONTH = 30 * 86400.0
 MIN_RATE_WINDOW_S = 3600.0
 
 
+def billed_minutes(seconds: float) -> int:
+    """The minutes AWS bills for ``seconds`` of CodeBuild or action time: rounded up, one
+    at the least."""
+    return math.ceil(max(seconds, 1.0) / 60)
+
+
 def run_cost(evidence: Evidence, build: Doc | None, steps: tuple[Step, ...],
              deployment_id: str | None) -> RunCost:
     return RunCost(
@@ -37,13 +43,13 @@ def codebuild_cost(evidence: Evidence, build: Doc | None) -> float | None:
     rate = prices.CODEBUILD_PER_MINUTE.get(str(compute))
     if rate is None:
         return None
-    return math.ceil(max(end - start, 1.0) / 60) * rate
+    return billed_minutes(end - start) * rate
 
 
 def codepipeline_cost(evidence: Evidence, steps: tuple[Step, ...]) -> float:
     if evidence.pipeline_type != "V2":
         return 0.0  # V1 is a monthly fee per active pipeline, not per run
-    minutes = sum(math.ceil(max(s.duration, 1.0) / 60) for s in steps if s.kind == ACTION)
+    minutes = sum(billed_minutes(s.duration) for s in steps if s.kind == ACTION)
     return minutes * prices.CODEPIPELINE_V2_PER_ACTION_MINUTE
 
 
@@ -104,7 +110,7 @@ def not_included(evidence: Evidence) -> tuple[Unpriced, ...]:
             if start is None or end is None or detail.get("status") == "InProgress":
                 continue
             key = f"{detail.get('stageName')}/{detail.get('actionName')}"
-            minutes[key] = minutes.get(key, 0) + math.ceil(max(end - start, 1.0) / 60)
+            minutes[key] = minutes.get(key, 0) + billed_minutes(end - start)
     return tuple(Unpriced(action, n, COMMANDS_UNPRICED) for action, n in sorted(minutes.items()))
 
 

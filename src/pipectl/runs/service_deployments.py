@@ -181,8 +181,9 @@ def listed(
     clients: Clients, cluster: str, service: str, *, after: float | None = None,
     statuses: Iterable[str] = (), limit: int = 20,
 ) -> list[dict[str, Any]] | None:
-    """ListServiceDeployments (newest first), or None if the endpoint has no such
-    operation. ``after``: only those created since then (less the clock slack)."""
+    """ListServiceDeployments (newest first), those that name their deployment, or None if
+    the endpoint has no such operation. ``after``: only those created since then (less
+    the clock slack)."""
     if not supported():
         return None
     ecs = clients.client("ecs")
@@ -203,8 +204,10 @@ def listed(
         if _unsupported(exc):
             return None
         raise
-    found.sort(key=lambda d: epoch(d.get("createdAt")) or 0.0, reverse=True)
-    return found
+    # One without its ARN (the model does not require it) names no deployment: passed over.
+    named = [d for d in found if d.get("serviceDeploymentArn")]
+    named.sort(key=lambda d: epoch(d.get("createdAt")) or 0.0, reverse=True)
+    return named
 
 
 def describe(clients: Clients, arns: list[str]) -> list[ServiceDeployment] | None:
@@ -287,8 +290,8 @@ def latest(clients: Clients, cluster: str, service: str) -> ServiceDeployment | 
     (DescribeServiceDeployments): its circuit breaker, alarms and rollback say why.
     """
     found = listed(clients, cluster, service, limit=1)
-    if not found or not found[0].get("serviceDeploymentArn"):
-        return None  # none, or one that names no deployment: nothing to say of it
+    if not found:
+        return None
     brief = parse(found[0])  # the members a brief has are named as in the full item
     if brief.succeeded is not False:
         return brief
