@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipectl.runs.model import Finished, RunResult, ServiceTarget, Update, WatchEvent
+from pipectl.runs.model import Finished, RunResult, Update, WatchEvent
 from pipectl.runs.watch import RunWatcher, WatchOptions
 from tests.runs.world import (
     ACCOUNT,
     CLUSTER,
     PIPELINE,
+    RUN,
     SERVICE,
+    TARGET,
     FakeClock,
     StubbedClients,
     action_state,
@@ -27,9 +29,6 @@ from tests.runs.world import (
     task_def,
     taskdef_response,
 )
-
-RUN = "11111111-2222-3333-4444-555555555555"
-TARGET = ServiceTarget(CLUSTER, SERVICE, container="web", port=8080)
 
 
 def _action(name: str, category: str, provider: str, **members: Any) -> dict[str, Any]:
