@@ -110,6 +110,36 @@ def test_a_pipectl_pipeline_imports_to_a_spec_that_plans_no_change(
     assert "No changes: AWS matches the spec." in planned.stdout
 
 
+def test_a_second_log_group_kept_otherwise_is_reported_and_the_spec_holds_the_first(
+        client: Callable[[str], Any], network: dict[str, Any], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    task = task_definition()
+    sidecar = {**task["containerDefinitions"][0], "name": "sidecar", "essential": False,
+               "portMappings": []}
+    sidecar["logConfiguration"] = {"logDriver": "awslogs", "options": {
+        **sidecar["logConfiguration"]["options"], "awslogs-group": "/ecs/hello-web-sidecar"}}
+    task["containerDefinitions"].append(sidecar)
+    original = tmp_path / "original"
+    write_project(original, spec=spec_data(deploy={"create_service": network,
+                                                   "log_retention_days": 90}), task=task)
+    monkeypatch.chdir(original)
+    created = run_cli(["create"])
+    assert created.exit_code == 0, created.output
+    client("logs").put_retention_policy(logGroupName="/ecs/hello-web-sidecar",
+                                        retentionInDays=7)
+
+    result, target = _import_elsewhere(tmp_path, monkeypatch, "hello-web", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert [w for w in json.loads(result.stdout)["warnings"]
+            if w["resource"].startswith("CloudWatch")] == [{
+                "resource": "CloudWatch log group /ecs/hello-web-sidecar",
+                "field": "retentionInDays", "value": 7,
+                "why": "the spec cannot hold it; the next `pipectl create` or `update` "
+                       "changes it"}]
+    spec = yaml.safe_load((target / "config/pipeline.yml").read_text())
+    assert spec["deploy"]["log_retention_days"] == 90
+
+
 def test_a_third_stage_is_refused_and_listed(
         client: Callable[[str], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     approval = {"name": "Approval", "actions": [{

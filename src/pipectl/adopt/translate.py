@@ -18,6 +18,7 @@ from pipectl.resources.common import ADOPTED_TAG, MANAGED_TAG, Placement, tag_di
 from pipectl.resources.first_deploy import scale_up_count
 from pipectl.resources.pipeline import IMAGE_DEFINITIONS_FILE
 from pipectl.spec import names as rules
+from pipectl.spec.deploy import DeploySettings
 
 TASK_DEFINITION_PATH = "config/task_definition.json"
 DEFAULT_DEPLOY_TIMEOUT = 60  # minutes: the ECS action's default without DeploymentTimeout
@@ -186,15 +187,12 @@ def log_retention(live: LivePipeline, notes: Notes) -> dict[str, Any]:
     """deploy.log_retention_days, from the task's log group where it is not the default."""
     if not live.log_retention:
         return {}
-    days = set(live.log_retention.values())
+    # The spec holds one retention: the first group's; create sets it on the others.
     retention = next(iter(live.log_retention.values()))
-    if len(days) > 1:
-        for group, kept in live.log_retention.items():
-            if kept != retention:
-                notes.add(f"CloudWatch log group {group}", "retentionInDays", kept,
-                          CHANGED_BY_CREATE)
-    from pipectl.spec.deploy import DeploySettings
-
+    for group, kept in live.log_retention.items():
+        if kept != retention:
+            notes.add(f"CloudWatch log group {group}", "retentionInDays", kept,
+                      CHANGED_BY_CREATE)
     default = DeploySettings.model_fields["log_retention_days"].default
     return {} if retention == default else {"log_retention_days": retention}
 

@@ -45,8 +45,9 @@ def read_source_buildspec(source_dir: Path, declared: str) -> str | None:
                                  "directory", code="outside")
     root = source_dir.resolve()
     target = (root / declared).resolve()
-    if target != root and root not in target.parents:
-        if _inside(root, os.path.normpath(root / declared)):
+    if not target.is_relative_to(root):
+        # Out once links are followed, but in as written: a link leads out.
+        if Path(os.path.normpath(root / declared)).is_relative_to(root):
             raise BuildspecPathError(f"buildspec file {shown} is a link that leads outside "
                                      "the source directory", hint=LINK_HINT, code="outside")
         raise BuildspecPathError(f"buildspec path {shown} leads outside the source directory",
@@ -71,11 +72,6 @@ def read_source_buildspec(source_dir: Path, declared: str) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise BuildspecPathError(f"buildspec {shown} is not UTF-8 text") from None
-
-
-def _inside(root: Path, path: str) -> bool:
-    """Whether ``path`` (made normal, links not followed) is in ``root``."""
-    return Path(path) == root or root in Path(path).parents
 
 
 def _shown(declared: str) -> str:

@@ -276,10 +276,7 @@ def scalar(value: Any) -> str:
 
 def load_buildspec(path: Path, display: str) -> tuple[Buildspec, list[Finding]]:
     """The buildspec at ``path`` and its warnings; SpecError (exit 2) when it has errors."""
-    buildspec, findings = load_buildspec_file(path, display)
-    if buildspec is None or errors(findings):
-        raise SpecError(errors(findings) or findings)
-    return buildspec, findings
+    return _usable(*load_buildspec_file(path, display))
 
 
 def load_source_buildspec(source_dir: Path, declared: str, display: str
@@ -296,7 +293,12 @@ def load_source_buildspec(source_dir: Path, declared: str, display: str
         raise SpecError([Finding("error", "buildspec not found", Location(display),
                                  hint="check the path: it is relative to the source directory",
                                  code="missing-file")])
-    buildspec, findings = read_buildspec(text, display)
+    return _usable(*read_buildspec(text, display))
+
+
+def _usable(buildspec: Buildspec | None, findings: list[Finding]
+            ) -> tuple[Buildspec, list[Finding]]:
+    """The buildspec and its warnings; SpecError (exit 2) with its errors when it has any."""
     if buildspec is None or errors(findings):
         raise SpecError(errors(findings) or findings)
     return buildspec, findings
