@@ -139,3 +139,26 @@ def test_the_spec_in_the_checkout_wants_one_task() -> None:
 
     spec = yaml.safe_load((REPO_ROOT / "config" / "pipeline.yml").read_text())
     assert spec["deploy"]["create_service"]["desired_count"] == 1
+
+
+def test_a_pipeline_role_that_may_not_write_the_scale_up_log_fails_that_action(
+    make_project: Callable[[float], Project],
+) -> None:
+    """The ScaleUp action runs as the pipeline's role and writes its log first: without the
+    policy's statement for its log group it fails before any command runs, with AWS's
+    AccessDenied in its error, and watch says so."""
+    project = make_project(FAST)
+    iam, role = project.client("iam"), "hello-web-codepipeline"
+    [policy] = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    document = iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
+    kept = [s for s in document["Statement"] if s.get("Sid") != "CommandsLogs"]
+    assert len(kept) == len(document["Statement"]) - 1
+    iam.put_role_policy(RoleName=role, PolicyName=policy,
+                        PolicyDocument=json.dumps({**document, "Statement": kept}))
+
+    result = project.cli("run", "--watch", "--interval", "0.05")
+    assert result.exit_code == 1, result.output
+    assert "Deploy/ScaleUp" in result.output
+    assert "write the action's logs to /aws/codepipeline/hello-web" in result.output
+    assert "not authorized to perform: logs:CreateLogStream" in result.output
+    assert service(project)["desiredCount"] == 0  # no command ran

@@ -17,7 +17,6 @@ from pipectl.clock import Clock
 from pipectl.runs.start import StartRequest, start_run
 from tests.conftest import run_cli
 from tests.runs.test_watch import (
-    RUN,
     begin,
     build_stage,
     deploy_stage,
@@ -30,6 +29,7 @@ from tests.runs.world import (
     BUILD_ID,
     CLUSTER,
     PIPELINE,
+    RUN,
     SERVICE,
     T0,
     StubbedClients,

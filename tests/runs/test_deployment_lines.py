@@ -15,12 +15,11 @@ import pytest
 from tests.conftest import CliResult, run_cli
 from tests.runs.test_service_deployments import (
     DOCUMENTED_AT,
-    RUN,
     World,
     in_progress,
     rolled_back_by_alarm,
 )
-from tests.runs.world import ErrorReply, FakeClock, StubbedClients
+from tests.runs.world import RUN, ErrorReply, FakeClock, StubbedClients
 
 ALARMS = ["hello-web-5xx", "hello-web-p99"]
 

@@ -15,8 +15,7 @@ import pytest
 from botocore.stub import ANY
 
 from tests.conftest import run_cli
-from tests.runs.test_watch import RUN
-from tests.runs.world import PIPELINE, StubbedClients, summary
+from tests.runs.world import PIPELINE, RUN, StubbedClients, summary
 
 
 class Sleeps:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipectl.runs.model import Finished, RunResult, ServiceTarget, Update, WatchEvent
+from pipectl.runs.model import Finished, RunResult, Update, WatchEvent
 from pipectl.runs.watch import RunWatcher, WatchOptions
 from tests.runs.world import (
     ACCOUNT,
     CLUSTER,
     PIPELINE,
+    RUN,
     SERVICE,
+    TARGET,
     FakeClock,
     StubbedClients,
     action_state,
@@ -27,9 +29,6 @@ from tests.runs.world import (
     task_def,
     taskdef_response,
 )
-
-RUN = "11111111-2222-3333-4444-555555555555"
-TARGET = ServiceTarget(CLUSTER, SERVICE, container="web", port=8080)
 
 
 def _action(name: str, category: str, provider: str, **members: Any) -> dict[str, Any]:
@@ -104,8 +103,9 @@ def _run(aws: StubbedClients) -> tuple[list[WatchEvent], RunResult]:
     return events, last.result
 
 
-def test_the_first_run_succeeds_once_the_scaled_up_tasks_run_the_built_image() -> None:
-    aws = StubbedClients()
+def _deployed_to_zero_then_scaled_up(aws: StubbedClients) -> tuple[dict[str, Any], ...]:
+    """Looks 1 to 3 of a first run: deployed to zero tasks, scaled up, none running yet.
+    The stages that stay as they are from then on: Source and Build."""
     aws.add("codepipeline", "get_pipeline", _pipeline(), {"name": PIPELINE})
     aws.add("codepipeline", "list_pipeline_executions", summary(RUN),
             {"pipelineName": PIPELINE, "maxResults": 50})
@@ -129,6 +129,12 @@ def test_the_first_run_succeeds_once_the_scaled_up_tasks_run_the_built_image() -
     _succeeded(aws)
     aws.add("ecs", "describe_services", _service(2, [
         _deployment("ecs-svc/2", "PRIMARY", 2, "COMPLETED", 61, 2, 0)]))
+    return source, built
+
+
+def test_the_first_run_succeeds_once_the_scaled_up_tasks_run_the_built_image() -> None:
+    aws = StubbedClients()
+    source, built = _deployed_to_zero_then_scaled_up(aws)
     # Look 4: both tasks of revision 2 run: served.
     _look(aws, source, built, _deploy_stage("Succeeded", "Succeeded", "Succeeded"))
     _succeeded(aws)
@@ -165,3 +171,31 @@ def test_a_failed_scale_up_fails_the_run_with_the_command_error() -> None:
     assert result.outcome == "failed"
     assert "Deploy/ScaleUp failed" in result.reason
     assert "ecs:UpdateService" in result.reason
+
+
+def test_a_first_run_whose_tasks_keep_failing_to_start_fails_with_their_reason() -> None:
+    # The deployment completed with no task, so no circuit breaker acts on the scale-up:
+    # watch gives up at the breaker's default threshold (3 for 2 tasks), not never.
+    aws = StubbedClients()
+    source, built = _deployed_to_zero_then_scaled_up(aws)
+    # Look 4: 3 tasks of revision 2 have failed to start, none runs.
+    _look(aws, source, built, _deploy_stage("Succeeded", "Succeeded", "Succeeded"))
+    _succeeded(aws)
+    aws.add("ecs", "describe_services", _service(2, [
+        {**_deployment("ecs-svc/2", "PRIMARY", 2, "COMPLETED", 61, 2, 0), "failedTasks": 3}]))
+    task = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task/{CLUSTER}/0123456789abcdef0123456789abcdef"
+    aws.add("ecs", "list_tasks", {"taskArns": [task]},
+            {"cluster": CLUSTER, "serviceName": SERVICE, "desiredStatus": "STOPPED",
+             "maxResults": 5})
+    aws.add("ecs", "describe_tasks", {"tasks": [{
+        "taskArn": task, "taskDefinitionArn": task_def(2), "lastStatus": "STOPPED",
+        "stopCode": "TaskFailedToStart", "stoppedAt": at(150),
+        "stoppedReason": "CannotPullContainerError: pull image manifest has been retried "
+                         "5 time(s): failed to resolve ref log-router:missing"}],
+        "failures": []})
+
+    _, result = _run(aws)
+
+    assert result.outcome == "failed"
+    assert result.reason.startswith("3 tasks of ECS service hello-web failed to start "
+                                    "(0/2 running): CannotPullContainerError"), result.reason

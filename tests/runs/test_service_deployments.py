@@ -15,15 +15,17 @@ from typing import Any
 import pytest
 
 from pipectl.runs import service_deployments
-from pipectl.runs.model import Finished, RunResult, ServiceTarget, WatchEvent
+from pipectl.runs.model import Finished, RunResult, WatchEvent
 from pipectl.runs.watch import RunWatcher, WatchOptions
 from tests.runs.world import (
     ACCOUNT,
     BUILD_ID,
     CLUSTER,
     PIPELINE,
+    RUN,
     SERVICE,
     T0,
+    TARGET,
     ErrorReply,
     FakeClock,
     StubbedClients,
@@ -40,8 +42,6 @@ from tests.runs.world import (
     taskdef_response,
 )
 
-RUN = "11111111-2222-3333-4444-555555555555"
-TARGET = ServiceTarget(CLUSTER, SERVICE, container="web", port=8080)
 DOCUMENTED_AT = dt.datetime(2024, 10, 31, 8, 3, 30, 917000,
                             tzinfo=dt.timezone(dt.timedelta(hours=-4)))
 #: Seconds from the world's T0 to the documented deployment's createdAt.

@@ -26,6 +26,7 @@ from tests.runs.world import (
     ACCOUNT,
     CLUSTER,
     REPO_URI,
+    RUN,
     ErrorReply,
     StubbedClients,
     action_state,
@@ -39,7 +40,6 @@ from tests.runs.world import (
     taskdef_response,
 )
 
-RUN = "11111111-2222-3333-4444-555555555555"
 TASK = f"arn:aws:ecs:us-east-1:{ACCOUNT}:task/{CLUSTER}/0123456789abcdef0123456789abcdef"
 ENI = "eni-0123456789abcdef0"
 

@@ -6,13 +6,16 @@ from typing import Any
 
 import pytest
 
-from pipectl.runs.model import Finished, RunResult, ServiceTarget, Update, WatchEvent
+from pipectl.runs.model import Finished, RunResult, Update, WatchEvent
 from pipectl.runs.watch import RunWatcher, WatchOptions
 from tests.runs.world import (
     BUILD_ID,
     CLUSTER,
+    OLD,
     PIPELINE,
+    RUN,
     SERVICE,
+    TARGET,
     FakeClock,
     StubbedClients,
     action_state,
@@ -28,10 +31,7 @@ from tests.runs.world import (
     taskdef_response,
 )
 
-RUN = "11111111-2222-3333-4444-555555555555"
 NEWER = "99999999-2222-3333-4444-555555555555"
-OLD = "00000000-2222-3333-4444-555555555555"
-TARGET = ServiceTarget(CLUSTER, SERVICE, container="web", port=8080)
 
 
 def begin(aws: StubbedClients) -> None:

@@ -20,7 +20,9 @@ from pipectl.runs.watch import RunWatcher, WatchOptions
 from tests.runs.world import (
     BUILD_ID,
     CLUSTER,
+    OLD,
     PIPELINE,
+    RUN,
     SERVICE,
     T0,
     FakeClock,
@@ -36,9 +38,6 @@ from tests.runs.world import (
     summary,
     taskdef_response,
 )
-
-RUN = "11111111-2222-3333-4444-555555555555"
-OLD = "00000000-2222-3333-4444-555555555555"
 
 SOURCE_ENDS = 20.0
 PROVISIONED = 60.0

@@ -15,12 +15,13 @@ from typing import Any
 
 from pipectl.runs.model import Finished, RunResult, ServiceTarget, Update
 from pipectl.runs.watch import RunWatcher, WatchOptions
-from tests.runs.test_watch_economy import DEPLOY_ENDS, RUN, QuietRun, watch_quietly
+from tests.runs.test_watch_economy import DEPLOY_ENDS, QuietRun, watch_quietly
 from tests.runs.world import (
     ACCOUNT,
     BUILD_ID,
     CLUSTER,
     PIPELINE,
+    RUN,
     SERVICE,
     T0,
     FakeClock,

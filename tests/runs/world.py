@@ -14,6 +14,7 @@ from botocore import xform_name
 from botocore.stub import ANY, Stubber
 
 from pipectl.clock import Clock
+from pipectl.runs.model import ServiceTarget
 
 T0 = 1_800_000_000.0
 PIPELINE = "hello-web"
@@ -22,6 +23,11 @@ SERVICE = "hello-web"
 ACCOUNT = "123456789012"
 REPO_URI = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/hello-web"
 BUILD_ID = "hello-web-build:7f1c2b9e-0000-4000-8000-000000000001"
+#: The run the tests watch, and one that ran before it.
+RUN = "11111111-2222-3333-4444-555555555555"
+OLD = "00000000-2222-3333-4444-555555555555"
+#: The ECS service the watch checks.
+TARGET = ServiceTarget(CLUSTER, SERVICE, container="web", port=8080)
 
 
 def at(seconds: float) -> dt.datetime:

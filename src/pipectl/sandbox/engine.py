@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipectl.sandbox.app import account_for
 from pipectl.sandbox.clock import Scheduler
 from pipectl.sandbox.codebuild.handlers import build_handlers
 from pipectl.sandbox.codebuild.runner import BuildRunner
@@ -60,8 +59,7 @@ class Engine:
             lambda environ, request, start: intercept(self.faults, environ, request, start)
         )
         app.interceptors.append(
-            lambda environ, request, start: with_event_bridge(
-                app._moto, account_for(request.access_key), environ, request, start)
+            lambda environ, request, start: with_event_bridge(app._moto, environ, request, start)
         )
         app.on_reset.append(self.reset)
         app.control.update(

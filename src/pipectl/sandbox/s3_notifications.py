@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from pipectl.sandbox.app import account_for
 from pipectl.sandbox.protocol import AwsRequest, StartResponse, WsgiBody, WsgiEnviron
 
 MotoCall = Callable[[WsgiEnviron, StartResponse], WsgiBody]
@@ -50,11 +51,12 @@ def add_event_bridge(body: bytes) -> bytes:
             + CLOSING)
 
 
-def with_event_bridge(moto: MotoCall, account: str, environ: WsgiEnviron,
-                      request: AwsRequest, start_response: StartResponse) -> WsgiBody | None:
+def with_event_bridge(moto: MotoCall, environ: WsgiEnviron, request: AwsRequest,
+                      start_response: StartResponse) -> WsgiBody | None:
     """moto's answer plus ``<EventBridgeConfiguration/>``, or None to let moto answer."""
     bucket = _bucket_of(environ) if request.service == "s3" else None
-    if bucket is None or not event_bridge_on(account, bucket):
+    # The account only for this one request: every other request passes by at no cost.
+    if bucket is None or not event_bridge_on(account_for(request.access_key), bucket):
         return None
     captured: dict[str, Any] = {}
 

@@ -37,6 +37,13 @@ def object_arn(bucket: str, key: str) -> str:
     return f"arn:aws:s3:::{bucket}/{key}"
 
 
+def ecs_service(caller: Caller, cluster: str, service: str) -> tuple[str, dict[str, str]]:
+    """What IAM is asked about a call on an ECS service (DescribeServices, UpdateService):
+    the service's ARN, and the ``ecs:cluster`` condition key."""
+    return (_arn(caller, "ecs", f"service/{cluster}/{service}"),
+            {"ecs:cluster": _arn(caller, "ecs", f"cluster/{cluster}")})
+
+
 def pipeline_caller(
     *, account: str, region: str, pipeline: str, role_arn: str
 ) -> Caller:
@@ -107,9 +114,7 @@ def start_build(caller: Caller, project: str) -> None:
 
 
 def describe_service(caller: Caller, cluster: str, service: str) -> None:
-    _call(caller, "AmazonECS", "ecs:DescribeServices",
-          _arn(caller, "ecs", f"service/{cluster}/{service}"),
-          {"ecs:cluster": _arn(caller, "ecs", f"cluster/{cluster}")})
+    _call(caller, "AmazonECS", "ecs:DescribeServices", *ecs_service(caller, cluster, service))
     # DescribeTaskDefinition has no resource type: it is authorized on "*".
     _call(caller, "AmazonECS", "ecs:DescribeTaskDefinition", "*")
 
@@ -129,9 +134,7 @@ def register_revision(
 
 
 def update_service(caller: Caller, cluster: str, service: str) -> None:
-    _call(caller, "AmazonECS", "ecs:UpdateService",
-          _arn(caller, "ecs", f"service/{cluster}/{service}"),
-          {"ecs:cluster": _arn(caller, "ecs", f"cluster/{cluster}")})
+    _call(caller, "AmazonECS", "ecs:UpdateService", *ecs_service(caller, cluster, service))
 
 
 def watch_tasks(caller: Caller, cluster: str, task_arns: Iterable[str]) -> None:

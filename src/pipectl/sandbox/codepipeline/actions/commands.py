@@ -117,10 +117,9 @@ class SandboxCli:
         return 0, _printed(answer, options), ""
 
     def _authorize(self, action: str, cluster: str, service: str) -> None:
-        arn = f"arn:aws:ecs:{self.caller.region}:{self.caller.account}"
         try:
-            self.caller.authorize(action, f"{arn}:service/{cluster}/{service}",
-                                  {"ecs:cluster": f"{arn}:cluster/{cluster}"})
+            self.caller.authorize(action, *action_access.ecs_service(self.caller, cluster,
+                                                                     service))
         except AccessDenied as denied:
             raise ApiError("AccessDeniedException", denied.message) from None
 
