@@ -43,6 +43,5 @@ def change_detection(live: LivePipeline, provider: str, notes: Notes) -> dict[st
                "never changes or deletes this one")
         section = {"change_detection": EXISTING}
     for rule in others:
-        notes.add(f"EventBridge rule {rule}", "targets", live.arn or live.name,
-                  f"{LEFT_AS_IS}: {why}")
+        notes.add(f"EventBridge rule {rule}", "targets", live.arn, f"{LEFT_AS_IS}: {why}")
     return section
