@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pipectl.adopt.model import Notes
@@ -43,11 +43,11 @@ class LivePipeline:
     lifecycle_policy: str | None
     #: The retention (days; None: never expire) of each awslogs group of the task, for a
     #: service pipectl created (it created the groups); empty otherwise.
-    log_retention: dict[str, int | None] = field(default_factory=dict)
+    log_retention: dict[str, int | None]
     #: The EventBridge rules (default bus) that have the pipeline as a target: the
     #: console's for a CodeCommit or S3 source, pipectl's ``<name>-source-change``.
-    source_rules: tuple[str, ...] = ()
-    arn: str = ""
+    source_rules: tuple[str, ...]
+    arn: str
 
 
 def _parallel(*calls: Callable[[], Any]) -> list[Any]:

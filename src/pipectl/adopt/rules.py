@@ -14,7 +14,7 @@ from typing import Any
 
 from pipectl.adopt.live import LivePipeline
 from pipectl.adopt.model import LEFT_AS_IS, Notes
-from pipectl.spec import names as rules
+from pipectl.spec.names import DerivedNames
 
 EXISTING = "existing"
 
@@ -22,7 +22,7 @@ EXISTING = "existing"
 def change_detection(live: LivePipeline, provider: str, notes: Notes) -> dict[str, Any]:
     """``{"change_detection": "existing"}`` when another rule starts the runs of a
     CodeCommit or S3 source; each rule found is reported."""
-    own = rules.DerivedNames.of(live.name).source_rule
+    own = DerivedNames.of(live.name).source_rule
     others = [r for r in live.source_rules if r != own]
     if not others:
         return {}
@@ -43,6 +43,5 @@ def change_detection(live: LivePipeline, provider: str, notes: Notes) -> dict[st
                "never changes or deletes this one")
         section = {"change_detection": EXISTING}
     for rule in others:
-        notes.add(f"EventBridge rule {rule}", "targets", live.arn or live.name,
-                  f"{LEFT_AS_IS}: {why}")
+        notes.add(f"EventBridge rule {rule}", "targets", live.arn, f"{LEFT_AS_IS}: {why}")
     return section
