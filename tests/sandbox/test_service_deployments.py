@@ -78,6 +78,16 @@ def test_each_rollout_is_a_service_deployment_between_two_revisions(
     assert only_done["serviceDeployments"] == []
 
 
+def test_a_next_token_the_sandbox_never_handed_out_is_a_client_error(
+    client: Callable[[str], Any],
+) -> None:
+    names = create_pipeline_resources(client)
+    ecs = client("ecs")
+    with pytest.raises(ecs.exceptions.InvalidParameterException):
+        ecs.list_service_deployments(cluster=names.cluster, service=names.service,
+                                     nextToken="not-a-token")
+
+
 def first_td(ecs: Any, cluster: str, deployment: dict[str, Any]) -> str:
     revision = ecs.describe_service_revisions(
         serviceRevisionArns=[deployment["targetServiceRevision"]["arn"]])["serviceRevisions"][0]

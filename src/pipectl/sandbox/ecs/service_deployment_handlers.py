@@ -126,7 +126,10 @@ def service_deployment_handlers(
         limit = int(params.get("maxResults") or 20)
         if not 1 <= limit <= 100:
             raise ApiError("InvalidParameterException", "maxResults must be between 1 and 100.")
-        start = int(params.get("nextToken") or 0)
+        try:
+            start = int(params.get("nextToken") or 0)
+        except ValueError as exc:  # a token it never handed out: a client error, not a 500
+            raise ApiError("InvalidParameterException", "The nextToken is not valid.") from exc
         page = found[start:start + limit]
         brief_keys = ("serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt",
                       "createdAt", "finishedAt", "status", "statusReason")
